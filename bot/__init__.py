@@ -1,0 +1,1 @@
+"""Onward: a Discord bot that helps job-search support groups through rejection."""

@@ -1,0 +1,73 @@
+"""`python -m bot` runs Onward; `python -m bot sandbox` tries it against the local emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+from pydantic import ValidationError
+
+from bot.db.connection import DatabaseUnavailable
+
+NO_TOKEN = (
+    "DISCORD_TOKEN is not set: create an application at https://discord.com/developers/"
+    "applications, add a bot, copy its token into .env as DISCORD_TOKEN=..., and start again "
+    "(or try `python -m bot sandbox`, which needs no token)."
+)
+
+
+def load_settings():
+    from bot.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        if any(err["loc"] == ("discord_token",) for err in exc.errors()):
+            print(NO_TOKEN, file=sys.stderr)
+        else:
+            print(f"Invalid settings: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+async def run(settings) -> None:
+    from bot.client import Onward
+
+    bot = Onward(settings)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    runner = asyncio.create_task(bot.start(settings.discord_token.get_secret_value()))
+    stopper = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    if stopper in done:
+        logging.getLogger("bot").info("shutting down")
+        await bot.close()
+    stopper.cancel()
+    await asyncio.gather(runner, return_exceptions=stopper in done)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "sandbox":
+        from bot.sandbox.cli import main as sandbox_main
+
+        raise SystemExit(sandbox_main(argv[1:]))
+    settings = load_settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        asyncio.run(run(settings))
+    except DatabaseUnavailable as exc:
+        print(str(exc), file=sys.stderr)
+        raise SystemExit(3) from None
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

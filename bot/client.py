@@ -1,0 +1,121 @@
+"""The Onward bot: wires the database, the services' clock, the cogs and the scheduler."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+
+import discord
+import yarl
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from discord.ext import commands
+
+from bot.clock import Clock
+from bot.db.connection import Database, sqlite_path
+from bot.db.migrate import migrate
+from bot.settings import Settings
+from bot.tree import OnwardTree
+
+log = logging.getLogger(__name__)
+
+# One module per area of the product contract; each defines `setup(bot)`.
+COGS = (
+    "cogs.rejection",
+    "cogs.reflect",
+    "cogs.feedback",
+    "cogs.settings",
+    "cogs.personal_dms",
+    "cogs.apply",
+    "cogs.support",
+    "cogs.encourage",
+    "cogs.progress",
+    "cogs.insights",
+    "cogs.privacy",
+)
+
+
+def point_at(settings: Settings) -> None:
+    """discord.py keeps its endpoints in class attributes; aim them where settings say."""
+    discord.http.Route.BASE = settings.discord_api_base.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+def intents() -> discord.Intents:
+    # Slash commands, buttons and modals arrive as interactions whatever the intents;
+    # guilds gives channels and roles for permission checks. Nothing else is needed.
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    return wanted
+
+
+class Onward(commands.Bot):
+    def __init__(
+        self, settings: Settings, *, clock: Clock | None = None, cogs: tuple[str, ...] = COGS
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents(),
+            tree_cls=OnwardTree,
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            max_messages=None,
+            chunk_guilds_at_startup=False,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+        )
+        self.settings = settings
+        self.clock = clock or Clock()
+        self.cog_modules = cogs
+        self.db: Database | None = None
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        point_at(settings)
+
+    @property
+    def database(self) -> Database:
+        assert self.db is not None, "the database opens in setup_hook"
+        return self.db
+
+    async def setup_hook(self) -> None:
+        self.db = await Database.open(sqlite_path(self.settings.database_url))
+        version = await migrate(self.db)
+        log.info("database ready at schema version %s", version)
+        self.scheduler.start()
+        for name in self.cog_modules:
+            await self.load_extension(name)
+        await self.sync_commands_if_changed()
+
+    async def sync_commands_if_changed(self) -> None:
+        """Syncing is rate-limited by Discord; only do it when a definition changed."""
+        guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        payload = [c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)]
+        digest = hashlib.sha256(
+            json.dumps(payload, sort_keys=True, default=str).encode()
+        ).hexdigest()
+        key = f"commands_hash:{guild.id if guild else 'global'}:{self.application_id}"
+        if await self.database.scalar("SELECT value FROM meta WHERE key = ?", (key,)) == digest:
+            log.info("slash commands unchanged; not syncing")
+            return
+        await self.tree.sync(guild=guild)
+        async with self.database.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, digest),
+            )
+        log.info("synced %d slash commands %s", len(payload), f"to {guild.id}" if guild else "globally")
+
+    async def close(self) -> None:
+        # Undo setup_hook in reverse: stop taking work, let cogs finish, close the database.
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        for name in list(self.extensions):
+            try:
+                await self.unload_extension(name)
+            except commands.ExtensionError:
+                log.exception("unloading %s failed", name)
+        await super().close()
+        if self.db is not None:
+            await self.db.close()
+            self.db = None

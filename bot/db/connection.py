@@ -1,0 +1,141 @@
+"""One aiosqlite connection for the whole bot: WAL, foreign keys, explicit transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database file cannot be used; the message says what to do."""
+
+
+def sqlite_path(database_url: str) -> str:
+    """`sqlite:///data/onward.db` → `data/onward.db`; `sqlite:///:memory:` → `:memory:`."""
+    prefix = "sqlite:///"
+    if not database_url.startswith(prefix):
+        raise DatabaseUnavailable(
+            f"DATABASE_URL must start with {prefix!r} (got {database_url!r})."
+        )
+    return database_url[len(prefix):]
+
+
+class Database:
+    """Wraps the connection. Writes go through `transaction()`, which serialises them,
+    so a confirmation sent after the block is always about a committed row."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str) -> Database:
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = await aiosqlite.connect(path, isolation_level=None, timeout=5)
+        except sqlite3.Error as exc:
+            raise DatabaseUnavailable(f"Cannot open the database at {path}: {exc}.") from exc
+        conn.row_factory = aiosqlite.Row
+        db = cls(conn)
+        try:
+            await db._check_usable(path)
+        except BaseException:
+            await conn.close()
+            raise
+        return db
+
+    async def _check_usable(self, path: str) -> None:
+        # A damaged or foreign file must stop the start, never be replaced by an empty one.
+        try:
+            await self._conn.execute("PRAGMA busy_timeout = 5000")
+            mode = await self.scalar("PRAGMA journal_mode = WAL")
+            await self._conn.execute("PRAGMA foreign_keys = ON")
+            await self._conn.execute("PRAGMA synchronous = NORMAL")
+            check = await self.scalar("PRAGMA quick_check")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise DatabaseUnavailable(
+                    f"The database at {path} is locked by another process. "
+                    "Stop the other Onward instance (or whatever holds the file) and start again."
+                ) from exc
+            raise DatabaseUnavailable(f"The database at {path} cannot be used: {exc}.") from exc
+        except sqlite3.DatabaseError as exc:
+            raise DatabaseUnavailable(
+                f"The database at {path} is damaged or is not an Onward database ({exc}). "
+                "Restore it from a backup or move it away; Onward will not overwrite it."
+            ) from exc
+        if check != "ok":
+            raise DatabaseUnavailable(
+                f"The database at {path} failed its integrity check ({check}). "
+                "Restore it from a backup or move it away; Onward will not overwrite it."
+            )
+        if path != ":memory:" and str(mode).lower() != "wal":
+            raise DatabaseUnavailable(f"The database at {path} could not switch to WAL mode.")
+
+    async def close(self) -> None:
+        async with self._write_lock:
+            await self._conn.close()
+
+    # Reads -----------------------------------------------------------------
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._conn.execute(sql, tuple(params)) as cur:
+            return list(await cur.fetchall())
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        async with self._conn.execute(sql, tuple(params)) as cur:
+            return await cur.fetchone()
+
+    async def scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    # Writes ----------------------------------------------------------------
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        async with self._write_lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Transaction(self._conn)
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            else:
+                await self._conn.execute("COMMIT")
+
+    async def executescript(self, script: str) -> None:
+        async with self._write_lock:
+            await self._conn.executescript(script)
+
+
+class Transaction:
+    """The statements of one transaction; reads inside it see its own writes."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Cursor:
+        return await self._conn.execute(sql, tuple(params))
+
+    async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        await self._conn.executemany(sql, [tuple(r) for r in rows])
+
+    async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
+        cur = await self._conn.execute(sql, tuple(params))
+        return int(cur.lastrowid)
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        async with self._conn.execute(sql, tuple(params)) as cur:
+            return await cur.fetchone()
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._conn.execute(sql, tuple(params)) as cur:
+            return list(await cur.fetchall())

@@ -1,0 +1,55 @@
+"""SQL for a member's preferences (one row per member, shared across servers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+from bot.db.connection import Database, Transaction
+
+
+@dataclass(frozen=True, slots=True)
+class MemberSettings:
+    user_id: int
+    timezone: str | None = None
+    quiet_start: str | None = None
+    quiet_end: str | None = None
+    dm_prompts: bool = True
+    personal_nudges: bool = False
+    reflection_delay_hours: int = 24
+    weekly_goal: int | None = None
+    last_reframe: int | None = None
+    last_personal_dm_at: str | None = None
+    updated_at: str = ""
+
+    def with_changes(self, **changes) -> MemberSettings:
+        return replace(self, **changes)
+
+
+_FIELDS = [f.name for f in fields(MemberSettings)]
+
+
+class MemberSettingsRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, user_id: int) -> MemberSettings:
+        """Stored preferences, or the defaults for a member who never set any."""
+        row = await self.db.fetchone(
+            f"SELECT {', '.join(_FIELDS)} FROM member_settings WHERE user_id = ?", (user_id,)
+        )
+        if row is None:
+            return MemberSettings(user_id=user_id)
+        data = dict(row)
+        data["dm_prompts"] = bool(data["dm_prompts"])
+        data["personal_nudges"] = bool(data["personal_nudges"])
+        return MemberSettings(**data)
+
+    async def save(self, tx: Transaction, settings: MemberSettings) -> None:
+        columns = ", ".join(_FIELDS)
+        marks = ", ".join("?" for _ in _FIELDS)
+        updates = ", ".join(f"{f} = excluded.{f}" for f in _FIELDS if f != "user_id")
+        await tx.execute(
+            f"INSERT INTO member_settings ({columns}) VALUES ({marks}) "
+            f"ON CONFLICT (user_id) DO UPDATE SET {updates}",
+            [getattr(settings, f) for f in _FIELDS],
+        )

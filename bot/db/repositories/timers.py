@@ -1,0 +1,59 @@
+"""SQL for personal timers (reflection prompts, feedback follow-ups, personal nudges)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.db.connection import Database, Transaction
+
+
+@dataclass(frozen=True, slots=True)
+class Timer:
+    id: int
+    user_id: int
+    kind: str
+    subject_id: int | None
+    due_at: str
+    status: str
+    created_at: str
+    fired_at: str | None
+
+
+_COLUMNS = "id, user_id, kind, subject_id, due_at, status, created_at, fired_at"
+
+
+class TimerRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add(
+        self, tx: Transaction, *, user_id: int, kind: str, subject_id: int | None, due_at: str,
+        created_at: str,
+    ) -> int:
+        return await tx.insert(
+            "INSERT INTO timers (user_id, kind, subject_id, due_at, status, created_at)"
+            " VALUES (?, ?, ?, ?, 'pending', ?)",
+            (user_id, kind, subject_id, due_at, created_at),
+        )
+
+    async def cancel_pending(
+        self, tx: Transaction, *, user_id: int, kind: str, subject_id: int | None
+    ) -> None:
+        await tx.execute(
+            "UPDATE timers SET status = 'cancelled' WHERE user_id = ? AND kind = ?"
+            " AND subject_id IS ? AND status = 'pending'",
+            (user_id, kind, subject_id),
+        )
+
+    async def due(self, now: str, limit: int = 500) -> list[Timer]:
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM timers WHERE status = 'pending' AND due_at <= ?"
+            " ORDER BY due_at, id LIMIT ?",
+            (now, limit),
+        )
+        return [Timer(**dict(r)) for r in rows]
+
+    async def next_due_at(self) -> str | None:
+        return await self.db.scalar(
+            "SELECT MIN(due_at) FROM timers WHERE status = 'pending'"
+        )

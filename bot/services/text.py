@@ -1,0 +1,43 @@
+"""Checks for the free text members type: trimmed, bounded, never silently cut."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from bot.errors import InvalidInput
+
+COMPANY_MAX = 100
+ROLE_MAX = 100
+NOTE_MAX = 1000
+NAME_MAX = 100
+LINK_MAX = 500
+REFLECTION_FIELD_MAX = 1000
+FEEDBACK_MAX = 4000
+MESSAGE_MAX = 1000
+
+
+def _has_control_chars(text: str) -> bool:
+    # Newlines and tabs are fine in long text; other control characters are never meant.
+    return any(unicodedata.category(ch) == "Cc" and ch not in "\n\t\r" for ch in text)
+
+
+def clean_required(value: str | None, label: str, limit: int) -> str:
+    text = clean_optional(value, label, limit)
+    if not text:
+        raise InvalidInput(f"Please give a {label}; it can't be empty.")
+    return text
+
+
+def clean_optional(value: str | None, label: str, limit: int) -> str | None:
+    if value is None:
+        return None
+    text = value.strip()
+    if not text or not any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in text):
+        return None
+    if len(text) > limit:
+        raise InvalidInput(
+            f"The {label} is {len(text):,} characters long; please keep it under {limit:,}."
+        )
+    if _has_control_chars(text):
+        raise InvalidInput(f"The {label} contains control characters I can't store; please retype it.")
+    return text

@@ -1,0 +1,118 @@
+"""/rejection log and /rejection list."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import custom_ids
+from bot.formatting import inert
+from bot.services import text
+from bot.services.journal import LIST_MAX, JournalService
+
+Stage = Literal[
+    "application", "recruiter-screen", "phone-screen", "technical", "take-home", "onsite",
+    "final", "offer",
+]
+Share = Literal["private", "anonymous", "named"]
+
+
+def entry_buttons(rejection_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(discord.ui.Button(
+        label="Reflect now", style=discord.ButtonStyle.primary,
+        custom_id=custom_ids.reflect(rejection_id)))
+    view.add_item(discord.ui.Button(
+        label="Draft feedback request", style=discord.ButtonStyle.secondary,
+        custom_id=custom_ids.feedback_draft(rejection_id)))
+    view.add_item(discord.ui.Button(
+        label="Share with the group", style=discord.ButtonStyle.secondary,
+        custom_id=custom_ids.share(rejection_id)))
+    return view
+
+
+def describe(entry) -> str:
+    parts = [f"**#{entry.id}** {inert(entry.company)}"]
+    if entry.role:
+        parts.append(inert(entry.role))
+    if entry.stage:
+        parts.append(entry.stage)
+    parts.append(entry.occurred_on)
+    return " · ".join(parts)
+
+
+class Rejection(commands.GroupCog, group_name="rejection"):
+    """Log a rejection and see your entries."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+        self.journal = JournalService(bot.database, bot.clock)
+        super().__init__()
+
+    @app_commands.command(name="log", description="Log an interview rejection, privately.")
+    @app_commands.describe(
+        company="The company that said no.",
+        role="The role you applied for.",
+        stage="How far you got.",
+        date="When it happened: YYYY-MM-DD, today, yesterday or “3 days ago” (default today).",
+        note="Anything you want to remember about it (only you see it).",
+        share="Who sees it: only you (default), the group anonymously, or the group with your name.",
+    )
+    async def log(
+        self,
+        interaction: discord.Interaction,
+        company: app_commands.Range[str, 1, text.COMPANY_MAX],
+        role: app_commands.Range[str, 1, text.ROLE_MAX] | None = None,
+        stage: Stage | None = None,
+        date: app_commands.Range[str, 1, 40] | None = None,
+        note: app_commands.Range[str, 1, text.NOTE_MAX] | None = None,
+        share: Share = "private",
+    ) -> None:
+        logged = await self.journal.log_rejection(
+            user_id=interaction.user.id, guild_id=interaction.guild_id, company=company,
+            role=role, stage=stage, date=date, note=note, share=share,
+        )
+        entry = logged.entry
+        lines = [
+            f"Logged **#{entry.id}**: {describe(entry)[len(f'**#{entry.id}** '):]}.",
+            "",
+            f"> {logged.reframe}",
+            "",
+        ]
+        if logged.prompt_due_at:
+            due = discord.utils.parse_time(logged.prompt_due_at)
+            lines.append(
+                f"I'll send you a few reflection questions by DM {discord.utils.format_dt(due, 'R')}"
+                " unless you reflect first."
+            )
+        if share != "private":
+            lines.append("You chose to share it with the group; use the button below to post it.")
+        self.bot.dispatch("timer_scheduled")
+        await interaction.response.send_message(
+            "\n".join(lines), view=entry_buttons(entry.id), ephemeral=True
+        )
+
+    @app_commands.command(name="list", description="Your logged rejections, newest first.")
+    @app_commands.describe(limit=f"How many to show (1–{LIST_MAX}, default 10).")
+    async def list_(
+        self, interaction: discord.Interaction,
+        limit: app_commands.Range[int, 1, LIST_MAX] = 10,
+    ) -> None:
+        entries = await self.journal.list_entries(interaction.user.id, limit)
+        if not entries:
+            await interaction.response.send_message(
+                "No entries yet. When a no arrives, /rejection log keeps it here, privately.",
+                ephemeral=True,
+            )
+            return
+        body = "\n".join(describe(e) for e in entries)
+        await interaction.response.send_message(
+            f"Your entries, newest first:\n{body}", ephemeral=True
+        )
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Rejection(bot))
