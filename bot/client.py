@@ -22,16 +22,6 @@ log = logging.getLogger(__name__)
 # One module per area of the product contract; each defines `setup(bot)`.
 COGS = (
     "cogs.rejection",
-    "cogs.reflect",
-    "cogs.feedback",
-    "cogs.settings",
-    "cogs.personal_dms",
-    "cogs.apply",
-    "cogs.support",
-    "cogs.encourage",
-    "cogs.progress",
-    "cogs.insights",
-    "cogs.privacy",
 )
 
 
