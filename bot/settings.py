@@ -10,7 +10,10 @@ DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # Empty values in .env (as .env.example ships them) count as unset.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     discord_token: SecretStr = Field(description="The bot token from the Developer Portal.")
     database_url: str = "sqlite:///data/onward.db"
