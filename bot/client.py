@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 # One module per area of the product contract; each defines `setup(bot)`.
 COGS = (
     "cogs.rejection",
+    "cogs.privacy",
 )
 
 

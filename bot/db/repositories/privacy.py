@@ -1,0 +1,97 @@
+"""SQL for /privacy: every row about one member, read for export and removed for delete.
+
+PERSONAL_TABLES is the one declared map of where a member's rows live. A test compares it
+with the migrated schema, so a table that gains a user-id column cannot be forgotten here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.db.connection import Database, Transaction
+
+# table → the columns that hold a member's user id. The order is the order rows are deleted
+# in: children before their parents, so the foreign keys never see a dangling reference.
+PERSONAL_TABLES: dict[str, tuple[str, ...]] = {
+    "reflection_history": ("user_id",),
+    "reflections": ("user_id",),
+    "feedback_requests": ("user_id",),
+    "encouragements": ("sender_id", "recipient_id"),
+    "shares": ("user_id",),
+    "pending_notices": ("user_id",),
+    "timers": ("user_id",),
+    "applications": ("user_id",),
+    "rejections": ("user_id",),
+    "member_settings": ("user_id",),
+}
+
+# Tables that hold no member's data: server configuration, slots already posted (group
+# totals only), the rotation of stock encouragement lines, and internal bookkeeping.
+NOT_PERSONAL: frozenset[str] = frozenset({
+    "guild_config", "nudge_schedules", "deliveries", "encouragement_rotation", "meta",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class SharedPost:
+    """A bot post in a support channel that carries the member's name."""
+
+    share_id: int
+    guild_id: int
+    channel_id: int
+    message_id: int
+
+
+def _where(columns: tuple[str, ...]) -> str:
+    return " OR ".join(f"{column} = ?" for column in columns)
+
+
+class PrivacyRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def rows_about(self, user_id: int) -> dict[str, list[dict[str, Any]]]:
+        """Every row of every personal table that carries this member's id, all columns,
+        oldest first. Read in one snapshot so the export is consistent."""
+        found: dict[str, list[dict[str, Any]]] = {}
+        for table, columns in PERSONAL_TABLES.items():
+            rows = await self.db.fetchall(
+                f"SELECT * FROM {table} WHERE {_where(columns)} ORDER BY rowid",
+                [user_id] * len(columns),
+            )
+            found[table] = [dict(row) for row in rows]
+        return found
+
+    async def counts(self, user_id: int) -> dict[str, int]:
+        counts = {}
+        for table, columns in PERSONAL_TABLES.items():
+            counts[table] = int(await self.db.scalar(
+                f"SELECT COUNT(*) FROM {table} WHERE {_where(columns)}", [user_id] * len(columns)
+            ))
+        return counts
+
+    async def named_posts(self, tx: Transaction, user_id: int) -> list[SharedPost]:
+        rows = await tx.fetchall(
+            "SELECT id, guild_id, channel_id, message_id FROM shares WHERE user_id = ?"
+            " AND named = 1 AND channel_id IS NOT NULL AND message_id IS NOT NULL ORDER BY id",
+            (user_id,),
+        )
+        return [SharedPost(r["id"], r["guild_id"], r["channel_id"], r["message_id"]) for r in rows]
+
+    async def delete_all(self, tx: Transaction, user_id: int) -> dict[str, int]:
+        """Remove every row about the member; returns how many went from each table.
+        Raises if any row is left, so the caller's transaction rolls back whole."""
+        deleted = {}
+        for table, columns in PERSONAL_TABLES.items():
+            cursor = await tx.execute(
+                f"DELETE FROM {table} WHERE {_where(columns)}", [user_id] * len(columns)
+            )
+            deleted[table] = cursor.rowcount
+        for table, columns in PERSONAL_TABLES.items():
+            left = await tx.fetchone(
+                f"SELECT COUNT(*) FROM {table} WHERE {_where(columns)}", [user_id] * len(columns)
+            )
+            if left[0]:
+                raise RuntimeError(f"{left[0]} rows about the member are left in {table}")
+        return deleted

@@ -1,0 +1,199 @@
+"""/privacy export and /privacy delete."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import io
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import custom_ids
+from bot.db.repositories.privacy import SharedPost
+from bot.services.privacy import (
+    CONFIRM_SECONDS,
+    ConfirmationExpired,
+    PrivacyService,
+    describe_counts,
+)
+from bot.ui import PersistentButton
+
+log = logging.getLogger(__name__)
+
+# Discord refuses attachments over 10 MiB on servers without boosts; stay well under it.
+ATTACHMENT_LIMIT = 8 * 1024 * 1024
+EDIT_TIMEOUT_SECONDS = 10
+REMOVED_POST = (
+    "A member shared a rejection here and has since removed their data from Onward. "
+    "Thank you to everyone who cheered them on."
+)
+
+
+class ConfirmDelete(PersistentButton, template=custom_ids.PRIVACY_DELETE):
+    def __init__(self, user_id: int, deadline: int) -> None:
+        super().__init__(discord.ui.Button(
+            label="Delete everything", style=discord.ButtonStyle.danger,
+            custom_id=custom_ids.privacy_delete(user_id, deadline)))
+        self.user_id = user_id
+        self.deadline = deadline
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match, /) -> ConfirmDelete:
+        return cls(int(match["user_id"]), int(match["deadline"]))
+
+    async def on_click(self, interaction: discord.Interaction) -> None:
+        cog: Privacy = interaction.client.get_cog("Privacy")
+        await cog.confirmed(interaction, self.user_id, self.deadline)
+
+
+class KeepData(PersistentButton, template=custom_ids.PRIVACY_KEEP):
+    def __init__(self, user_id: int) -> None:
+        super().__init__(discord.ui.Button(
+            label="Keep my data", style=discord.ButtonStyle.secondary,
+            custom_id=custom_ids.privacy_keep(user_id)))
+        self.user_id = user_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match, /) -> KeepData:
+        return cls(int(match["user_id"]))
+
+    async def on_click(self, interaction: discord.Interaction) -> None:
+        cog: Privacy = interaction.client.get_cog("Privacy")
+        await cog.kept(interaction, self.user_id)
+
+
+class Privacy(commands.GroupCog, group_name="privacy"):
+    """Take your data with you, or remove it."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+        self.privacy = PrivacyService(bot.database, bot.clock)
+        # How long the confirmation message keeps its buttons (the deadline in the button's
+        # id is what decides; this only tidies the message when the time is up).
+        self.confirm_seconds: float = CONFIRM_SECONDS
+        self._expiries: dict[int, set[asyncio.Task]] = {}
+        super().__init__()
+
+    async def cog_unload(self) -> None:
+        for tasks in self._expiries.values():
+            for task in tasks:
+                task.cancel()
+        self._expiries.clear()
+
+    @app_commands.command(name="export", description="Get a file with all of your Onward data.")
+    async def export(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        export = await self.privacy.export(interaction.user.id)
+        content, filename = export.content, export.filename
+        if len(content) > ATTACHMENT_LIMIT:
+            content, filename = gzip.compress(content), filename + ".gz"
+        if export.total:
+            message = (f"Here is everything Onward stores about you: {describe_counts(export.counts)}."
+                       " It's a JSON file; only you can see this message.")
+        else:
+            message = "Onward stores nothing about you right now; the file only has its header."
+        await interaction.followup.send(
+            message, file=discord.File(io.BytesIO(content), filename=filename), ephemeral=True
+        )
+
+    @app_commands.command(name="delete", description="Delete everything Onward stores about you.")
+    async def delete(self, interaction: discord.Interaction) -> None:
+        user_id = interaction.user.id
+        counts = await self.privacy.what_would_go(user_id)
+        if not any(counts.values()):
+            await interaction.response.send_message(
+                "Onward stores nothing about you, so there is nothing to delete.", ephemeral=True
+            )
+            return
+        deadline = int(self.privacy.deadline(self.confirm_seconds).timestamp())
+        view = discord.ui.View(timeout=None)
+        view.add_item(ConfirmDelete(user_id, deadline))
+        view.add_item(KeepData(user_id))
+        await interaction.response.send_message(
+            f"This deletes everything Onward stores about you, in every server: "
+            f"{describe_counts(counts)}. Support-channel posts that show your name will be "
+            "changed to leave it out. Notes you sent to others are removed too (ones already "
+            "delivered stay in their DMs). This can't be undone; /privacy export gives you a "
+            f"copy first. The button works for {self.confirm_seconds:g} seconds.",
+            view=view, ephemeral=True,
+        )
+        task = asyncio.create_task(self._expire(interaction, user_id))
+        self._expiries.setdefault(user_id, set()).add(task)
+        task.add_done_callback(lambda t: self._expiries.get(user_id, set()).discard(t))
+
+    async def _expire(self, interaction: discord.Interaction, user_id: int) -> None:
+        await asyncio.sleep(self.confirm_seconds)
+        try:
+            await interaction.edit_original_response(
+                content="This confirmation expired, so nothing was deleted. "
+                        "Run /privacy delete again if you still want to.",
+                view=None,
+            )
+        except discord.HTTPException:
+            log.info("could not mark the delete confirmation of %s as expired", user_id)
+
+    def _stop_expiries(self, user_id: int) -> None:
+        for task in self._expiries.pop(user_id, set()):
+            task.cancel()
+
+    async def kept(self, interaction: discord.Interaction, owner_id: int) -> None:
+        if interaction.user.id != owner_id:
+            await interaction.response.send_message(
+                "This button belongs to someone else's request.", ephemeral=True)
+            return
+        self._stop_expiries(owner_id)
+        await interaction.response.edit_message(content="Nothing was deleted.", view=None)
+
+    async def confirmed(self, interaction: discord.Interaction, owner_id: int, deadline: int) -> None:
+        try:
+            self.privacy.check_confirmation(
+                owner_id=owner_id, clicker_id=interaction.user.id, deadline_epoch=deadline)
+        except ConfirmationExpired as expired:
+            self._stop_expiries(owner_id)
+            await interaction.response.edit_message(content=expired.message, view=None)
+            return
+        self._stop_expiries(owner_id)
+        await interaction.response.defer()
+        deletion = await self.privacy.delete_everything(owner_id)
+        # The rows are committed as gone; now tidy what Discord still shows.
+        self.bot.dispatch("member_data_deleted", owner_id)
+        self.bot.dispatch("timer_scheduled")
+        unnamed = await self._unname_posts(deletion.named_posts)
+        lines = [f"Done. Deleted {describe_counts(deletion.counts)}." if deletion.total
+                 else "Done. There was nothing left to delete."]
+        if deletion.named_posts:
+            lines.append(f"Your name was removed from {unnamed} of {len(deletion.named_posts)} "
+                         "shared posts.")
+            if unnamed < len(deletion.named_posts):
+                lines.append("The others could not be edited (most likely they were already "
+                             "deleted); a server admin can remove them.")
+        lines.append("If you use Onward again, it starts from a blank page.")
+        await interaction.edit_original_response(content="\n".join(lines), view=None)
+
+    async def _unname_posts(self, posts: list[SharedPost]) -> int:
+        results = await asyncio.gather(*(self._unname(post) for post in posts))
+        return sum(results)
+
+    async def _unname(self, post: SharedPost) -> bool:
+        channel = self.bot.get_partial_messageable(post.channel_id, guild_id=post.guild_id)
+        try:
+            await asyncio.wait_for(
+                channel.get_partial_message(post.message_id).edit(
+                    content=REMOVED_POST, embeds=[], attachments=[], view=None,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                ),
+                EDIT_TIMEOUT_SECONDS,
+            )
+        except (TimeoutError, discord.HTTPException) as exc:
+            log.warning("could not remove a name from message %s in channel %s: %s",
+                        post.message_id, post.channel_id, exc)
+            return False
+        return True
+
+
+async def setup(bot: commands.Bot) -> None:
+    bot.add_dynamic_items(ConfirmDelete, KeepData)
+    await bot.add_cog(Privacy(bot))
