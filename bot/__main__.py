@@ -31,6 +31,36 @@ def load_settings():
         raise SystemExit(2) from None
 
 
+SHUTDOWN_GRACE_SECONDS = 15.0
+# Tasks discord.py and APScheduler start for one piece of work: a slash command, a button or
+# modal, an event listener, a scheduled job. Long-lived loops are named otherwise.
+_WORK_TASK_PREFIXES = ("CommandTree-invoker", "discord-ui-", "discord.py: ")
+
+
+def _is_work(task: asyncio.Task) -> bool:
+    if task.done():
+        return False
+    if task.get_name().startswith(_WORK_TASK_PREFIXES):
+        return True
+    return getattr(task.get_coro(), "__qualname__", "") == "run_coroutine_job"
+
+
+async def finish_in_flight(bot, grace: float) -> None:
+    """Stop starting scheduled work, then let what is running finish (within `grace`
+    seconds) before the connection and the database close under it."""
+    if bot.scheduler.running:
+        bot.scheduler.pause()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
+    me = asyncio.current_task()
+    while (remaining := deadline - loop.time()) > 0:
+        working = [t for t in asyncio.all_tasks() if t is not me and _is_work(t)]
+        if not working:
+            return
+        await asyncio.wait(working, timeout=remaining)
+    logging.getLogger("bot").warning("shutting down with work still running after %.0f s", grace)
+
+
 async def run(settings) -> None:
     from bot.client import Onward
 
@@ -44,6 +74,7 @@ async def run(settings) -> None:
     done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
     if stopper in done:
         logging.getLogger("bot").info("shutting down")
+        await finish_in_flight(bot, SHUTDOWN_GRACE_SECONDS)
         await bot.close()
     stopper.cancel()
     await asyncio.gather(runner, return_exceptions=stopper in done)

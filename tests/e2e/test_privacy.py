@@ -1,0 +1,220 @@
+"""/privacy export and /privacy delete as a member uses them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from datetime import timedelta
+
+from cogs.privacy import REMOVED_POST
+
+EPHEMERAL = 64
+USER_COLUMN = re.compile(r"(^|_)(user|sender|recipient|member|author|owner)_id$")
+T = "2026-11-20T10:00:00+00:00"
+
+
+async def personal_counts(db, user_id) -> dict[str, int]:
+    """Rows carrying the member's id in every table of the live schema."""
+    counts = {}
+    for (table,) in await db.fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ):
+        cols = [c["name"] for c in await db.fetchall(f"PRAGMA table_info({table})")
+                if USER_COLUMN.search(c["name"])]
+        if cols:
+            where = " OR ".join(f"{c} = ?" for c in cols)
+            counts[table] = await db.scalar(
+                f"SELECT COUNT(*) FROM {table} WHERE {where}", [user_id] * len(cols))
+    return counts
+
+
+async def log(world, user_id, company, **options):
+    reply = await (await world.actor(user_id).slash("rejection log", company=company,
+                                                    **options)).reply()
+    return int(re.search(r"#(\d+)", reply.content).group(1))
+
+
+async def share_in_support(world, user_id, rejection_id, *, named: bool) -> int:
+    """A support-channel post about the entry, as the share flow leaves it."""
+    channel = world.bot.get_channel(world.support_id)
+    who = f"<@{user_id}>" if named else "A member"
+    posted = await channel.send(f"{who} shared a rejection: Acme, onsite. Send them some cheer.")
+    async with world.db.transaction() as tx:
+        await tx.insert(
+            "INSERT INTO shares (rejection_id, user_id, guild_id, channel_id, message_id, named,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (rejection_id, user_id, world.guild_id, world.support_id, posted.id, int(named), T))
+    return posted.id
+
+
+async def seed_extras(world, user_id, rejection_id, other_id):
+    """Rows the other commands write, so delete meets every table."""
+    async with world.db.transaction() as tx:
+        refl = await tx.insert(
+            "INSERT INTO reflections (rejection_id, user_id, struggled, created_at, updated_at)"
+            " VALUES (?, ?, 'system design', ?, ?)", (rejection_id, user_id, T, T))
+        await tx.insert(
+            "INSERT INTO reflection_history (reflection_id, user_id, struggled, unprepared,"
+            " differently, went_well, practise, written_at, replaced_at)"
+            " VALUES (?, ?, 'earlier', '', '', '', '', ?, ?)", (refl, user_id, T, T))
+        await tx.insert(
+            "INSERT INTO feedback_requests (rejection_id, user_id, feedback_text, created_at)"
+            " VALUES (?, ?, 'they wanted more depth', ?)", (rejection_id, user_id, T))
+        await tx.insert(
+            "INSERT INTO applications (user_id, guild_id, company, applied_on, created_at)"
+            " VALUES (?, ?, 'Hooli', '2026-11-20', ?)", (user_id, world.guild_id, T))
+        await tx.insert(
+            "INSERT INTO pending_notices (user_id, kind, body, created_at)"
+            " VALUES (?, 'reflection_prompt', '{}', ?)", (user_id, T))
+        await tx.insert(
+            "INSERT INTO encouragements (sender_id, recipient_id, guild_id, message, anonymous,"
+            " created_at) VALUES (?, ?, ?, 'you have got this', 1, ?)",
+            (user_id, other_id, world.guild_id, T))
+        await tx.insert(
+            "INSERT INTO encouragements (sender_id, recipient_id, guild_id, message, anonymous,"
+            " created_at) VALUES (?, ?, ?, 'proud of you', 0, ?)",
+            (other_id, user_id, world.guild_id, T))
+
+
+async def test_export_is_a_private_json_file_with_only_their_rows(world):
+    first = await log(world, world.alice, "Acme", note="the panel ran long")
+    await log(world, world.alice, "Initech", stage="final")
+    await log(world, world.bob, "Globex", note="bob's own note")
+    await seed_extras(world, world.alice, first, world.bob)
+
+    reply = await (await world.actor(world.alice).slash("privacy export")).reply()
+
+    assert reply.flags & EPHEMERAL
+    assert "2 rejection entries" in reply.content and "only you can see" in reply.content
+    [(filename, data)] = reply.attachments
+    assert filename.startswith(f"onward-export-{world.alice}-") and filename.endswith(".json")
+    document = json.loads(data)
+    tables = document["tables"]
+    assert [r["company"] for r in tables["rejections"]] == ["Acme", "Initech"]
+    assert tables["rejections"][0]["note"] == "the panel ran long"
+    assert [t["subject_id"] for t in tables["timers"]] == [r["id"] for r in tables["rejections"]]
+    assert tables["reflection_history"][0]["struggled"] == "earlier"
+    assert tables["feedback_requests"][0]["feedback_text"] == "they wanted more depth"
+    assert {n["message"] for n in tables["encouragements"]} == {"you have got this",
+                                                                "proud of you"}
+    counts = await personal_counts(world.db, world.alice)
+    assert {t: len(rows) for t, rows in tables.items()} == counts
+    assert b"Globex" not in data and b"bob's own note" not in data
+
+
+async def test_export_works_in_dms_and_for_a_new_member(world):
+    reply = await (await world.actor(world.carol, dm=True).slash("privacy export")).reply()
+    assert "stores nothing about you" in reply.content
+    [(_, data)] = reply.attachments
+    assert all(rows == [] for rows in json.loads(data)["tables"].values())
+
+
+async def test_delete_asks_then_removes_every_row_and_the_name_from_posts(world):
+    alice = world.actor(world.alice)
+    first = await log(world, world.alice, "Acme", note="secret note")
+    second = await log(world, world.alice, "Initech")
+    bobs = await log(world, world.bob, "Globex")
+    named_post = await share_in_support(world, world.alice, first, named=True)
+    anonymous_post = await share_in_support(world, world.alice, second, named=False)
+    await seed_extras(world, world.alice, first, world.bob)
+    await seed_extras(world, world.bob, bobs, world.carol)
+    bob_before = await personal_counts(world.db, world.bob)
+    assert await world.db.scalar(
+        "SELECT COUNT(*) FROM timers WHERE user_id = ? AND status = 'pending'", (world.alice,)) == 2
+
+    ask = await (await alice.slash("privacy delete")).reply()
+    assert ask.flags & EPHEMERAL
+    assert "2 rejection entries" in ask.content and "can't be undone" in ask.content
+    assert [b["label"] for b in ask.buttons] == ["Delete everything", "Keep my data"]
+
+    done = await (await alice.click(ask, label="Delete everything")).reply()
+
+    assert done.content.startswith("Done. Deleted 2 rejection entries")
+    assert "removed from 1 of 1 shared posts" in done.content
+    assert done.buttons == []
+    assert all(n == 0 for n in (await personal_counts(world.db, world.alice)).values())
+    bob_after = await personal_counts(world.db, world.bob)
+    # Bob keeps everything except the two notes between him and Alice.
+    assert bob_after == {**bob_before, "encouragements": bob_before["encouragements"] - 2}
+    assert await world.db.scalar(
+        "SELECT COUNT(*) FROM encouragements WHERE ? IN (sender_id, recipient_id)", (world.bob,)
+    ) == 2
+    named = world.emu.messages[named_post]
+    assert named.content == REMOVED_POST and str(world.alice) not in named.content
+    assert named.components == []
+    assert world.emu.messages[anonymous_post].content.startswith("A member shared")
+    assert world.emu.messages[anonymous_post].edits == []
+    assert await world.db.scalar("PRAGMA integrity_check") == "ok"
+    assert await world.db.fetchall("PRAGMA foreign_key_check") == []
+
+    listing = await (await alice.slash("rejection list")).reply()
+    assert "No entries yet" in listing.content
+
+
+async def test_a_failed_post_edit_does_not_stop_the_delete(world):
+    alice = world.actor(world.alice)
+    entry = await log(world, world.alice, "Acme")
+    await share_in_support(world, world.alice, entry, named=True)
+    world.emu.fail_next("PATCH", r"/channels/\d+/messages/\d+$", 404)
+
+    ask = await (await alice.slash("privacy delete")).reply()
+    done = await (await alice.click(ask, label="Delete everything")).reply()
+
+    assert "removed from 0 of 1 shared posts" in done.content
+    assert "could not be edited" in done.content
+    assert all(n == 0 for n in (await personal_counts(world.db, world.alice)).values())
+
+
+async def test_keep_my_data_deletes_nothing(world):
+    alice = world.actor(world.alice)
+    await log(world, world.alice, "Acme")
+    before = await personal_counts(world.db, world.alice)
+    ask = await (await alice.slash("privacy delete")).reply()
+    kept = await (await alice.click(ask, label="Keep my data")).reply()
+    assert kept.content == "Nothing was deleted." and kept.buttons == []
+    assert await personal_counts(world.db, world.alice) == before
+
+
+async def test_an_expired_button_says_so_and_deletes_nothing(world):
+    alice = world.actor(world.alice)
+    await log(world, world.alice, "Acme")
+    before = await personal_counts(world.db, world.alice)
+    ask = await (await alice.slash("privacy delete")).reply()
+    world.clock.advance(timedelta(seconds=61))
+
+    late = await (await alice.click(ask, label="Delete everything")).reply()
+
+    assert "expired" in late.content and "nothing was deleted" in late.content
+    assert late.buttons == []
+    assert await personal_counts(world.db, world.alice) == before
+
+
+async def test_the_confirmation_tidies_itself_when_time_is_up(world):
+    alice = world.actor(world.alice)
+    await log(world, world.alice, "Acme")
+    world.bot.get_cog("Privacy").confirm_seconds = 0.3
+    ask = await (await alice.slash("privacy delete")).reply()
+    assert "works for 0.3 seconds" in ask.content
+    for _ in range(50):
+        if ask.edits:
+            break
+        await asyncio.sleep(0.05)
+    assert "expired" in ask.content and ask.buttons == []
+    assert (await personal_counts(world.db, world.alice))["rejections"] == 1
+
+
+async def test_nothing_to_delete_shows_no_button(world):
+    reply = await (await world.actor(world.carol).slash("privacy delete")).reply()
+    assert reply.flags & EPHEMERAL
+    assert "nothing to delete" in reply.content and reply.buttons == []
+
+
+async def test_delete_survives_a_restart_between_asking_and_confirming(world):
+    alice = world.actor(world.alice)
+    await log(world, world.alice, "Acme")
+    ask = await (await alice.slash("privacy delete")).reply()
+    await world.restart()
+    done = await (await alice.click(ask, label="Delete everything")).reply()
+    assert done.content.startswith("Done. Deleted 1 rejection entry")
+    assert (await personal_counts(world.db, world.alice))["rejections"] == 0
