@@ -53,3 +53,12 @@ class MemberSettingsRepository:
             f"ON CONFLICT (user_id) DO UPDATE SET {updates}",
             [getattr(settings, f) for f in _FIELDS],
         )
+
+    async def mark_personal_dm(self, tx: Transaction, user_id: int, at: str) -> None:
+        """Remember when the member last got a personal DM (one a day at most)."""
+        await tx.execute(
+            "INSERT INTO member_settings (user_id, last_personal_dm_at, updated_at)"
+            " VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
+            " last_personal_dm_at = excluded.last_personal_dm_at",
+            (user_id, at, at),
+        )

@@ -57,3 +57,49 @@ class TimerRepository:
         return await self.db.scalar(
             "SELECT MIN(due_at) FROM timers WHERE status = 'pending'"
         )
+
+    async def pending_for(self, user_id: int, kind: str, subject_id: int | None) -> Timer | None:
+        row = await self.db.fetchone(
+            f"SELECT {_COLUMNS} FROM timers WHERE user_id = ? AND kind = ? AND subject_id IS ?"
+            " AND status = 'pending' ORDER BY due_at, id LIMIT 1",
+            (user_id, kind, subject_id),
+        )
+        return Timer(**dict(row)) if row else None
+
+    async def for_subject(self, user_id: int, kind: str, subject_id: int | None) -> list[Timer]:
+        """Every timer of this kind about this subject, whatever its status, oldest first."""
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM timers WHERE user_id = ? AND kind = ? AND subject_id IS ?"
+            " ORDER BY id",
+            (user_id, kind, subject_id),
+        )
+        return [Timer(**dict(r)) for r in rows]
+
+    async def reschedule(self, tx: Transaction, timer_id: int, due_at: str) -> None:
+        await tx.execute(
+            "UPDATE timers SET due_at = ? WHERE id = ? AND status = 'pending'", (due_at, timer_id)
+        )
+
+    async def mark_sent(self, tx: Transaction, timer_ids: list[int], fired_at: str) -> int:
+        """Only pending timers move to sent, so a timer fires once; returns how many moved."""
+        moved = 0
+        for timer_id in timer_ids:
+            cur = await tx.execute(
+                "UPDATE timers SET status = 'sent', fired_at = ? WHERE id = ? AND status = 'pending'",
+                (fired_at, timer_id),
+            )
+            moved += cur.rowcount
+        return moved
+
+    async def cancel(self, tx: Transaction, timer_ids: list[int]) -> None:
+        await tx.executemany(
+            "UPDATE timers SET status = 'cancelled' WHERE id = ? AND status = 'pending'",
+            [(timer_id,) for timer_id in timer_ids],
+        )
+
+    async def cancel_kind(self, tx: Transaction, *, user_id: int, kind: str) -> None:
+        await tx.execute(
+            "UPDATE timers SET status = 'cancelled' WHERE user_id = ? AND kind = ?"
+            " AND status = 'pending'",
+            (user_id, kind),
+        )

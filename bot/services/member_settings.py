@@ -1,0 +1,117 @@
+"""A member's own preferences: timezone, quiet hours, which personal DMs they want."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.clock import Clock, to_db
+from bot.db.connection import Database
+from bot.db.repositories.member_settings import MemberSettings, MemberSettingsRepository
+from bot.db.repositories.timers import TimerRepository
+from bot.errors import InvalidInput
+from bot.services.dates import valid_timezone
+from bot.services.personal import next_nudge_due
+
+DELAY_MAX_HOURS = 168
+QUIET_HELP = "Use HH:MM-HH:MM in your timezone, like 22:00-08:00, or “off”."
+_QUIET = re.compile(r"^(\d{1,2}):(\d{2})\s*[-–—]\s*(\d{1,2}):(\d{2})$")
+PAUSABLE = ("dm_prompts", "personal_nudges")
+
+
+def parse_quiet_hours(value: str) -> tuple[str | None, str | None]:
+    """"22:00-08:00" → ("22:00", "08:00"); "off" → (None, None)."""
+    typed = value.strip().lower()
+    if typed in {"off", "none", "no"}:
+        return None, None
+    match = _QUIET.match(typed)
+    if not match:
+        raise InvalidInput(f"I couldn't read “{value.strip()[:40]}” as quiet hours. {QUIET_HELP}")
+    start_h, start_m, end_h, end_m = (int(g) for g in match.groups())
+    if not (0 <= start_h <= 23 and 0 <= end_h <= 23 and 0 <= start_m <= 59 and 0 <= end_m <= 59):
+        raise InvalidInput(f"Hours go from 00 to 23 and minutes from 00 to 59. {QUIET_HELP}")
+    start, end = f"{start_h:02d}:{start_m:02d}", f"{end_h:02d}:{end_m:02d}"
+    if start == end:
+        raise InvalidInput(f"Quiet hours need to start and end at different times. {QUIET_HELP}")
+    return start, end
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsUpdate:
+    settings: MemberSettings
+    changed: tuple[str, ...]      # names of the settings that actually changed
+
+
+class MemberSettingsService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self.repo = MemberSettingsRepository(db)
+        self.timers = TimerRepository(db)
+
+    async def get(self, user_id: int) -> MemberSettings:
+        return await self.repo.get(user_id)
+
+    async def update(
+        self,
+        user_id: int,
+        *,
+        timezone: str | None = None,
+        quiet_hours: str | None = None,
+        dm_prompts: bool | None = None,
+        personal_nudges: bool | None = None,
+        reflection_delay_hours: int | None = None,
+    ) -> SettingsUpdate:
+        """Change the options given; every one is checked before anything is stored."""
+        current = await self.repo.get(user_id)
+        changes: dict[str, object] = {}
+        if timezone is not None:
+            changes["timezone"] = valid_timezone(timezone)
+        if quiet_hours is not None:
+            changes["quiet_start"], changes["quiet_end"] = parse_quiet_hours(quiet_hours)
+        if dm_prompts is not None:
+            changes["dm_prompts"] = bool(dm_prompts)
+        if personal_nudges is not None:
+            changes["personal_nudges"] = bool(personal_nudges)
+        if reflection_delay_hours is not None:
+            if not 0 <= reflection_delay_hours <= DELAY_MAX_HOURS:
+                raise InvalidInput(
+                    f"The reflection delay is in hours, from 0 (right away) to {DELAY_MAX_HOURS} "
+                    "(a week)."
+                )
+            changes["reflection_delay_hours"] = int(reflection_delay_hours)
+        return await self._apply(current, changes)
+
+    async def pause(self, user_id: int, setting: str) -> SettingsUpdate:
+        """The one-click pause every personal DM carries."""
+        if setting not in PAUSABLE:
+            raise InvalidInput("That isn't something I can pause.")
+        return await self._apply(await self.repo.get(user_id), {setting: False})
+
+    async def _apply(self, current: MemberSettings, changes: dict[str, object]) -> SettingsUpdate:
+        changed = tuple(k for k, v in changes.items() if getattr(current, k) != v)
+        if not changed:
+            return SettingsUpdate(settings=current, changed=())
+        now = self.clock.now()
+        updated = current.with_changes(**changes, updated_at=to_db(now))
+        async with self.db.transaction() as tx:
+            await self.repo.save(tx, updated)
+            await self._keep_nudges_in_step(tx, current, updated)
+        return SettingsUpdate(settings=await self.repo.get(current.user_id), changed=changed)
+
+    async def _keep_nudges_in_step(self, tx, before: MemberSettings, after: MemberSettings) -> None:
+        """An opted-in member has exactly one pending nudge timer, looked at each evening in
+        their timezone; opting out removes it."""
+        user_id = after.user_id
+        if not after.personal_nudges:
+            if before.personal_nudges:
+                await self.timers.cancel_kind(tx, user_id=user_id, kind="personal_nudge")
+            return
+        if before.personal_nudges and before.timezone == after.timezone:
+            return
+        await self.timers.cancel_kind(tx, user_id=user_id, kind="personal_nudge")
+        await self.timers.add(
+            tx, user_id=user_id, kind="personal_nudge", subject_id=None,
+            due_at=to_db(next_nudge_due(self.clock.now(), after.timezone)),
+            created_at=to_db(self.clock.now()),
+        )

@@ -1,0 +1,116 @@
+"""Reflecting on a rejection (habit 3): five short, skippable questions, one reflection per
+entry, edits keep the earlier text, and what the member's notes share becomes visible."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock, to_db
+from bot.db.connection import Database
+from bot.db.repositories.feedback import FeedbackRepository
+from bot.db.repositories.reflections import PROMPT_FIELDS, Reflection, ReflectionRepository
+from bot.db.repositories.rejections import Rejection
+from bot.db.repositories.timers import TimerRepository
+from bot.errors import InvalidInput
+from bot.services import text
+from bot.services.journal import JournalService
+from bot.services.themes import Theme, find_themes
+
+# The questions, as the member reads them (also the modal's labels: at most 45 characters).
+PROMPTS: dict[str, str] = {
+    "struggled": "Which questions did you struggle with?",
+    "unprepared": "Where did you feel unprepared?",
+    "differently": "What would you do differently?",
+    "went_well": "What went well?",
+    "practise": "One thing to practise next",
+}
+# Short names for the summary lines.
+SUMMARY_LABELS: dict[str, str] = {
+    "struggled": "Struggled with",
+    "unprepared": "Felt unprepared",
+    "differently": "Would do differently",
+    "went_well": "Went well",
+    "practise": "To practise",
+}
+CHOICE_LABEL_MAX = 100
+
+
+def entry_label(entry: Rejection) -> str:
+    """How an entry reads in an autocomplete list: "#12 Acme · onsite · 2026-11-20"."""
+    tail = " · ".join(part for part in (entry.stage, entry.occurred_on) if part)
+    room = CHOICE_LABEL_MAX - len(f"#{entry.id}  · {tail}")
+    company = entry.company if len(entry.company) <= room else entry.company[: room - 1] + "…"
+    return f"#{entry.id} {company} · {tail}"
+
+
+@dataclass(frozen=True, slots=True)
+class SavedReflection:
+    entry: Rejection
+    reflection: Reflection
+    edited: bool                 # True when it replaced an earlier reflection on this entry
+    themes: list[Theme]          # what the member's reflections and feedback share so far
+    notes: int                   # how many reflections and feedback notes the themes come from
+
+
+class ReflectionService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self.journal = JournalService(db, clock)
+        self.reflections = ReflectionRepository(db)
+        self.feedback = FeedbackRepository(db)
+        self.timers = TimerRepository(db)
+
+    async def suggest_entries(self, user_id: int, typed: str) -> list[tuple[str, str]]:
+        """(label, value) pairs of the member's own entries, newest first, at most 25."""
+        entries = await self.journal.suggest_entries(user_id, typed)
+        return [(entry_label(e), str(e.id)) for e in entries]
+
+    async def start(self, user_id: int, rejection_id: int | str | None) -> tuple[Rejection, Reflection | None]:
+        """The entry to reflect on (their latest when none is named) and any earlier reflection,
+        so the questions can show what they wrote before."""
+        entry = await self.journal.get_entry(user_id, rejection_id)
+        return entry, await self.reflections.for_entry(user_id, entry.id)
+
+    async def save(
+        self, user_id: int, rejection_id: int | str | None, answers: dict[str, str | None]
+    ) -> SavedReflection:
+        entry = await self.journal.get_entry(user_id, rejection_id)
+        cleaned = {
+            name: text.clean_optional(answers.get(name), f"answer to “{PROMPTS[name]}”",
+                                      text.REFLECTION_FIELD_MAX) or ""
+            for name in PROMPT_FIELDS
+        }
+        if not any(cleaned.values()):
+            raise InvalidInput(
+                "Every question can be skipped, but not all of them: "
+                "write a line for at least one and I'll save it."
+            )
+        now = to_db(self.clock.now())
+        async with self.db.transaction() as tx:
+            earlier = await self.reflections.for_entry(user_id, entry.id)
+            if earlier is None:
+                await self.reflections.add(
+                    tx, user_id=user_id, rejection_id=entry.id, answers=cleaned, at=now
+                )
+            else:
+                await self.reflections.replace(tx, earlier, cleaned, now)
+            # Reflecting first makes the DM prompt for this entry unnecessary.
+            await self.timers.cancel_pending(
+                tx, user_id=user_id, kind="reflection_prompt", subject_id=entry.id
+            )
+        saved = await self.reflections.for_entry(user_id, entry.id)
+        assert saved is not None
+        notes = await self.notes(user_id)
+        return SavedReflection(
+            entry=entry, reflection=saved, edited=earlier is not None,
+            themes=find_themes(notes), notes=len(notes),
+        )
+
+    async def notes(self, user_id: int) -> list[str]:
+        """Every reflection and every feedback note of the member, one text each."""
+        reflections = [r.text() for r in await self.reflections.list_for_user(user_id)]
+        return reflections + await self.feedback.feedback_texts(user_id)
+
+    async def themes(self, user_id: int, limit: int = 10) -> list[Theme]:
+        return find_themes(await self.notes(user_id), limit=limit)
