@@ -1,0 +1,193 @@
+"""/progress: a member's effort week by week, led by what they control.
+
+Weeks run Monday to Sunday in the member's timezone (member_settings.timezone, UTC when
+unset). Applications carry the local day they were made on; reflections and feedback
+carry UTC instants, so each local week is turned into a UTC window before counting."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from bot.clock import Clock, to_db
+from bot.db.connection import Database
+from bot.db.repositories.member_settings import MemberSettingsRepository
+from bot.db.repositories.progress import ProgressRepository, Totals
+from bot.services.dates import local_today, zone
+
+CHART_WEEKS = 12
+GRACE_EVERY = 4
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def week_window(monday: date, timezone: str | None) -> tuple[str, str]:
+    """The local week starting on monday as [start, end) in the database's UTC text form.
+    Computed per week, so a daylight-saving change inside the week is respected."""
+    tz = zone(timezone)
+    start = datetime.combine(monday, time(0), tzinfo=tz)
+    end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=tz)
+    return to_db(start), to_db(end)
+
+
+@dataclass(frozen=True, slots=True)
+class Streak:
+    weeks: int           # weeks that met the goal in the current run
+    grace_used: int      # missed weeks forgiven inside the current run
+    this_week_met: bool  # whether the week in progress already counts
+
+
+def compute_streak(per_week: Mapping[date, int], goal: int, this_week: date) -> Streak:
+    """The member's current streak of weeks meeting their weekly goal.
+
+    Definition (weeks are Monday–Sunday in the member's timezone, keyed by their Monday):
+      * A week *meets the goal* when its applications are at least `goal` (today's goal is
+        applied to every week; the goal's history is not kept).
+      * Walk forward week by week from the member's first week with an application up to
+        last week:
+          - a met week adds 1 to the streak;
+          - a missed week is a *grace week* when at least GRACE_EVERY (4) met weeks came
+            since the run began or since the previous grace week: the run goes on and keeps
+            its count, but the grace week itself adds nothing;
+          - any other missed week ends the run: the streak is back to 0.
+        So one bad week never erases a month or more of effort, while two bad weeks in a
+        row, or a bad week early in a run, do end it.
+      * This week is still open: it adds 1 once it meets the goal and never ends the run.
+        A missed last week can still be forgiven while this week is under way.
+    """
+    if goal < 1:
+        raise ValueError("goal must be at least 1")
+    earlier = [monday for monday, count in per_week.items() if count > 0 and monday < this_week]
+    run = grace_used = since_grace = 0
+    if earlier:
+        week = min(earlier)
+        while week < this_week:
+            if per_week.get(week, 0) >= goal:
+                run += 1
+                since_grace += 1
+            elif since_grace >= GRACE_EVERY:
+                grace_used += 1
+                since_grace = 0
+            else:
+                run = grace_used = since_grace = 0
+            week += timedelta(days=7)
+    this_week_met = per_week.get(this_week, 0) >= goal
+    return Streak(weeks=run + (1 if this_week_met else 0), grace_used=grace_used,
+                  this_week_met=this_week_met)
+
+
+@dataclass(frozen=True, slots=True)
+class WeekPoint:
+    monday: date
+    applications: int
+    reflections: int
+    feedback_asked: int
+    feedback_received: int
+
+    @property
+    def active(self) -> bool:
+        return bool(self.applications or self.reflections or self.feedback_asked
+                    or self.feedback_received)
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressReport:
+    today: date
+    timezone: str
+    goal: int | None
+    streak: Streak | None                # None until a goal is set
+    totals: Totals
+    weeks: list[WeekPoint]               # the last CHART_WEEKS weeks, oldest first; the
+                                         # last one is this week
+
+    @property
+    def this_week(self) -> WeekPoint:
+        return self.weeks[-1]
+
+    @property
+    def is_new(self) -> bool:
+        """Nothing logged at all: a friendly start instead of zeros and an empty chart."""
+        t = self.totals
+        return not (t.applications or t.rejections or t.reflections or t.feedback_asked
+                    or t.feedback_received)
+
+    @property
+    def has_chart(self) -> bool:
+        return any(w.active for w in self.weeks)
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def summary_fields(report: ProgressReport) -> list[tuple[str, str]]:
+    """(name, value) pairs in the order the member reads them: effort first, the things
+    they control; rejections last, as a plain count and never as a score."""
+    week = report.this_week
+    t = report.totals
+    if report.goal:
+        left = report.goal - week.applications
+        this_week = f"{week.applications} of {report.goal} applications"
+        this_week += f" · {left} to go" if left > 0 else " · goal met"
+    else:
+        this_week = (f"{_plural(week.applications, 'application')}. "
+                     "Set a weekly goal with /apply goal to see how you're pacing.")
+    this_week += f"\n{t.applications} in total"
+
+    if report.streak is None:
+        streak = "Set a weekly goal with /apply goal and your streak starts counting."
+    elif report.streak.weeks == 0:
+        streak = "Meet this week's goal to start a streak."
+    else:
+        streak = f"{_plural(report.streak.weeks, 'week')} meeting your goal"
+        if report.streak.grace_used:
+            streak += (f" ({_plural(report.streak.grace_used, 'grace week')} forgiven:"
+                       f" one per {GRACE_EVERY} good weeks)")
+        if not report.streak.this_week_met:
+            streak += "\nThis week can add one more."
+
+    return [
+        ("This week", this_week),
+        ("Streak", streak),
+        ("Reflections", f"{t.reflections} written · {week.reflections} this week"),
+        ("Feedback", f"{t.feedback_asked} asked · {t.feedback_received} received"),
+        ("Interviews reached",
+         f"{_plural(t.interviews_reached, 'entry', 'entries')} got to an interview"),
+        ("Rejections logged", f"{t.rejections}"),
+    ]
+
+
+class ProgressService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self.repo = ProgressRepository(db)
+        self.settings = MemberSettingsRepository(db)
+
+    async def report(self, user_id: int) -> ProgressReport:
+        prefs = await self.settings.get(user_id)
+        timezone = prefs.timezone or "UTC"
+        today = local_today(self.clock.now(), timezone)
+        this_week = monday_of(today)
+        mondays = [this_week - timedelta(weeks=n) for n in range(CHART_WEEKS - 1, -1, -1)]
+
+        per_week = {
+            date.fromisoformat(monday): count
+            for monday, count in (await self.repo.applications_per_week(user_id)).items()
+        }
+        activity = await self.repo.activity_per_window(
+            user_id, [week_window(m, timezone) for m in mondays]
+        )
+        totals = await self.repo.totals(user_id)
+        weeks = [
+            WeekPoint(m, per_week.get(m, 0), a.reflections, a.feedback_asked,
+                      a.feedback_received)
+            for m, a in zip(mondays, activity, strict=True)
+        ]
+        goal = prefs.weekly_goal if prefs.weekly_goal and prefs.weekly_goal > 0 else None
+        streak = compute_streak(per_week, goal, this_week) if goal else None
+        return ProgressReport(today=today, timezone=timezone, goal=goal, streak=streak,
+                              totals=totals, weeks=weeks)

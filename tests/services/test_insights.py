@@ -1,0 +1,173 @@
+import pytest
+
+from bot.services import insights as insights_module
+from bot.services.insights import (
+    InsightsService,
+    PhraseExtractor,
+    next_step,
+    ngram_keys,
+    theme_line,
+    tokens,
+)
+
+ALICE, BOB = 1001, 1002
+
+
+async def add_reflection(db, user_id, company, day, *, struggled="", unprepared="",
+                         differently="", went_well="", practise=""):
+    at = f"{day}T18:00:00+00:00"
+    async with db.transaction() as tx:
+        rejection_id = await tx.insert(
+            "INSERT INTO rejections (user_id, company, stage, occurred_on, created_at)"
+            " VALUES (?, ?, 'onsite', ?, ?)", (user_id, company, day, at))
+        await tx.execute(
+            "INSERT INTO reflections (rejection_id, user_id, struggled, unprepared, differently,"
+            " went_well, practise, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (rejection_id, user_id, struggled, unprepared, differently, went_well, practise,
+             at, at))
+
+
+async def add_feedback(db, user_id, company, day, text, *, received=True):
+    at = f"{day}T18:00:00+00:00"
+    async with db.transaction() as tx:
+        rejection_id = await tx.insert(
+            "INSERT INTO rejections (user_id, company, stage, occurred_on, created_at)"
+            " VALUES (?, ?, 'final', ?, ?)", (user_id, company, day, at))
+        await tx.execute(
+            "INSERT INTO feedback_requests (rejection_id, user_id, sent_at, received_at,"
+            " feedback_text, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (rejection_id, user_id, at, at if received else None, text if received else None,
+             at))
+
+
+async def seed_alice(db):
+    """Four reflections and one feedback note, oldest first."""
+    await add_reflection(
+        db, ALICE, "Acme", "2026-10-01",
+        struggled="Salary negotiation questions threw me.",
+        unprepared="I was unprepared for system design.",
+        differently="Sleep more before onsite days.",
+        went_well="The past project walkthrough went well.")
+    await add_reflection(
+        db, ALICE, "Hooli", "2026-10-15",
+        struggled="System design: sharding a database.",
+        unprepared="Scaling discussions.",
+        differently="Draw the high-level diagram earlier.",
+        went_well="Rapport with the interviewer; the STAR method kept my stories short.",
+        practise="Read about database sharding.")
+    await add_feedback(
+        db, ALICE, "Globex", "2026-10-20",
+        "Strong communication, but the system design round lacked depth on caching and "
+        "scaling.")
+    await add_reflection(
+        db, ALICE, "Globex", "2026-10-22",
+        struggled="Dynamic programming on the whiteboard. Dynamic programming again later.",
+        unprepared="I had not reviewed graph algorithms.",
+        differently="Ask clarifying questions before coding.",
+        went_well="Behavioural questions went smoothly; I used the STAR method.",
+        practise="Two dynamic programming problems a day.")
+    await add_reflection(
+        db, ALICE, "Initech", "2026-11-05",
+        struggled="The system design question on a URL shortener; I ran out of time.",
+        unprepared="Caching strategies.",
+        differently="Clarify requirements first.",
+        went_well="I explained my past project clearly.",
+        practise="Practise system design with a timer.")
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    return PhraseExtractor()
+
+
+async def test_themes_on_a_fixed_corpus(db, clock, extractor):
+    await seed_alice(db)
+    found = await InsightsService(db, clock, extractor).insights(ALICE)
+    assert (found.reflections, found.feedback_notes, found.limited) == (4, 1, False)
+    by_phrase = {t.phrase: t for t in found.themes}
+    assert found.themes[0].phrase == "system design"
+    assert {"system design", "caching", "scaling"} <= set(by_phrase)
+
+    design = by_phrase["system design"]
+    assert (design.notes, design.reflections, design.feedback_notes) == (4, 3, 1)
+    # The quote is the newest note's sentence; the plan is the member's own practise line.
+    assert design.quote == "The system design question on a URL shortener; I ran out of time."
+    assert design.quote_company == "Initech"
+    assert design.plan == "Practise system design with a timer."
+    assert theme_line(design, found) == "system design came up in 3 reflections and 1 feedback note"
+    assert next_step(design) == "your own plan: “Practise system design with a timer.”"
+
+    caching = by_phrase["caching"]
+    assert (caching.reflections, caching.feedback_notes, caching.plan) == (1, 1, None)
+    assert "mock round on caching" in next_step(caching)
+
+    strengths = {t.phrase: t for t in found.strengths}
+    assert set(strengths) == {"star method", "past project"}
+    assert theme_line(strengths["star method"], found) == (
+        "star method came up in 2 of your 4 reflections")
+    assert strengths["past project"].quote == "I explained my past project clearly."
+
+
+async def test_a_phrase_repeated_inside_one_note_is_not_a_theme(db, clock, extractor):
+    await seed_alice(db)
+    found = await InsightsService(db, clock, extractor).insights(ALICE)
+    phrases = {t.phrase for t in found.themes}
+    assert not any("dynamic programming" in p for p in phrases)
+    assert not any("graph" in p for p in phrases)
+    # Company names are who said no, not something to practise.
+    assert not phrases & {"globex", "acme", "hooli", "initech"}
+
+
+async def test_only_the_members_own_notes_are_read(db, clock, extractor):
+    await add_reflection(db, ALICE, "Acme", "2026-11-01", struggled="Kubernetes networking.")
+    for day in ("2026-11-02", "2026-11-03", "2026-11-04"):
+        await add_reflection(db, BOB, "Hooli", day, struggled="Kubernetes networking again.",
+                             practise="Kubernetes networking labs.")
+    await add_feedback(db, BOB, "Hooli", "2026-11-05", "Kubernetes networking was weak.")
+    service = InsightsService(db, clock, extractor)
+    alice = await service.insights(ALICE)
+    assert (alice.reflections, alice.feedback_notes, alice.themes) == (1, 0, [])
+    bob = await service.insights(BOB)
+    assert bob.themes[0].phrase == "kubernetes networking"
+    assert bob.themes[0].notes == 4
+
+
+async def test_feedback_not_yet_received_is_not_a_note(db, clock, extractor):
+    await add_reflection(db, ALICE, "Acme", "2026-11-01", struggled="Terraform modules.")
+    await add_feedback(db, ALICE, "Acme", "2026-11-02", "Terraform modules.", received=False)
+    found = await InsightsService(db, clock, extractor).insights(ALICE)
+    assert (found.reflections, found.feedback_notes, found.themes) == (1, 0, [])
+
+
+async def test_no_notes_means_empty_insights(db, clock, extractor):
+    found = await InsightsService(db, clock, extractor).insights(ALICE)
+    assert (found.notes, found.themes, found.strengths) == (0, [], [])
+
+
+async def test_only_the_newest_notes_are_read_when_there_are_many(db, clock, extractor,
+                                                                   monkeypatch):
+    monkeypatch.setattr(insights_module, "NOTE_LIMIT", 3)
+    await add_reflection(db, ALICE, "A", "2026-09-01", struggled="Golang concurrency.")
+    await add_reflection(db, ALICE, "B", "2026-09-02", struggled="Golang concurrency.")
+    for day in ("2026-11-01", "2026-11-02", "2026-11-03"):
+        await add_reflection(db, ALICE, "C", day, struggled="Whiteboard pressure.")
+    found = await InsightsService(db, clock, extractor).insights(ALICE)
+    assert (found.reflections, found.limited) == (3, True)
+    assert [t.phrase for t in found.themes] == ["whiteboard pressure"]
+
+
+def test_extractor_reads_each_text_once(extractor):
+    calls = []
+    fresh = PhraseExtractor()
+    real = fresh._yake.extract_keywords
+    fresh._yake.extract_keywords = lambda text: calls.append(text) or real(text)
+    for _ in range(3):
+        first = fresh.candidates("Distributed tracing with OpenTelemetry.")
+    assert len(calls) == 1
+    assert any(phrase.lower() == "opentelemetry" for phrase, _ in first)
+
+
+def test_tokens_keep_tech_spellings_and_plurals_fold():
+    assert tokens("C++, Node.js and C# trade-offs.") == ["c++", "node.js", "and", "c#",
+                                                         "trade-offs"]
+    assert "system design question" in ngram_keys("Two system design questions.")
