@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
+from zoneinfo import available_timezones
 
 from bot.clock import Clock, to_db
 from bot.db.connection import Database
 from bot.db.repositories.member_settings import MemberSettings, MemberSettingsRepository
 from bot.db.repositories.timers import TimerRepository
 from bot.errors import InvalidInput
-from bot.services.dates import valid_timezone
+from bot.services.dates import timezone_choices, valid_timezone
 from bot.services.personal import next_nudge_due
 
 DELAY_MAX_HOURS = 168
@@ -34,6 +36,23 @@ def parse_quiet_hours(value: str) -> tuple[str | None, str | None]:
     if start == end:
         raise InvalidInput(f"Quiet hours need to start and end at different times. {QUIET_HELP}")
     return start, end
+
+
+def checked_timezone(name: str) -> str:
+    """An IANA name, or an error that suggests the closest real ones (typos included)."""
+    try:
+        return valid_timezone(name)
+    except InvalidInput as refused:
+        if "Did you mean" in refused.message:
+            raise
+        typed = name.strip()
+        by_name = {z.lower(): z for z in available_timezones()}
+        close = difflib.get_close_matches(typed.lower().replace(" ", "_"), by_name, n=3, cutoff=0.6)
+        city = typed.rsplit("/", 1)[-1]
+        suggestions = [by_name[z] for z in close] or timezone_choices(city, limit=3)
+        if not suggestions:
+            raise
+        raise InvalidInput(f"{refused.message} Did you mean {', '.join(suggestions)}?") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +85,7 @@ class MemberSettingsService:
         current = await self.repo.get(user_id)
         changes: dict[str, object] = {}
         if timezone is not None:
-            changes["timezone"] = valid_timezone(timezone)
+            changes["timezone"] = checked_timezone(timezone)
         if quiet_hours is not None:
             changes["quiet_start"], changes["quiet_end"] = parse_quiet_hours(quiet_hours)
         if dm_prompts is not None:

@@ -29,7 +29,7 @@ async def test_draft_names_everyone_thanks_and_asks_for_specific_honest_feedback
     assert "Priya Raman" in body
     assert "Globex" in body and "Data Engineer" in body
     assert "Globex" in draft.subject
-    assert re.search(r"\bthank", body, re.I)
+    assert re.search(r"\bthank", body, re.IGNORECASE)
     assert "specific" in body and "honest" in body
     assert words(draft.subject) + words(body) < 150
     assert draft.tone == tone
