@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 COGS = (
     "cogs.rejection",
     "cogs.privacy",
+    "cogs.progress",
+    "cogs.insights",
 )
 
 

@@ -1,0 +1,78 @@
+"""/insights: recurring themes across a member's reflections and feedback, as a prep list."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.formatting import inert
+from bot.services.insights import NOTE_LIMIT, InsightsService, next_step, theme_line
+
+COLOUR = discord.Colour(0xC77DDB)
+FIELD_MAX = 1024
+
+HOW_IT_WORKS = (
+    "Insights come from your own reflections and the feedback you log. Once a phrase shows "
+    "up in two or more of them (say “system design” or “salary negotiation”), it appears "
+    "here with a quote and a next step for your prep list.\n"
+    "• **/reflect** after an interview, or use the Reflect now button.\n"
+    "• **/feedback log** when an interviewer writes back.\n"
+    "Only you ever see this."
+)
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= FIELD_MAX else text[: FIELD_MAX - 1] + "…"
+
+
+class Insights(commands.Cog):
+    """What keeps coming up in your reflections and feedback."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+        self.insights = InsightsService(bot.database, bot.clock)
+
+    @app_commands.command(
+        name="insights",
+        description="Recurring themes across your reflections and feedback, as a prep list.",
+    )
+    async def insights_(self, interaction: discord.Interaction) -> None:
+        # Reading many notes for themes can take a moment; answer Discord first.
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        found = await self.insights.insights(interaction.user.id)
+        embed = discord.Embed(title="Your insights", colour=COLOUR)
+        if found.notes == 0:
+            embed.description = HOW_IT_WORKS
+            await interaction.followup.send(embed=embed, ephemeral=True)
+            return
+
+        read = (f"your latest {NOTE_LIMIT} notes" if found.limited else
+                f"{found.reflections} reflection{'s' if found.reflections != 1 else ''} and "
+                f"{found.feedback_notes} feedback note{'s' if found.feedback_notes != 1 else ''}")
+        if not found.themes and not found.strengths:
+            embed.description = (
+                f"I read {read} and nothing has come up twice yet. Themes appear once a phrase "
+                "shows up in two or more of your notes, so keep reflecting after interviews."
+            )
+            await interaction.followup.send(embed=embed, ephemeral=True)
+            return
+
+        embed.description = f"From {read}. Only you can see this."
+        for number, theme in enumerate(found.themes, start=1):
+            value = f"→ {inert(next_step(theme))}"
+            if theme.quote:
+                value = f"> {inert(theme.quote)}\n{value}"
+            embed.add_field(name=f"{number}. {inert(theme_line(theme, found))}"[:256],
+                            value=_clip(value), inline=False)
+        if found.strengths:
+            lines = [f"• **{inert(s.phrase)}** ({s.notes} reflections)"
+                     + (f": “{inert(s.quote)}”" if s.quote else "")
+                     for s in found.strengths]
+            embed.add_field(name="What keeps going well", value=_clip("\n".join(lines)),
+                            inline=False)
+        await interaction.followup.send(embed=embed, ephemeral=True)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Insights(bot))

@@ -1,0 +1,67 @@
+"""/progress: this week and the journey so far, effort first, with a chart."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.services.chart import render_progress_chart
+from bot.services.progress import CHART_WEEKS, ProgressService, summary_fields
+
+CHART_NAME = "progress.png"
+COLOUR = discord.Colour(0x5B7FD6)
+
+FRIENDLY_START = (
+    "Nothing logged yet, and that's a fine place to start.\n"
+    "• **/apply goal** sets how many applications you aim for each week.\n"
+    "• **/apply log** records an application; your week fills up here.\n"
+    "• **/rejection log** and **/reflect** turn a no into notes you can learn from.\n"
+    "Come back to /progress any time: only you see it."
+)
+
+
+class Progress(commands.Cog):
+    """Your week and your journey."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+        self.progress = ProgressService(bot.database, bot.clock)
+
+    @app_commands.command(
+        name="progress",
+        description="Your week and your journey: applications vs goal, streak, reflections, "
+                    "feedback.",
+    )
+    async def progress_(self, interaction: discord.Interaction) -> None:
+        # Counting and drawing can take longer than Discord's 3 s on a busy machine.
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        report = await self.progress.report(interaction.user.id)
+        embed = discord.Embed(title="Your progress", colour=COLOUR)
+        if report.is_new:
+            embed.description = FRIENDLY_START
+            await interaction.followup.send(embed=embed, ephemeral=True)
+            return
+        for name, value in summary_fields(report):
+            embed.add_field(name=name, value=value, inline=True)
+        embed.set_footer(
+            text=f"Weeks run Monday–Sunday in {report.timezone} (change it with /settings). "
+                 "Only you can see this."
+        )
+        if not report.has_chart:
+            embed.description = (f"Nothing logged in the last {CHART_WEEKS} weeks, so no chart"
+                                 " this time. One application or reflection brings it back.")
+            await interaction.followup.send(embed=embed, ephemeral=True)
+            return
+        png = await asyncio.to_thread(render_progress_chart, report.weeks, report.goal)
+        embed.set_image(url=f"attachment://{CHART_NAME}")
+        await interaction.followup.send(
+            embed=embed, file=discord.File(io.BytesIO(png), filename=CHART_NAME), ephemeral=True
+        )
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Progress(bot))

@@ -1,0 +1,123 @@
+"""/progress as a member uses it: effort first, a real chart, only their own numbers."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+from PIL import Image
+
+EPHEMERAL = 64
+DEFERRED = 5
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def today(world) -> date:
+    return world.clock.now().date()   # members below use UTC, the default timezone
+
+
+async def seed(world, user_id, *, goal=None, applications=0, reflections=0, asked=0,
+               received=0):
+    now = world.clock.now().isoformat(timespec="seconds")
+    day = today(world).isoformat()
+    async with world.db.transaction() as tx:
+        if goal is not None:
+            await tx.execute(
+                "INSERT INTO member_settings (user_id, weekly_goal, updated_at) VALUES (?, ?, ?)",
+                (user_id, goal, now))
+        for i in range(applications):
+            await tx.execute(
+                "INSERT INTO applications (user_id, company, applied_on, created_at)"
+                " VALUES (?, ?, ?, ?)", (user_id, f"Company {i}", day, now))
+        for i in range(max(reflections, asked)):
+            rejection_id = await tx.insert(
+                "INSERT INTO rejections (user_id, company, stage, occurred_on, created_at)"
+                " VALUES (?, 'Initech', 'technical', ?, ?)", (user_id, day, now))
+            if i < reflections:
+                await tx.execute(
+                    "INSERT INTO reflections (rejection_id, user_id, struggled, created_at,"
+                    " updated_at) VALUES (?, ?, 'system design', ?, ?)",
+                    (rejection_id, user_id, now, now))
+            if i < asked:
+                await tx.execute(
+                    "INSERT INTO feedback_requests (rejection_id, user_id, sent_at, received_at,"
+                    " feedback_text, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (rejection_id, user_id, now, now if i < received else None,
+                     "Go deeper on caching." if i < received else None, now))
+
+
+def fields(message) -> list[tuple[str, str]]:
+    (embed,) = message.embeds
+    return [(f["name"], f["value"]) for f in embed.get("fields", [])]
+
+
+async def test_progress_leads_with_effort_and_attaches_a_chart(world):
+    alice = world.actor(world.alice)
+    await seed(world, world.alice, goal=3, applications=3, reflections=2, asked=2, received=1)
+    for stage in ("onsite", "application"):
+        await (await alice.slash("rejection log", company="Globex", stage=stage)).reply()
+    # Bob's numbers must never reach Alice's view.
+    await seed(world, world.bob, goal=1, applications=9, reflections=5, asked=4, received=4)
+
+    res = await alice.slash("progress")
+    assert res.response_type == DEFERRED
+    reply = await res.reply()
+    assert reply.flags & EPHEMERAL
+    got = fields(reply)
+    assert [name for name, _ in got] == [
+        "This week", "Streak", "Reflections", "Feedback", "Interviews reached",
+        "Rejections logged"]
+    values = dict(got)
+    assert values["This week"].startswith("3 of 3 applications · goal met")
+    assert "3 in total" in values["This week"]
+    assert values["Streak"].startswith("1 week meeting your goal")
+    assert values["Reflections"] == "2 written · 2 this week"
+    assert values["Feedback"] == "2 asked · 1 received"
+    # Two seeded 'technical' entries behind the reflections, plus the onsite one.
+    assert values["Interviews reached"] == "3 entries got to an interview"
+    assert values["Rejections logged"] == "4"
+    assert "Monday–Sunday in UTC" in reply.embeds[0]["footer"]["text"]
+
+    ((name, png),) = reply.attachments
+    assert name == "progress.png"
+    assert reply.embeds[0]["image"]["url"] == "attachment://progress.png"
+    assert png.startswith(PNG_SIGNATURE)
+    assert 5_000 < len(png) < 500_000
+    width, height = Image.open(io.BytesIO(png)).size
+    assert 600 <= width <= 1200 and 250 <= height <= 600
+
+
+async def test_new_member_gets_a_friendly_start_without_a_chart(world):
+    reply = await (await world.actor(world.carol).slash("progress")).reply()
+    assert reply.flags & EPHEMERAL
+    assert reply.attachments == []
+    (embed,) = reply.embeds
+    assert "Nothing logged yet" in embed["description"]
+    assert "/apply goal" in embed["description"]
+    assert not embed.get("fields")
+
+
+async def test_without_a_goal_progress_suggests_setting_one(world):
+    await seed(world, world.alice, applications=2)
+    reply = await (await world.actor(world.alice).slash("progress")).reply()
+    values = dict(fields(reply))
+    assert values["This week"].startswith("2 applications.")
+    assert "/apply goal" in values["This week"] and "/apply goal" in values["Streak"]
+    assert len(reply.attachments) == 1
+
+
+async def test_progress_follows_the_members_timezone_and_works_in_dms(world):
+    # A member far ahead of UTC: their week starts on their own Monday.
+    async with world.db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO member_settings (user_id, timezone, weekly_goal, updated_at)"
+            " VALUES (?, 'Pacific/Kiritimati', 2, 'x')", (world.alice,))
+    local_today = (world.clock.now() + timedelta(hours=14)).date()
+    async with world.db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO applications (user_id, company, applied_on, created_at)"
+            " VALUES (?, 'Acme', ?, 'x')", (world.alice, local_today.isoformat()))
+    reply = await (await world.actor(world.alice, dm=True).slash("progress")).reply()
+    values = dict(fields(reply))
+    assert values["This week"].startswith("1 of 2 applications · 1 to go")
+    assert "Monday–Sunday in Pacific/Kiritimati" in reply.embeds[0]["footer"]["text"]
