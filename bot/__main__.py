@@ -32,9 +32,11 @@ def load_settings():
 
 
 SHUTDOWN_GRACE_SECONDS = 15.0
+RESTARTING = "Onward is restarting; nothing from this was saved. Please try again in a minute."
 # Tasks discord.py and APScheduler start for one piece of work: a slash command, a button or
 # modal, an event listener, a scheduled job. Long-lived loops are named otherwise.
-_WORK_TASK_PREFIXES = ("CommandTree-invoker", "discord-ui-", "discord.py: ")
+_WORK_TASK_PREFIXES = ("CommandTree-invoker", "discord-ui-", "discord.py: ", "onward-decline")
+AUTOCOMPLETE, MODAL_SUBMIT = 4, 5
 
 
 def _is_work(task: asyncio.Task) -> bool:
@@ -45,9 +47,43 @@ def _is_work(task: asyncio.Task) -> bool:
     return getattr(task.get_coro(), "__qualname__", "") == "run_coroutine_job"
 
 
+async def _decline(interaction) -> None:
+    import discord
+
+    try:
+        if interaction.type.value == AUTOCOMPLETE:
+            await interaction.response.autocomplete([])
+        else:
+            await interaction.response.send_message(RESTARTING, ephemeral=True)
+    except (discord.HTTPException, RuntimeError):
+        # The connection may already be closing under a late arrival; nothing to do then.
+        logging.getLogger("bot").info("could not decline interaction %s", interaction.id)
+
+
+def decline_new_interactions(bot) -> None:
+    """From now on answer new commands and buttons with a short "restarting" note instead of
+    starting them. A submitted modal is still taken: refusing it would lose what the member
+    typed, and it is one short write. discord.py has no public switch for this, so the
+    gateway's INTERACTION_CREATE handler is wrapped."""
+    import discord
+
+    state = bot._connection
+    handle = state.parsers["INTERACTION_CREATE"]
+
+    def parse(data) -> None:
+        if data.get("type") == MODAL_SUBMIT:
+            handle(data)
+            return
+        interaction = discord.Interaction(data=data, state=state)
+        asyncio.get_running_loop().create_task(_decline(interaction), name="onward-decline")
+
+    state.parsers["INTERACTION_CREATE"] = parse
+
+
 async def finish_in_flight(bot, grace: float) -> None:
-    """Stop starting scheduled work, then let what is running finish (within `grace`
-    seconds) before the connection and the database close under it."""
+    """Stop taking work, then let what is running finish (within `grace` seconds) before
+    the connection and the database close under it."""
+    decline_new_interactions(bot)
     if bot.scheduler.running:
         bot.scheduler.pause()
     loop = asyncio.get_running_loop()
@@ -77,7 +113,12 @@ async def run(settings) -> None:
         await finish_in_flight(bot, SHUTDOWN_GRACE_SECONDS)
         await bot.close()
     stopper.cancel()
-    await asyncio.gather(runner, return_exceptions=stopper in done)
+    try:
+        await asyncio.gather(runner, return_exceptions=stopper in done)
+    finally:
+        # A start that failed (database unusable, login refused) still holds the HTTP session.
+        if not bot.is_closed():
+            await bot.close()
 
 
 def main(argv: list[str] | None = None) -> None:
