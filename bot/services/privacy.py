@@ -6,7 +6,8 @@ Decisions:
   anonymous, as it was when it reached them.
 - Delete removes every such row in one transaction, including encouragement notes the member
   sent to others (the text is theirs; a note already delivered by DM stays in the recipient's
-  DMs, which Onward cannot reach, and one still waiting for delivery is not sent).
+  DMs, which Onward cannot reach; one still waiting for delivery is not sent, and its
+  waiting notice goes from the recipient's queue).
 - Posts in a support channel that show the member's name are edited afterwards by the cog;
   anonymous posts are left as they are, because changing them at the same moment would tie
   them to the member.

@@ -218,6 +218,25 @@ async def test_notes_alice_sent_are_gone_and_bob_keeps_the_others(seeded, clock)
     assert left == ["carol cheers bob"]
 
 
+async def test_a_waiting_note_alice_sent_leaves_bobs_notices(seeded, clock):
+    async with seeded.transaction() as tx:
+        waiting = await note(tx, ALICE, BOB, "hang in there, from alice", anonymous=False)
+        await tx.insert(
+            "INSERT INTO pending_notices (user_id, kind, subject_id, body, created_at)"
+            " VALUES (?, 'encouragement', ?, ?, ?)",
+            (BOB, waiting, json.dumps({"content": "alice sent: hang in there, from alice"}), T))
+    bobs_other_notices = await seeded.fetchall(
+        "SELECT * FROM pending_notices WHERE user_id = ? AND kind != 'encouragement'", (BOB,))
+    await PrivacyService(seeded, clock).delete_everything(ALICE)
+    left = await seeded.fetchall("SELECT * FROM pending_notices WHERE user_id = ?", (BOB,))
+    assert [dict(r) for r in left] == [dict(r) for r in bobs_other_notices]
+    assert "hang in there" not in json.dumps([dict(r) for r in await all_notices(seeded)])
+
+
+async def all_notices(db):
+    return await db.fetchall("SELECT * FROM pending_notices")
+
+
 async def test_delete_is_all_or_nothing(seeded, clock):
     before = await all_rows(seeded)
     await seeded.executescript(

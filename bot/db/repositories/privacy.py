@@ -82,6 +82,13 @@ class PrivacyRepository:
     async def delete_all(self, tx: Transaction, user_id: int) -> dict[str, int]:
         """Remove every row about the member; returns how many went from each table.
         Raises if any row is left, so the caller's transaction rolls back whole."""
+        # A note the member sent that is still waiting for its recipient sits in the
+        # recipient's notices with the member's words (and name, unless anonymous) in it.
+        await tx.execute(
+            "DELETE FROM pending_notices WHERE kind = 'encouragement' AND subject_id IN"
+            " (SELECT id FROM encouragements WHERE sender_id = ?)",
+            (user_id,),
+        )
         deleted = {}
         for table, columns in PERSONAL_TABLES.items():
             cursor = await tx.execute(
