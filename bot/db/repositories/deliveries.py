@@ -1,0 +1,99 @@
+"""SQL for scheduled posts already claimed (one row per slot) and the encouragement rotation."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from bot.db.connection import Database, Transaction
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: int
+    guild_id: int
+    kind: str
+    slot: str
+    status: str
+    message_id: int | None
+    detail: str | None
+    created_at: str
+
+
+_COLUMNS = "id, guild_id, kind, slot, status, message_id, detail, created_at"
+
+
+class DeliveryRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, guild_id: int, kind: str, slot: str) -> Delivery | None:
+        row = await self.db.fetchone(
+            f"SELECT {_COLUMNS} FROM deliveries WHERE guild_id = ? AND kind = ? AND slot = ?",
+            (guild_id, kind, slot),
+        )
+        return Delivery(**dict(row)) if row else None
+
+    async def for_guild(self, guild_id: int) -> list[Delivery]:
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM deliveries WHERE guild_id = ? ORDER BY id", (guild_id,)
+        )
+        return [Delivery(**dict(r)) for r in rows]
+
+    async def claim(
+        self, tx: Transaction, *, guild_id: int, kind: str, slot: str, status: str, now: str,
+        detail: str | None = None,
+    ) -> int | None:
+        """Insert the slot's row; None when the slot already has one (someone else has it)."""
+        row = await tx.fetchone(
+            "INSERT INTO deliveries (guild_id, kind, slot, status, detail, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, kind, slot) DO NOTHING RETURNING id",
+            (guild_id, kind, slot, status, detail, now),
+        )
+        return int(row[0]) if row else None
+
+    async def finish(
+        self, tx: Transaction, delivery_id: int, *, status: str, message_id: int | None = None,
+        detail: str | None = None,
+    ) -> None:
+        await tx.execute(
+            "UPDATE deliveries SET status = ?, message_id = ?, detail = ? WHERE id = ?",
+            (status, message_id, detail, delivery_id),
+        )
+
+
+class RotationRepository:
+    """Which encouragement lines a server has already seen in the current round."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def take(
+        self, tx: Transaction, guild_id: int, pool_size: int, rng: random.Random, now: str
+    ) -> int:
+        """An unused line index, recorded as used. When every line has been used the round
+        starts over, avoiding the line posted last."""
+        rows = await tx.fetchall(
+            "SELECT line_index FROM encouragement_rotation WHERE guild_id = ?"
+            " ORDER BY used_at DESC, rowid DESC",
+            (guild_id,),
+        )
+        used = [int(r[0]) for r in rows if 0 <= int(r[0]) < pool_size]
+        unused = [i for i in range(pool_size) if i not in set(used)]
+        if not unused:
+            await tx.execute("DELETE FROM encouragement_rotation WHERE guild_id = ?", (guild_id,))
+            last = used[0] if used else None
+            unused = [i for i in range(pool_size) if i != last] or list(range(pool_size))
+        index = rng.choice(unused)
+        await tx.execute(
+            "INSERT INTO encouragement_rotation (guild_id, line_index, used_at) VALUES (?, ?, ?)",
+            (guild_id, index, now),
+        )
+        return index
+
+    async def used(self, guild_id: int) -> list[int]:
+        rows = await self.db.fetchall(
+            "SELECT line_index FROM encouragement_rotation WHERE guild_id = ? ORDER BY rowid",
+            (guild_id,),
+        )
+        return [int(r[0]) for r in rows]

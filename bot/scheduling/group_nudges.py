@@ -1,0 +1,141 @@
+"""One APScheduler job per (server, kind), armed for the next slot.
+
+The jobs only decide when to look: when one fires it calls `NudgeService.deliver_due`, which
+re-reads the rows and posts the slot at most once, then the job is armed for the following
+slot. At start every (server, kind) fires once straight away; that is the catch-up, and it is
+the same code path as a job firing on time.
+
+The bot's clock may be shifted from real time (the sandbox moves it forward), while APScheduler
+waits in real time, so a slot at bot time T runs at real time now + (T - bot now).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+
+import discord
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.triggers.date import DateTrigger
+
+from bot.scheduling.posting import post_to_channel
+from bot.services.nudges import KINDS, NudgePost, NudgeService, Outcome, Slot
+
+log = logging.getLogger(__name__)
+
+EMBED_COLOUR = discord.Colour(0x5B8DEF)
+
+
+def job_id(guild_id: int, kind: str) -> str:
+    return f"nudge:{guild_id}:{kind}"
+
+
+def nudge_embed(post: NudgePost) -> discord.Embed:
+    embed = discord.Embed(title=post.title, description=post.description, colour=EMBED_COLOUR)
+    if post.footer:
+        embed.set_footer(text=post.footer)
+    return embed
+
+
+class GroupNudgeScheduler:
+    def __init__(self, bot, nudges: NudgeService) -> None:
+        self.bot = bot
+        self.nudges = nudges
+        self.armed: dict[tuple[int, str], Slot] = {}
+        self._in_flight: set[asyncio.Task] = set()
+        self._stopping = False
+
+    # Jobs ------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Rebuild from the rows: every scheduled (server, kind) fires now, which posts a slot
+        missed while the bot was down (within the grace window) and arms the next one."""
+        now = datetime.now(UTC)
+        for guild_id, kind in await self.nudges.scheduled():
+            self._add_job(guild_id, kind, now)
+
+    async def stop(self) -> None:
+        """Drop the jobs and let posts already under way finish (so they are recorded)."""
+        self._stopping = True
+        for guild_id, kind in list(self.armed):
+            self._remove_job(guild_id, kind)
+        for job in self._jobs():
+            self._remove_job_id(job.id)
+        pending = [t for t in self._in_flight if not t.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=10)
+
+    async def arm(self, guild_id: int, kind: str) -> Slot | None:
+        """(Re)arm the job for the next slot from the rows, or drop it when none is due."""
+        if self._stopping:
+            return None
+        slot = await self.nudges.next_run(guild_id, kind)
+        if slot is None:
+            self._remove_job(guild_id, kind)
+            return None
+        run_at = datetime.now(UTC) + (slot.at - self.bot.clock.now())
+        self._add_job(guild_id, kind, run_at)
+        self.armed[(guild_id, kind)] = slot
+        return slot
+
+    async def arm_guild(self, guild_id: int) -> None:
+        for kind in KINDS:
+            await self.arm(guild_id, kind)
+
+    def drop_guild(self, guild_id: int) -> None:
+        for kind in KINDS:
+            self._remove_job(guild_id, kind)
+
+    async def fire(self, guild_id: int, kind: str) -> Outcome:
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            return await self.nudges.deliver_due(guild_id, kind, self.post)
+        finally:
+            try:
+                await self.arm(guild_id, kind)
+            finally:
+                if task is not None:
+                    self._in_flight.discard(task)
+
+    async def catch_up_all(self) -> dict[tuple[int, str], Outcome]:
+        """Run what a start-up runs, now: deliver what is due for every (server, kind) and
+        re-arm from the bot's clock (use it after moving the clock)."""
+        outcomes = {}
+        for guild_id, kind in await self.nudges.scheduled():
+            outcomes[(guild_id, kind)] = await self.fire(guild_id, kind)
+        return outcomes
+
+    def next_runs(self) -> dict[tuple[int, str], datetime]:
+        """When each armed job will post, in the bot's clock."""
+        return {key: slot.at for key, slot in sorted(self.armed.items())}
+
+    async def post(self, channel_id: int, post: NudgePost) -> int:
+        message = await post_to_channel(self.bot, channel_id, embed=nudge_embed(post))
+        return message.id
+
+    # APScheduler ------------------------------------------------------------------------------
+
+    def _add_job(self, guild_id: int, kind: str, run_at: datetime) -> None:
+        self.bot.scheduler.add_job(
+            self.fire, trigger=DateTrigger(run_date=run_at, timezone=UTC),
+            args=(guild_id, kind), id=job_id(guild_id, kind), name=job_id(guild_id, kind),
+            replace_existing=True,
+            # Late is fine (deliver_due applies the grace window); so is overlapping: the
+            # deliveries row keeps a slot to one post.
+            misfire_grace_time=None, coalesce=True, max_instances=5,
+        )
+
+    def _remove_job(self, guild_id: int, kind: str) -> None:
+        self.armed.pop((guild_id, kind), None)
+        self._remove_job_id(job_id(guild_id, kind))
+
+    def _remove_job_id(self, ident: str) -> None:
+        with contextlib.suppress(JobLookupError):    # already gone: nothing to remove
+            self.bot.scheduler.remove_job(ident)
+
+    def _jobs(self):
+        return [j for j in self.bot.scheduler.get_jobs() if j.id.startswith("nudge:")]

@@ -1,0 +1,416 @@
+"""Group nudges: when each one is due (slots) and posting each slot at most once.
+
+A *slot* is one scheduled post of one kind in one server at one local date and time. Its key is
+the local wall time as scheduled, "YYYY-MM-DDTHH:MM", and `deliveries` holds at most one row per
+key, inserted before anything is posted. The scheduler only decides *when to look*; whether to
+post is decided here, from the database, by `deliver_due`.
+
+Daylight saving (zoneinfo):
+- a local time that does not exist (the spring-forward gap, e.g. 02:30 in New York on the second
+  Sunday of March) is posted at the first instant after the gap (03:00 local time);
+- a local time that happens twice (the autumn overlap) is posted at its first occurrence.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock, from_db, to_db
+from bot.db.connection import Database
+from bot.db.repositories.deliveries import DeliveryRepository, RotationRepository
+from bot.db.repositories.group_stats import GroupStatsRepository
+from bot.db.repositories.guild_config import GuildConfig, GuildConfigRepository
+from bot.db.repositories.schedules import NudgeSchedule, ScheduleRepository
+from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.services import nudge_lines
+from bot.services.dates import zone
+
+log = logging.getLogger(__name__)
+
+KINDS = ("encouragement", "keep-applying", "digest")
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Written when a server is set up, in its timezone.
+DEFAULT_SCHEDULES = {
+    "keep-applying": ("mon", "09:00"),
+    "encouragement": ("thu", "12:00"),
+    "digest": ("fri", "17:00"),
+}
+
+_DAY_WORDS = {
+    **{name: i for i, name in enumerate(DAY_NAMES)},
+    **{full: i for i, full in enumerate(
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))},
+    "tues": 1, "weds": 2, "thur": 3, "thurs": 3,
+}
+_DAY_SETS = {
+    "daily": range(7), "everyday": range(7), "every day": range(7),
+    "weekdays": range(5), "weekends": (5, 6), "weekend": (5, 6),
+}
+_TIME = re.compile(r"^(\d{1,2})[:.h](\d{2})$")
+DAYS_HELP = "Use day names like mon,wed,fri, or daily or weekdays."
+TIME_HELP = "Use 24-hour HH:MM, like 09:00 or 17:30."
+
+
+# Schedules as admins type them -------------------------------------------------------------
+
+def parse_days(text: str) -> str:
+    """'Mon, wed fri' → 'mon,wed,fri'; 'daily' and 'weekdays' expand. Always Monday first."""
+    value = " ".join(text.lower().split())
+    if not value:
+        raise InvalidInput(f"Please give the days. {DAYS_HELP}")
+    if value in _DAY_SETS:
+        return ",".join(DAY_NAMES[i] for i in _DAY_SETS[value])
+    found: set[int] = set()
+    for word in re.split(r"[,\s/;]+", value):
+        if not word:
+            continue
+        if word in _DAY_SETS:
+            found.update(_DAY_SETS[word])
+        elif word in _DAY_WORDS:
+            found.add(_DAY_WORDS[word])
+        else:
+            raise InvalidInput(f"I don't know the day “{word[:20]}”. {DAYS_HELP}")
+    if not found:
+        raise InvalidInput(f"Please give the days. {DAYS_HELP}")
+    return ",".join(DAY_NAMES[i] for i in sorted(found))
+
+
+def parse_time(text: str) -> str:
+    """'9:00' → '09:00'; 24-hour clock only."""
+    match = _TIME.match(text.strip())
+    if not match:
+        raise InvalidInput(f"I couldn't read the time “{text.strip()[:20]}”. {TIME_HELP}")
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23 or minute > 59:
+        raise InvalidInput(f"{text.strip()} is not a time of day. {TIME_HELP}")
+    return f"{hour:02d}:{minute:02d}"
+
+
+def weekdays_of(days: str) -> frozenset[int]:
+    return frozenset(DAY_NAMES.index(d) for d in days.split(",") if d in DAY_NAMES)
+
+
+def describe_days(days: str) -> str:
+    chosen = weekdays_of(days)
+    if chosen == frozenset(range(7)):
+        return "daily"
+    if chosen == frozenset(range(5)):
+        return "weekdays"
+    return ", ".join(DAY_NAMES[i].capitalize() for i in sorted(chosen))
+
+
+# Slots: pure functions of the schedule and an instant --------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    key: str           # local "YYYY-MM-DDTHH:MM" as scheduled
+    at: datetime       # the UTC instant it is posted
+
+
+def _exists(wall: datetime, tz: ZoneInfo) -> datetime | None:
+    """The UTC instant of a local wall time (first occurrence), or None inside a gap."""
+    instant = wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    return instant if instant.astimezone(tz).replace(tzinfo=None) == wall else None
+
+
+def slot_on(day: date, hhmm: str, tz: ZoneInfo) -> Slot:
+    hour, minute = (int(p) for p in hhmm.split(":"))
+    wall = datetime.combine(day, time(hour, minute))
+    key = wall.strftime("%Y-%m-%dT%H:%M")
+    instant = _exists(wall, tz)
+    probe = wall
+    # Spring gap: the first minute that exists after it is the moment the clocks jumped.
+    for _ in range(24 * 60):
+        if instant is not None:
+            break
+        probe += timedelta(minutes=1)
+        instant = _exists(probe, tz)
+    assert instant is not None, f"no valid local time after {wall} in {tz}"
+    return Slot(key=key, at=instant)
+
+
+def _candidates(days: str, hhmm: str, tz: ZoneInfo, around: date, span: Iterable[int]):
+    chosen = weekdays_of(days)
+    if not chosen:
+        raise InvalidInput(f"A schedule needs at least one day. {DAYS_HELP}")
+    for offset in span:
+        day = around + timedelta(days=offset)
+        if day.weekday() in chosen:
+            yield slot_on(day, hhmm, tz)
+
+
+def next_slot(days: str, hhmm: str, timezone: str, instant: datetime) -> Slot:
+    """The first slot strictly after `instant`."""
+    tz = zone(timezone)
+    today = instant.astimezone(tz).date()
+    return next(s for s in _candidates(days, hhmm, tz, today, range(-1, 9)) if s.at > instant)
+
+
+def previous_slot(days: str, hhmm: str, timezone: str, instant: datetime) -> Slot:
+    """The most recent slot at or before `instant`."""
+    tz = zone(timezone)
+    today = instant.astimezone(tz).date()
+    return next(s for s in _candidates(days, hhmm, tz, today, range(1, -9, -1)) if s.at <= instant)
+
+
+# Posting ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class NudgePost:
+    """What a group post says; the Discord side turns it into an embed."""
+    kind: str
+    title: str
+    description: str
+    footer: str | None = None
+
+
+class ChannelUnavailable(Exception):
+    """The support channel is gone or the bot may no longer post there: pause the server."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class PostFailed(Exception):
+    """Discord kept failing after retries; the slot is recorded as failed, not retried."""
+
+
+# Posts a NudgePost to a channel id and returns the message id.
+Poster = Callable[[int, NudgePost], Awaitable[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: str            # posted | skipped | failed | paused | idle
+    slot: str | None = None
+    message_id: int | None = None
+    detail: str | None = None
+
+
+class NudgeService:
+    def __init__(
+        self, db: Database, clock: Clock, *, grace_minutes: int = 60,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.grace = timedelta(minutes=grace_minutes)
+        self.rng = rng or random.Random()
+        self.configs = GuildConfigRepository(db)
+        self.schedules = ScheduleRepository(db)
+        self.deliveries = DeliveryRepository(db)
+        self.rotation = RotationRepository(db)
+        self.stats = GroupStatsRepository(db)
+
+    async def _active(self, guild_id: int, kind: str) -> tuple[GuildConfig, NudgeSchedule] | None:
+        config = await self.configs.get(guild_id)
+        if config is None or config.support_channel_id is None or config.paused_reason:
+            return None
+        schedule = await self.schedules.get(guild_id, kind)
+        if schedule is None or not schedule.enabled:
+            return None
+        return config, schedule
+
+    async def scheduled(self) -> list[tuple[int, str]]:
+        """Every (guild, kind) that has a schedule row, whatever its state."""
+        return [(s.guild_id, s.kind) for s in await self.schedules.all()]
+
+    async def next_run(self, guild_id: int, kind: str) -> Slot | None:
+        """The next slot to wake up for; None when nothing will be posted (not set up, paused,
+        disabled)."""
+        active = await self._active(guild_id, kind)
+        if active is None:
+            return None
+        config, schedule = active
+        return next_slot(schedule.days, schedule.time, config.timezone, self.clock.now())
+
+    async def deliver_due(self, guild_id: int, kind: str, post: Poster) -> Outcome:
+        """Post the most recent slot at or before now if it is inside the grace window and not
+        yet claimed; record it as skipped if it is older. Used by the jobs when they fire and by
+        the catch-up at start, so both behave the same."""
+        active = await self._active(guild_id, kind)
+        if active is None:
+            return Outcome("idle")
+        config, schedule = active
+        now = self.clock.now()
+        slot = previous_slot(schedule.days, schedule.time, config.timezone, now)
+        if slot.at <= from_db(schedule.updated_at):
+            # Due before the schedule was last set: editing never causes a catch-up post.
+            return Outcome("idle", slot.key)
+        if await self.deliveries.get(guild_id, kind, slot.key) is not None:
+            return Outcome("idle", slot.key)
+        late = now - slot.at
+        if late > self.grace:
+            detail = f"missed by {_minutes(late)} (grace {_minutes(self.grace)})"
+            async with self.db.transaction() as tx:
+                claimed = await self.deliveries.claim(
+                    tx, guild_id=guild_id, kind=kind, slot=slot.key, status="skipped",
+                    now=to_db(now), detail=detail,
+                )
+            if claimed is None:
+                return Outcome("idle", slot.key)
+            log.warning("skipped %s nudge for guild %s slot %s: %s", kind, guild_id, slot.key,
+                        detail)
+            return Outcome("skipped", slot.key, detail=detail)
+
+        # Totals are read before claiming, so nothing can fail between the claim and the post.
+        content = None
+        if kind != "encouragement":
+            content = await self.compose(guild_id, kind, config.timezone)
+        async with self.db.transaction() as tx:
+            delivery_id = await self.deliveries.claim(
+                tx, guild_id=guild_id, kind=kind, slot=slot.key, status="sending", now=to_db(now),
+            )
+            if delivery_id is None:
+                return Outcome("idle", slot.key)       # someone else has this slot
+            line = await self._take_line(tx, guild_id, kind, now)
+        if content is None:
+            content = await self.compose(guild_id, kind, config.timezone, line)
+        return await self._send(
+            config, content, post, delivery_id=delivery_id, slot=slot.key
+        )
+
+    async def post_now(self, guild_id: int, kind: str, post: Poster) -> Outcome:
+        """An extra post on request: it uses no slot and leaves `deliveries` alone."""
+        if kind not in KINDS:
+            raise InvalidInput(f"Kind must be one of: {', '.join(KINDS)}.")
+        config = await self.configs.get(guild_id)
+        if config is None or config.support_channel_id is None:
+            raise NotFound("This server has no support channel yet. Start with /support setup.")
+        if config.paused_reason:
+            raise NotAllowed(
+                f"Group nudges are paused: {config.paused_reason}. Fix it, then run "
+                "/support setup to resume."
+            )
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            line = await self._take_line(tx, guild_id, kind, now)
+        content = await self.compose(guild_id, kind, config.timezone, line)
+        return await self._send(config, content, post, delivery_id=None, slot=None)
+
+    async def _take_line(self, tx, guild_id: int, kind: str, now: datetime) -> int | None:
+        if kind != "encouragement":
+            return None
+        return await self.rotation.take(
+            tx, guild_id, len(nudge_lines.ENCOURAGEMENT_LINES), self.rng, to_db(now)
+        )
+
+    async def _send(
+        self, config: GuildConfig, content: NudgePost, post: Poster, *,
+        delivery_id: int | None, slot: str | None,
+    ) -> Outcome:
+        assert config.support_channel_id is not None
+        try:
+            message_id = await post(config.support_channel_id, content)
+        except ChannelUnavailable as gone:
+            now = to_db(self.clock.now())
+            async with self.db.transaction() as tx:
+                if delivery_id is not None:
+                    await self.deliveries.finish(tx, delivery_id, status="failed",
+                                                 detail=gone.reason)
+                await self.configs.pause(tx, config.guild_id, gone.reason, now)
+            log.warning("paused nudges for guild %s: %s", config.guild_id, gone.reason)
+            return Outcome("paused", slot, detail=gone.reason)
+        except PostFailed as failed:
+            if delivery_id is not None:
+                async with self.db.transaction() as tx:
+                    await self.deliveries.finish(tx, delivery_id, status="failed",
+                                                 detail=str(failed)[:500])
+            log.error("posting the %s nudge in guild %s failed: %s", content.kind,
+                      config.guild_id, failed)
+            return Outcome("failed", slot, detail=str(failed))
+        # Anything else leaves the row 'sending': a post that may have gone out counts as sent.
+        if delivery_id is not None:
+            async with self.db.transaction() as tx:
+                await self.deliveries.finish(tx, delivery_id, status="posted",
+                                             message_id=message_id)
+        return Outcome("posted", slot, message_id=message_id)
+
+    # What each kind says ------------------------------------------------------------------
+
+    async def compose(
+        self, guild_id: int, kind: str, timezone: str, line: int | None = None
+    ) -> NudgePost:
+        if kind == "encouragement":
+            index = line if line is not None else self.rng.randrange(
+                len(nudge_lines.ENCOURAGEMENT_LINES))
+            return NudgePost(
+                kind=kind, title=nudge_lines.ENCOURAGEMENT_TITLE,
+                description=nudge_lines.ENCOURAGEMENT_LINES[index],
+                footer=nudge_lines.ENCOURAGEMENT_FOOTER,
+            )
+        today = self.clock.now().astimezone(zone(timezone)).date()
+        if kind == "keep-applying":
+            monday = today - timedelta(days=today.weekday())
+            effort = await self.stats.week_effort(
+                guild_id, monday.isoformat(), (monday + timedelta(days=6)).isoformat()
+            )
+            return keep_applying_post(effort.applications, effort.members_at_goal)
+        if kind == "digest":
+            totals = await self.stats.digest(
+                guild_id, since=to_db(self.clock.now() - timedelta(days=7)),
+                first_day=(today - timedelta(days=6)).isoformat(), last_day=today.isoformat(),
+            )
+            return digest_post(totals)
+        raise InvalidInput(f"Kind must be one of: {', '.join(KINDS)}.")
+
+
+def _plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def _minutes(delta: timedelta) -> str:
+    return _plural(int(delta.total_seconds() // 60), "minute")
+
+
+def keep_applying_post(applications: int, members_at_goal: int) -> NudgePost:
+    """This week's group effort; never names anyone."""
+    if applications == 0:
+        body = (
+            "A new week, and a clean slate: no applications logged here yet.\n"
+            "One thoughtful application today is a fine start. Log it with `/apply log`, "
+            "and set a pace that suits you with `/apply goal`."
+        )
+    else:
+        body = (
+            f"So far this week the group has logged **{_plural(applications, 'application')}**"
+        )
+        if members_at_goal:
+            body += (
+                f", and **{_plural(members_at_goal, 'member')}** "
+                f"{'has' if members_at_goal == 1 else 'have'} reached their weekly goal"
+            )
+        body += (
+            ".\nEvery application is another chance for the right team to find you. "
+            "Sent one today? Log it with `/apply log`; `/apply goal` sets a weekly pace."
+        )
+    return NudgePost(kind="keep-applying", title=nudge_lines.KEEP_APPLYING_TITLE,
+                     description=body,
+                     footer="Counts only what members logged in this server. Nobody is ranked.")
+
+
+def digest_post(totals) -> NudgePost:
+    """Group totals only; names appear only for members who shared with their name here."""
+    lines = [
+        "Here's what the group did together in the last 7 days:",
+        f"• {_plural(totals.applications, 'application')} sent",
+        f"• {_plural(totals.reflections, 'reflection')} written",
+        f"• {_plural(totals.feedback_requests, 'feedback request')} sent",
+        f"• {_plural(totals.shared_rejections, 'rejection')} shared with the group",
+    ]
+    if totals.named_sharers:
+        names = ", ".join(f"<@{uid}>" for uid in totals.named_sharers)
+        lines += ["", f"Thank you for showing up openly this week: {names}."]
+    quiet = not any((totals.applications, totals.reflections, totals.feedback_requests,
+                     totals.shared_rejections))
+    lines += ["", "A quiet week is fine too. Rest is part of keeping going." if quiet else
+              "Every one of these took effort. Be proud of the work, whatever the replies."]
+    return NudgePost(kind="digest", title=nudge_lines.DIGEST_TITLE, description="\n".join(lines),
+                     footer="Group totals only: counted from what members logged or shared here.")
