@@ -76,6 +76,19 @@ def ngram_keys(text: str, longest: int = PHRASE_WORDS) -> set[str]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    key: str            # normalised: lower case, plurals folded
+    spelling: str       # lower case, as written
+    score: float        # YAKE's score of the phrase it came from: lower is more telling
+
+
+def _runs_of(words: Sequence[str]) -> list[Sequence[str]]:
+    """Every run of consecutive words, longest first."""
+    return [words[i:i + n] for n in range(len(words), 0, -1)
+            for i in range(len(words) - n + 1)]
+
+
 class PhraseExtractor:
     """One YAKE extractor, shared and guarded: it keeps internal caches that are not
     thread-safe, and /insights runs it off the event loop. Results are remembered by the
@@ -85,18 +98,25 @@ class PhraseExtractor:
         self._yake = yake.KeywordExtractor(lan="en", n=PHRASE_WORDS, top=per_note)
         self._stopwords = frozenset(self._yake.stopword_set)
         self._lock = threading.Lock()
-        self._remembered: OrderedDict[bytes, tuple[tuple[str, float], ...]] = OrderedDict()
+        self._remembered: OrderedDict[bytes, tuple[Candidate, ...]] = OrderedDict()
         self._remember = remember
 
-    def candidates(self, text: str) -> tuple[tuple[str, float], ...]:
-        """(phrase as written, YAKE score: lower is more telling) for one note."""
+    def candidates(self, text: str) -> tuple[Candidate, ...]:
+        """The topic phrases YAKE finds in one note, and the runs of words inside each:
+        "caching strategies" in one note and "caching" in another share a theme."""
         cache_key = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
         with self._lock:
             found = self._remembered.get(cache_key)
             if found is not None:
                 self._remembered.move_to_end(cache_key)
                 return found
-            found = tuple((kw, float(score)) for kw, score in self._yake.extract_keywords(text))
+            scored = self._yake.extract_keywords(text)
+            found = tuple(
+                Candidate(phrase_key(part), " ".join(part), float(score))
+                for phrase, score in scored
+                for part in _runs_of(tokens(phrase))
+                if self.is_topic(part)
+            )
             self._remembered[cache_key] = found
             if len(self._remembered) > self._remember:
                 self._remembered.popitem(last=False)
@@ -207,36 +227,37 @@ def find_themes(
     if len(docs) < MIN_NOTES:
         return []
     ignored = {phrase_key(tokens(i)) for i in ignore}
-    present = [ngram_keys(d.text) for d in docs]
     best_score: dict[str, float] = {}
     spellings: dict[str, Counter[str]] = {}
     for doc in docs:
-        for phrase, score in extractor.candidates(doc.text):
-            words = tokens(phrase)
-            # The words inside a phrase are candidates too: "caching strategies" in one
-            # note and "caching" in another share a theme.
-            for n in range(len(words), 0, -1):
-                for i in range(len(words) - n + 1):
-                    part = words[i:i + n]
-                    if not extractor.is_topic(part):
-                        continue
-                    key = phrase_key(part)
-                    if key in ignored:
-                        continue
-                    best_score[key] = min(score, best_score.get(key, score))
-                    spellings.setdefault(key, Counter())[" ".join(part)] += 1
+        for c in extractor.candidates(doc.text):
+            if c.key not in ignored:
+                best_score[c.key] = min(c.score, best_score.get(c.key, c.score))
+                spellings.setdefault(c.key, Counter())[c.spelling] += 1
 
-    spread = {key: [i for i, keys in enumerate(present) if key in keys] for key in best_score}
-    spread = {key: where for key, where in spread.items() if len(where) >= MIN_NOTES}
+    # Where each candidate occurs, whether or not YAKE picked it out in that note.
+    wanted = set(best_score)
+    found_in: dict[str, list[int]] = {}
+    for i, doc in enumerate(docs):
+        for key in ngram_keys(doc.text) & wanted:
+            found_in.setdefault(key, []).append(i)
+    spread = {key: where for key, where in found_in.items() if len(where) >= MIN_NOTES}
 
-    # A longer phrase stands in for a shorter one inside it when it occurs in all the same
-    # notes, or, for a single word, in most of them ("system design" rather than "design").
-    # Otherwise the shorter, more widespread phrase wins.
+    # Longer themes stand in for a shorter one inside them when together they occur in all
+    # the same notes, or, for a single word, in most of them: "system design" and "API
+    # design" rather than "design". Otherwise the shorter, more widespread phrase wins.
+    longer: dict[str, list[str]] = {}
+    for key in spread:
+        words = key.split()
+        for part in _runs_of(words)[1:]:
+            inner = " ".join(part)
+            if inner in spread:
+                longer.setdefault(inner, []).append(key)
     absorbed = set()
-    for key, where in spread.items():
-        needed = len(where) if " " in key else -(-2 * len(where) // 3)
-        if any(len(other) > len(key) and _overlaps(key, other) and len(other_where) >= needed
-               for other, other_where in spread.items()):
+    for key, others in longer.items():
+        covered = set().union(*(spread[o] for o in others))
+        needed = len(spread[key]) if " " in key else -(-2 * len(spread[key]) // 3)
+        if len(covered) >= needed:
             absorbed.add(key)
     ranked = sorted(
         (key for key in spread if key not in absorbed),

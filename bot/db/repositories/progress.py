@@ -111,19 +111,24 @@ class ProgressRepository:
         )
 
     async def recent_notes(self, user_id: int, limit: int) -> list[Note]:
-        """The member's newest reflections and received feedback notes, newest first."""
+        """The member's newest reflections and received feedback notes, newest first.
+        Each side is cut to `limit` on its own index before the two are merged."""
         rows = await self.db.fetchall(
             "SELECT * FROM ("
-            " SELECT 'reflection' AS kind, r.id, r.created_at AS written_at, j.company, r.struggled, r.unprepared,"
-            "  r.differently, r.went_well, r.practise, '' AS feedback"
+            " SELECT * FROM ("
+            "  SELECT 'reflection' AS kind, r.id, r.created_at AS written_at, j.company,"
+            "   r.struggled, r.unprepared, r.differently, r.went_well, r.practise,"
+            "   '' AS feedback"
             "  FROM reflections r JOIN rejections j ON j.id = r.rejection_id"
-            "  WHERE r.user_id = ?1"
+            "  WHERE r.user_id = ?1 ORDER BY r.created_at DESC LIMIT ?2)"
             " UNION ALL"
-            " SELECT 'feedback', f.id, f.received_at, j.company,"
-            "  '', '', '', '', '', f.feedback_text"
+            " SELECT * FROM ("
+            "  SELECT 'feedback', f.id, f.received_at, j.company, '', '', '', '', '',"
+            "   f.feedback_text"
             "  FROM feedback_requests f JOIN rejections j ON j.id = f.rejection_id"
             "  WHERE f.user_id = ?1 AND f.received_at IS NOT NULL"
-            "  AND TRIM(IFNULL(f.feedback_text, '')) != ''"
+            "   AND TRIM(IFNULL(f.feedback_text, '')) != ''"
+            "  ORDER BY f.received_at DESC LIMIT ?2)"
             ") ORDER BY written_at DESC, kind, id DESC LIMIT ?2",
             (user_id, limit),
         )
