@@ -40,3 +40,9 @@ class ApplicationRepository:
             "SELECT COUNT(*) FROM applications WHERE user_id = ? AND applied_on BETWEEN ? AND ?",
             (user_id, first_day, last_day),
         ))
+
+    async def get(self, application_id: int) -> Application | None:
+        row = await self.db.fetchone(
+            f"SELECT {_COLUMNS} FROM applications WHERE id = ?", (application_id,)
+        )
+        return Application(**dict(row)) if row else None

@@ -1,0 +1,74 @@
+"""SQL for notes of encouragement between members, and the notice kept when a DM can't land."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from bot.db.connection import Database, Transaction
+
+
+@dataclass(frozen=True, slots=True)
+class Encouragement:
+    id: int
+    sender_id: int
+    recipient_id: int
+    guild_id: int | None
+    share_id: int | None
+    message: str
+    anonymous: bool
+    delivered_at: str | None
+    created_at: str
+
+
+_COLUMNS = (
+    "id, sender_id, recipient_id, guild_id, share_id, message, anonymous, delivered_at, created_at"
+)
+
+
+def _row(row) -> Encouragement:
+    data = dict(row)
+    data["anonymous"] = bool(data["anonymous"])
+    return Encouragement(**data)
+
+
+class EncouragementRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add(
+        self, tx: Transaction, *, sender_id: int, recipient_id: int, guild_id: int | None,
+        share_id: int | None, message: str, anonymous: bool, now: str,
+    ) -> int:
+        return await tx.insert(
+            "INSERT INTO encouragements (sender_id, recipient_id, guild_id, share_id, message,"
+            " anonymous, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (sender_id, recipient_id, guild_id, share_id, message, int(anonymous), now),
+        )
+
+    async def get(self, encouragement_id: int) -> Encouragement | None:
+        row = await self.db.fetchone(
+            f"SELECT {_COLUMNS} FROM encouragements WHERE id = ?", (encouragement_id,)
+        )
+        return _row(row) if row else None
+
+    async def mark_delivered(self, tx: Transaction, encouragement_id: int, now: str) -> None:
+        await tx.execute(
+            "UPDATE encouragements SET delivered_at = ? WHERE id = ?", (now, encouragement_id)
+        )
+
+    async def count_sent_since(self, sender_id: int, since: str) -> int:
+        return int(await self.db.scalar(
+            "SELECT COUNT(*) FROM encouragements WHERE sender_id = ? AND created_at >= ?",
+            (sender_id, since),
+        ))
+
+    async def add_pending_notice(
+        self, tx: Transaction, *, user_id: int, encouragement_id: int, content: str, now: str
+    ) -> int:
+        """Shown privately at the member's next command (the notices are shown elsewhere)."""
+        return await tx.insert(
+            "INSERT INTO pending_notices (user_id, kind, subject_id, body, created_at)"
+            " VALUES (?, 'encouragement', ?, ?, ?)",
+            (user_id, encouragement_id, json.dumps({"content": content}), now),
+        )

@@ -1,0 +1,96 @@
+"""Logging applications against a weekly goal: habit 5, keep applying."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import urlsplit
+
+from bot.clock import Clock, to_db
+from bot.db.connection import Database
+from bot.db.repositories.applications import Application, ApplicationRepository
+from bot.db.repositories.member_settings import MemberSettingsRepository
+from bot.errors import InvalidInput
+from bot.services import text
+from bot.services.dates import local_today, parse_day
+
+GOAL_MIN, GOAL_MAX = 1, 100
+
+
+@dataclass(frozen=True, slots=True)
+class WeekProgress:
+    first_day: date          # Monday of the member's current local week
+    last_day: date           # its Sunday
+    applications: int
+    goal: int | None
+
+    @property
+    def goal_met(self) -> bool:
+        return self.goal is not None and self.applications >= self.goal
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedApplication:
+    application: Application
+    week: WeekProgress
+    in_this_week: bool       # False when the date given falls in an earlier week
+
+
+def clean_link(value: str | None) -> str | None:
+    link = text.clean_optional(value, "link", text.LINK_MAX)
+    if link is None:
+        return None
+    parts = urlsplit(link)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in link:
+        raise InvalidInput("The link must be a web address starting with http:// or https://.")
+    return link
+
+
+class ApplicationService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self.applications = ApplicationRepository(db)
+        self.settings = MemberSettingsRepository(db)
+
+    async def log(
+        self, *, user_id: int, guild_id: int | None, company: str, role: str | None = None,
+        link: str | None = None, date: str | None = None,
+    ) -> LoggedApplication:
+        now = self.clock.now()
+        prefs = await self.settings.get(user_id)
+        company = text.clean_required(company, "company", text.COMPANY_MAX)
+        role = text.clean_optional(role, "role", text.ROLE_MAX)
+        link = clean_link(link)
+        day = parse_day(date, now, prefs.timezone)
+        async with self.db.transaction() as tx:
+            new_id = await self.applications.add(tx, Application(
+                id=0, user_id=user_id, guild_id=guild_id, company=company, role=role, link=link,
+                applied_on=day.isoformat(), created_at=to_db(now),
+            ))
+        stored = await self.applications.get(new_id)
+        assert stored is not None
+        week = await self.week(user_id)
+        return LoggedApplication(application=stored, week=week, in_this_week=day >= week.first_day)
+
+    async def set_goal(self, user_id: int, per_week: int) -> WeekProgress:
+        if not GOAL_MIN <= per_week <= GOAL_MAX:
+            raise InvalidInput(f"The weekly goal must be between {GOAL_MIN} and {GOAL_MAX}.")
+        prefs = await self.settings.get(user_id)
+        async with self.db.transaction() as tx:
+            await self.settings.save(
+                tx, prefs.with_changes(weekly_goal=per_week, updated_at=to_db(self.clock.now()))
+            )
+        return await self.week(user_id)
+
+    async def week(self, user_id: int) -> WeekProgress:
+        """This local Monday–Sunday week for the member, with every application they logged."""
+        prefs = await self.settings.get(user_id)
+        today = local_today(self.clock.now(), prefs.timezone)
+        monday = today - timedelta(days=today.weekday())
+        sunday = monday + timedelta(days=6)
+        count = await self.applications.count_between(
+            user_id, monday.isoformat(), sunday.isoformat()
+        )
+        return WeekProgress(first_day=monday, last_day=sunday, applications=count,
+                            goal=prefs.weekly_goal)
