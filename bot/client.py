@@ -25,6 +25,10 @@ COGS = (
     "cogs.privacy",
     "cogs.progress",
     "cogs.insights",
+    "cogs.reflect",
+    "cogs.feedback",
+    "cogs.settings",
+    "cogs.personal_dms",
 )
 
 

@@ -8,6 +8,12 @@ FEEDBACK_DRAFT = r"onward:feedback-draft:(?P<rejection_id>[0-9]{1,19})"
 SHARE = r"onward:share:(?P<rejection_id>[0-9]{1,19})"
 PRIVACY_DELETE = r"onward:privacy-delete:(?P<user_id>[0-9]{1,20}):(?P<deadline>[0-9]{1,12})"
 PRIVACY_KEEP = r"onward:privacy-keep:(?P<user_id>[0-9]{1,20})"
+PROMPT_LATER = r"onward:prompt-later:(?P<rejection_id>[0-9]{1,19})"
+PROMPT_SKIP = r"onward:prompt-skip:(?P<rejection_id>[0-9]{1,19})"
+FEEDBACK_SENT = r"onward:feedback-sent:(?P<rejection_id>[0-9]{1,19})"
+FEEDBACK_LOG = r"onward:feedback-log:(?P<rejection_id>[0-9]{1,19})"
+FEEDBACK_STOP = r"onward:feedback-stop:(?P<rejection_id>[0-9]{1,19})"
+PAUSE = r"onward:pause:(?P<setting>dm_prompts|personal_nudges)"
 
 
 def reflect(rejection_id: int) -> str:
@@ -28,3 +34,27 @@ def privacy_delete(user_id: int, deadline_epoch: int) -> str:
 
 def privacy_keep(user_id: int) -> str:
     return f"onward:privacy-keep:{user_id}"
+
+
+def prompt_later(rejection_id: int) -> str:
+    return f"onward:prompt-later:{rejection_id}"
+
+
+def prompt_skip(rejection_id: int) -> str:
+    return f"onward:prompt-skip:{rejection_id}"
+
+
+def feedback_sent(rejection_id: int) -> str:
+    return f"onward:feedback-sent:{rejection_id}"
+
+
+def feedback_log(rejection_id: int) -> str:
+    return f"onward:feedback-log:{rejection_id}"
+
+
+def feedback_stop(rejection_id: int) -> str:
+    return f"onward:feedback-stop:{rejection_id}"
+
+
+def pause(setting: str) -> str:
+    return f"onward:pause:{setting}"

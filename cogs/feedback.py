@@ -1,0 +1,248 @@
+"""/feedback draft and /feedback log, and the buttons that go with them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import custom_ids
+from bot.db.repositories.feedback import FeedbackRequest
+from bot.db.repositories.rejections import Rejection
+from bot.formatting import inert, timestamp
+from bot.services import text
+from bot.services.feedback import Draft, FeedbackService
+from bot.services.reflection import ReflectionService
+from bot.ui import OnwardModal, PersistentButton
+
+Tone = Literal["brief", "warm", "formal"]
+MODAL_TIMEOUT = 30 * 60
+
+
+class Buttons(discord.ui.View):
+    """Buttons whose clicks are handled by DynamicItems registered by their cogs, so this view
+    is never kept in memory."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+
+    def is_dispatchable(self) -> bool:
+        return False
+
+
+def copyable(value: str) -> str:
+    """Text inside a code block shows as typed; only a backtick could end the block early."""
+    return value.replace("`", "ˋ")
+
+
+def draft_message(draft: Draft, followup_days: int) -> str:
+    entry = draft.entry
+    return "\n".join([
+        f"Here's a {draft.tone} feedback request for **#{entry.id}** {inert(entry.company)}. "
+        "Copy it into an email (and add your name):",
+        "",
+        f"**Subject:** {inert(draft.subject)}",
+        f"```text\n{copyable(draft.body)}\n```",
+        "Press **I sent it** once it's on its way: I'll check in once, in "
+        f"{followup_days} days, if no feedback is logged by then.",
+    ])
+
+
+def sent_view(rejection_id: int) -> discord.ui.View:
+    view = Buttons()
+    view.add_item(discord.ui.Button(
+        label="I sent it", style=discord.ButtonStyle.success,
+        custom_id=custom_ids.feedback_sent(rejection_id)))
+    return view
+
+
+class FeedbackModal(OnwardModal):
+    def __init__(self, cog: Feedback, entry: Rejection, earlier: FeedbackRequest | None) -> None:
+        super().__init__(title=_title(entry), timeout=MODAL_TIMEOUT)
+        self.cog = cog
+        self.entry_id = entry.id
+        self.feedback = discord.ui.TextInput(
+            label="The feedback you received", custom_id="feedback",
+            style=discord.TextStyle.paragraph, required=True, max_length=text.FEEDBACK_MAX,
+            placeholder="Paste or summarise what they told you.",
+            default=earlier.feedback_text if earlier and earlier.feedback_text else None,
+        )
+        self.add_item(self.feedback)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        logged = await self.cog.feedback.log_feedback(
+            interaction.user.id, self.entry_id, self.feedback.value
+        )
+        entry = logged.entry
+        verb = "Updated" if logged.replaced else "Saved"
+        themes = await self.cog.reflection.themes(interaction.user.id, limit=5)
+        lines = [f"{verb} the feedback for **#{entry.id}** {inert(entry.company)}; it sits beside "
+                 "your reflection. Asking took courage, and now you have something to work with."]
+        if themes:
+            lines.append("**What your notes share so far:** "
+                         + " · ".join(inert(t.phrase) for t in themes))
+        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+        interaction.client.dispatch("interaction_answered", interaction)
+
+
+def _title(entry: Rejection) -> str:
+    title = f"Feedback for #{entry.id} {entry.company}"
+    return title if len(title) <= 45 else title[:44] + "…"
+
+
+class DraftButton(PersistentButton, template=custom_ids.FEEDBACK_DRAFT):
+    """Draft feedback request, on the /rejection log reply: the warm draft."""
+
+    def __init__(self, rejection_id: int) -> None:
+        super().__init__(discord.ui.Button(
+            label="Draft feedback request", custom_id=custom_ids.feedback_draft(rejection_id)))
+        self.rejection_id = rejection_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match, /) -> DraftButton:
+        return cls(int(match["rejection_id"]))
+
+    async def on_click(self, interaction: discord.Interaction) -> None:
+        cog: Feedback = interaction.client.get_cog("Feedback")
+        await cog.send_draft(interaction, self.rejection_id, None, "warm")
+
+
+class SentButton(PersistentButton, template=custom_ids.FEEDBACK_SENT):
+    def __init__(self, rejection_id: int) -> None:
+        super().__init__(discord.ui.Button(
+            label="I sent it", custom_id=custom_ids.feedback_sent(rejection_id)))
+        self.rejection_id = rejection_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match, /) -> SentButton:
+        return cls(int(match["rejection_id"]))
+
+    async def on_click(self, interaction: discord.Interaction) -> None:
+        cog: Feedback = interaction.client.get_cog("Feedback")
+        await cog.mark_sent(interaction, self.rejection_id)
+
+
+class LogButton(PersistentButton, template=custom_ids.FEEDBACK_LOG):
+    """Log feedback, on the "did you hear back?" follow-up."""
+
+    def __init__(self, rejection_id: int) -> None:
+        super().__init__(discord.ui.Button(
+            label="Log feedback", custom_id=custom_ids.feedback_log(rejection_id)))
+        self.rejection_id = rejection_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match, /) -> LogButton:
+        return cls(int(match["rejection_id"]))
+
+    async def on_click(self, interaction: discord.Interaction) -> None:
+        cog: Feedback = interaction.client.get_cog("Feedback")
+        await cog.open_log_modal(interaction, self.rejection_id)
+
+
+class StopButton(PersistentButton, template=custom_ids.FEEDBACK_STOP):
+    """Stop reminding, on the follow-up."""
+
+    def __init__(self, rejection_id: int) -> None:
+        super().__init__(discord.ui.Button(
+            label="Stop reminding", custom_id=custom_ids.feedback_stop(rejection_id)))
+        self.rejection_id = rejection_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match, /) -> StopButton:
+        return cls(int(match["rejection_id"]))
+
+    async def on_click(self, interaction: discord.Interaction) -> None:
+        cog: Feedback = interaction.client.get_cog("Feedback")
+        entry = await cog.feedback.stop_followup(interaction.user.id, self.rejection_id)
+        await interaction.response.send_message(
+            f"Okay, no more reminders about **#{entry.id}** {inert(entry.company)}. If they do "
+            "write back, /feedback log keeps it.", ephemeral=True)
+        interaction.client.dispatch("interaction_answered", interaction)
+
+
+class Feedback(commands.GroupCog, group_name="feedback"):
+    """Ask for feedback after a rejection and keep what comes back."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+        self.followup_days = bot.settings.feedback_followup_days
+        self.feedback = FeedbackService(bot.database, bot.clock, self.followup_days)
+        self.reflection = ReflectionService(bot.database, bot.clock)
+        super().__init__()
+
+    async def send_draft(
+        self, interaction: discord.Interaction, rejection: int | str | None,
+        interviewer: str | None, tone: str,
+    ) -> None:
+        draft = await self.feedback.draft(interaction.user.id, rejection, interviewer, tone)
+        await interaction.response.send_message(
+            draft_message(draft, self.followup_days), view=sent_view(draft.entry.id),
+            ephemeral=True,
+        )
+        if interaction.type is discord.InteractionType.component:
+            self.bot.dispatch("interaction_answered", interaction)
+
+    async def mark_sent(self, interaction: discord.Interaction, rejection_id: int) -> None:
+        sent = await self.feedback.mark_sent(interaction.user.id, rejection_id)
+        entry = sent.entry
+        name = f"**#{entry.id}** {inert(entry.company)}"
+        if sent.feedback_logged:
+            reply = f"Noted that you asked about {name}; their feedback is already logged."
+        elif sent.followup_due_at:
+            due = discord.utils.parse_time(sent.followup_due_at)
+            reply = (f"Recorded: your feedback request for {name} is on its way. If nothing is "
+                     f"logged by {timestamp(due, 'D')}, I'll check in once by DM.")
+        else:
+            reply = f"Recorded: you asked for feedback on {name}. /feedback log keeps the answer."
+        if sent.already_sent:
+            reply = f"You'd already marked this one as sent. {reply}"
+        self.bot.dispatch("timer_scheduled")
+        await interaction.response.send_message(reply, ephemeral=True)
+        self.bot.dispatch("interaction_answered", interaction)
+
+    async def open_log_modal(self, interaction: discord.Interaction, rejection: int | str | None) -> None:
+        entry, earlier = await self.feedback.start_log(interaction.user.id, rejection)
+        await interaction.response.send_modal(FeedbackModal(self, entry, earlier))
+
+    @app_commands.command(name="draft", description="A polite, thankful feedback request to copy.")
+    @app_commands.describe(
+        rejection="Which entry (start typing the company); default your latest.",
+        interviewer="Who to address it to (optional).",
+        tone="brief, warm (default) or formal.",
+    )
+    async def draft(
+        self, interaction: discord.Interaction,
+        rejection: app_commands.Range[str, 1, 100] | None = None,
+        interviewer: app_commands.Range[str, 1, text.NAME_MAX] | None = None,
+        tone: Tone = "warm",
+    ) -> None:
+        await self.send_draft(interaction, rejection, interviewer, tone)
+
+    @app_commands.command(name="log", description="Keep the feedback you received, privately.")
+    @app_commands.describe(rejection="Which entry (start typing the company); default your latest.")
+    async def log(
+        self, interaction: discord.Interaction,
+        rejection: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        await self.open_log_modal(interaction, rejection)
+
+    @draft.autocomplete("rejection")
+    @log.autocomplete("rejection")
+    async def rejection_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=label, value=value)
+            for label, value in await self.reflection.suggest_entries(interaction.user.id, current)
+        ]
+
+
+async def setup(bot: commands.Bot) -> None:
+    bot.add_dynamic_items(DraftButton, SentButton, LogButton, StopButton)
+    await bot.add_cog(Feedback(bot))
+
+
+async def teardown(bot: commands.Bot) -> None:
+    bot.remove_dynamic_items(DraftButton, SentButton, LogButton, StopButton)

@@ -1,0 +1,136 @@
+"""/reflect and the Reflect now button: five skippable questions about one entry."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import custom_ids
+from bot.db.repositories.reflections import PROMPT_FIELDS, Reflection
+from bot.db.repositories.rejections import Rejection
+from bot.formatting import inert
+from bot.services import text
+from bot.services.reflection import PROMPTS, SUMMARY_LABELS, ReflectionService, SavedReflection
+from bot.ui import OnwardModal, PersistentButton
+
+MODAL_TIMEOUT = 30 * 60          # long enough to think; Discord keeps the modal open anyway
+SUMMARY_ANSWER_MAX = 200
+THEMES_SHOWN = 5
+
+
+def entry_title(entry: Rejection, prefix: str) -> str:
+    """A modal title (Discord allows 45 characters) naming the entry."""
+    title = f"{prefix} #{entry.id} {entry.company}"
+    return title if len(title) <= 45 else title[:44] + "…"
+
+
+def summary(saved: SavedReflection) -> str:
+    entry = saved.entry
+    stage = f" ({entry.stage})" if entry.stage else ""
+    if saved.edited:
+        head = (f"Updated your reflection on **#{entry.id}** {inert(entry.company)}{stage}. "
+                "Your earlier answers are kept in its history.")
+    else:
+        head = f"Saved your reflection on **#{entry.id}** {inert(entry.company)}{stage}."
+    lines = [head, ""]
+    for name, answer in saved.reflection.answers().items():
+        if answer:
+            lines.append(f"**{SUMMARY_LABELS[name]}:** {inert(answer, SUMMARY_ANSWER_MAX)}")
+    lines.append("")
+    if saved.themes:
+        shown = " · ".join(
+            f"{inert(t.phrase)} ({t.documents} notes)" for t in saved.themes[:THEMES_SHOWN]
+        )
+        lines.append(f"**What your reflections share so far:** {shown}")
+        lines.append("/insights turns them into a prep list.")
+    elif saved.notes < 2:
+        lines.append("After your next reflection or feedback note, I'll show what they have "
+                     "in common.")
+    else:
+        lines.append("Nothing repeats across your notes yet; patterns show up over time.")
+    return "\n".join(lines)
+
+
+class ReflectionModal(OnwardModal):
+    def __init__(self, cog: Reflect, entry: Rejection, earlier: Reflection | None) -> None:
+        super().__init__(title=entry_title(entry, "Reflect on"), timeout=MODAL_TIMEOUT)
+        self.cog = cog
+        self.entry_id = entry.id
+        answers = earlier.answers() if earlier else {}
+        for name in PROMPT_FIELDS:
+            self.add_item(discord.ui.TextInput(
+                label=PROMPTS[name], custom_id=name, style=discord.TextStyle.paragraph,
+                required=False, max_length=text.REFLECTION_FIELD_MAX,
+                default=answers.get(name) or None,
+            ))
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        answers = {
+            item.custom_id: item.value for item in self.children
+            if isinstance(item, discord.ui.TextInput)
+        }
+        saved = await self.cog.reflection.save(interaction.user.id, self.entry_id, answers)
+        await interaction.response.send_message(summary(saved), ephemeral=True)
+        interaction.client.dispatch("interaction_answered", interaction)
+
+
+class ReflectButton(PersistentButton, template=custom_ids.REFLECT):
+    """Reflect now: on the /rejection log reply and on DM reflection prompts."""
+
+    def __init__(self, rejection_id: int) -> None:
+        super().__init__(discord.ui.Button(
+            label="Reflect now", style=discord.ButtonStyle.primary,
+            custom_id=custom_ids.reflect(rejection_id)))
+        self.rejection_id = rejection_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match, /) -> ReflectButton:
+        return cls(int(match["rejection_id"]))
+
+    async def on_click(self, interaction: discord.Interaction) -> None:
+        cog: Reflect = interaction.client.get_cog("Reflect")
+        await cog.open_modal(interaction, self.rejection_id)
+
+
+class Reflect(commands.Cog):
+    """Reflect on a rejection."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+        self.reflection = ReflectionService(bot.database, bot.clock)
+
+    async def open_modal(self, interaction: discord.Interaction, rejection_id: int | str | None) -> None:
+        entry, earlier = await self.reflection.start(interaction.user.id, rejection_id)
+        await interaction.response.send_modal(ReflectionModal(self, entry, earlier))
+
+    @app_commands.command(
+        name="reflect", description="Five short questions about a rejection; skip any you like."
+    )
+    @app_commands.describe(
+        rejection="Which entry (start typing the company); default your latest.",
+    )
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    async def reflect(
+        self, interaction: discord.Interaction,
+        rejection: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        await self.open_modal(interaction, rejection)
+
+    @reflect.autocomplete("rejection")
+    async def rejection_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=label, value=value)
+            for label, value in await self.reflection.suggest_entries(interaction.user.id, current)
+        ]
+
+
+async def setup(bot: commands.Bot) -> None:
+    bot.add_dynamic_items(ReflectButton)
+    await bot.add_cog(Reflect(bot))
+
+
+async def teardown(bot: commands.Bot) -> None:
+    bot.remove_dynamic_items(ReflectButton)

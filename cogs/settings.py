@@ -1,0 +1,87 @@
+"""/settings: a member's own preferences."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.db.repositories.member_settings import MemberSettings
+from bot.services.dates import timezone_choices
+from bot.services.member_settings import DELAY_MAX_HOURS, MemberSettingsService
+
+
+def on_off(value: bool) -> str:
+    return "on" if value else "off"
+
+
+def describe(prefs: MemberSettings) -> str:
+    timezone = prefs.timezone or "not set (UTC is used)"
+    quiet = f"{prefs.quiet_start}–{prefs.quiet_end}" if prefs.quiet_start else "off"
+    delay = prefs.reflection_delay_hours
+    when = "right after you log one" if delay == 0 else f"{delay} h after you log one"
+    return "\n".join([
+        f"**Timezone:** {timezone}",
+        f"**Quiet hours:** {quiet} (no personal DMs then; they wait until it ends)",
+        f"**DM prompts** (reflection prompts, feedback follow-ups): {on_off(prefs.dm_prompts)}",
+        f"**Personal nudges** (when you're behind on your weekly goal): "
+        f"{on_off(prefs.personal_nudges)}",
+        f"**Reflection prompt:** {when}",
+        "You get at most one personal DM a day.",
+    ])
+
+
+class Settings(commands.Cog):
+    """Your own preferences."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+        self.service = MemberSettingsService(bot.database, bot.clock)
+
+    @app_commands.command(
+        name="settings", description="Your preferences; give no options to see them."
+    )
+    @app_commands.describe(
+        timezone="Your IANA timezone, like Europe/Berlin (start typing a city).",
+        quiet_hours="No DMs between these times, like 22:00-08:00; or off.",
+        dm_prompts="Reflection prompts and feedback follow-ups by DM.",
+        personal_nudges="A DM when you're behind on your weekly application goal.",
+        reflection_delay_hours=f"Hours after logging before the reflection prompt (0–{DELAY_MAX_HOURS}).",
+    )
+    async def settings(
+        self,
+        interaction: discord.Interaction,
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+        quiet_hours: app_commands.Range[str, 1, 20] | None = None,
+        dm_prompts: bool | None = None,
+        personal_nudges: bool | None = None,
+        reflection_delay_hours: app_commands.Range[int, 0, DELAY_MAX_HOURS] | None = None,
+    ) -> None:
+        given = (timezone, quiet_hours, dm_prompts, personal_nudges, reflection_delay_hours)
+        if all(option is None for option in given):
+            prefs = await self.service.get(interaction.user.id)
+            await interaction.response.send_message(
+                f"Your settings:\n{describe(prefs)}", ephemeral=True
+            )
+            return
+        result = await self.service.update(
+            interaction.user.id, timezone=timezone, quiet_hours=quiet_hours,
+            dm_prompts=dm_prompts, personal_nudges=personal_nudges,
+            reflection_delay_hours=reflection_delay_hours,
+        )
+        head = "Saved." if result.changed else "Nothing needed changing."
+        if "personal_nudges" in result.changed or "timezone" in result.changed:
+            self.bot.dispatch("timer_scheduled")
+        await interaction.response.send_message(
+            f"{head} Your settings:\n{describe(result.settings)}", ephemeral=True
+        )
+
+    @settings.autocomplete("timezone")
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=z, value=z) for z in timezone_choices(current)]
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Settings(bot))

@@ -1,0 +1,126 @@
+"""/reflect and the Reflect now button as a member uses them."""
+
+from __future__ import annotations
+
+EPHEMERAL = 64
+
+
+async def log_entry(actor, **options):
+    options.setdefault("company", "Acme")
+    await (await actor.slash("rejection log", **options)).reply()
+
+
+def modal_inputs(modal):
+    """The text inputs of a modal, whether wrapped in action rows or label components."""
+    return [row["components"][0] if row.get("type") == 1 else row["component"]
+            for row in modal["components"]]
+
+
+async def entry_ids(world, user_id):
+    rows = await world.db.fetchall(
+        "SELECT id FROM rejections WHERE user_id = ? ORDER BY id", (user_id,))
+    return [r[0] for r in rows]
+
+
+async def test_reflect_saves_answers_and_shows_a_summary(world):
+    alice = world.actor(world.alice)
+    await log_entry(alice, company="Acme", stage="onsite")
+    [entry_id] = await entry_ids(world, world.alice)
+    opened = await alice.slash("reflect")
+    modal = await opened.modal()
+    inputs = modal_inputs(modal)
+    assert [i["custom_id"] for i in inputs] == [
+        "struggled", "unprepared", "differently", "went_well", "practise"]
+    assert all(i["max_length"] == 1000 and i.get("required") is False for i in inputs)
+    assert f"#{entry_id}" in modal["title"]
+    done = await alice.submit_modal(opened, {"struggled": "system design",
+                                             "practise": "mock interviews"})
+    reply = await done.reply()
+    assert reply.flags & EPHEMERAL
+    assert f"#{entry_id}" in reply.content and "Acme" in reply.content
+    assert "system design" in reply.content and "mock interviews" in reply.content
+    row = await world.db.fetchone("SELECT struggled, practise, went_well FROM reflections")
+    assert tuple(row) == ("system design", "mock interviews", "")
+    # Reflecting first cancels the DM prompt.
+    assert await world.db.scalar(
+        "SELECT status FROM timers WHERE kind = 'reflection_prompt'") == "cancelled"
+
+
+async def test_reflecting_again_edits_keeps_history_and_shows_themes(world):
+    alice = world.actor(world.alice)
+    await log_entry(alice, company="Acme")
+    await log_entry(alice, company="Globex")
+    first, second = await entry_ids(world, world.alice)
+    opened = await alice.slash("reflect", rejection=str(first))
+    await (await alice.submit_modal(opened, {"struggled": "salary negotiation"})).reply()
+    opened = await alice.slash("reflect", rejection=str(first))
+    modal = await opened.modal()
+    assert "salary negotiation" in str(modal)          # earlier answers are shown to edit
+    edited = await (await alice.submit_modal(
+        opened, {"struggled": "system design depth"})).reply()
+    assert "Updated" in edited.content and "history" in edited.content
+    assert await world.db.scalar("SELECT struggled FROM reflection_history") == \
+        "salary negotiation"
+    opened = await alice.slash("reflect", rejection=str(second))
+    third = await (await alice.submit_modal(
+        opened, {"practise": "system design drills"})).reply()
+    assert "share so far" in third.content and "system design" in third.content
+    assert await world.db.scalar("SELECT COUNT(*) FROM reflections") == 2
+
+
+async def test_autocomplete_offers_only_own_entries_newest_first(world):
+    alice, bob = world.actor(world.alice), world.actor(world.bob)
+    await log_entry(alice, company="Acme", stage="onsite", date="2026-01-05")
+    await log_entry(alice, company="Acme Labs")
+    await log_entry(bob, company="Acme Bob")
+    old, new = await entry_ids(world, world.alice)
+    choices = await alice.autocomplete("reflect", "rejection", "Ac")
+    assert [c["value"] for c in choices] == [str(new), str(old)]
+    assert choices[1]["name"] == f"#{old} Acme · onsite · 2026-01-05"
+    assert all("Bob" not in c["name"] for c in choices)
+
+
+async def test_someone_elses_entry_is_refused_and_nothing_revealed(world):
+    alice, bob = world.actor(world.alice), world.actor(world.bob)
+    await log_entry(alice, company="SecretCorp")
+    [entry_id] = await entry_ids(world, world.alice)
+    reply = await (await bob.slash("reflect", rejection=str(entry_id))).reply()
+    assert reply.flags & EPHEMERAL
+    assert f"no entry #{entry_id}" in reply.content and "SecretCorp" not in reply.content
+    assert await world.db.scalar("SELECT COUNT(*) FROM reflections") == 0
+
+
+async def test_empty_modal_is_refused_and_nothing_stored(world):
+    alice = world.actor(world.alice)
+    await log_entry(alice)
+    opened = await alice.slash("reflect")
+    reply = await (await alice.submit_modal(opened, {})).reply()
+    assert reply.flags & EPHEMERAL and "at least one" in reply.content
+    assert await world.db.scalar("SELECT COUNT(*) FROM reflections") == 0
+
+
+async def test_no_entries_yet(world):
+    reply = await (await world.actor(world.carol).slash("reflect")).reply()
+    assert "haven't logged a rejection yet" in reply.content
+
+
+async def test_reflect_now_button_opens_the_same_modal_also_after_a_restart(world):
+    alice = world.actor(world.alice)
+    msg = await (await alice.slash("rejection log", company="Initech")).reply()
+    await world.restart()
+    alice = world.actor(world.alice)
+    opened = await alice.click(msg, label="Reflect now")
+    modal = await opened.modal()
+    assert "Initech" in modal["title"]
+    reply = await (await alice.submit_modal(opened, {"went_well": "the live coding"})).reply()
+    assert "Initech" in reply.content and "the live coding" in reply.content
+    assert await world.db.scalar("SELECT went_well FROM reflections") == "the live coding"
+
+
+async def test_reflect_works_in_dms(world):
+    alice = world.actor(world.alice, dm=True)
+    await log_entry(alice, company="Umbrella")
+    opened = await alice.slash("reflect")
+    reply = await (await alice.submit_modal(opened, {"unprepared": "the case study"})).reply()
+    assert "Umbrella" in reply.content
+    assert await world.db.scalar("SELECT unprepared FROM reflections") == "the case study"
