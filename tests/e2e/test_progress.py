@@ -121,3 +121,33 @@ async def test_progress_follows_the_members_timezone_and_works_in_dms(world):
     values = dict(fields(reply))
     assert values["This week"].startswith("1 of 2 applications · 1 to go")
     assert "Monday–Sunday in Pacific/Kiritimati" in reply.embeds[0]["footer"]["text"]
+
+
+async def test_a_week_logged_through_the_commands_shows_up_in_progress_and_insights(world):
+    """The whole loop with the real commands: goal, applications, rejections, reflections,
+    feedback; then /progress and /insights read what they stored."""
+    alice = world.actor(world.alice)
+    await (await alice.slash("apply goal", per_week=2)).reply()
+    for company in ("Acme", "Globex"):
+        await (await alice.slash("apply log", company=company)).reply()
+    for company, struggled in (("Initech", "System design for a chat app."),
+                               ("Hooli", "The system design round on caching.")):
+        await (await alice.slash("rejection log", company=company, stage="onsite")).reply()
+        opened = await alice.slash("reflect")
+        await (await alice.submit_modal(opened, {"struggled": struggled})).reply()
+    opened = await alice.slash("feedback log")
+    await (await alice.submit_modal(opened, {"feedback": "More depth on caching, please."})
+           ).reply()
+
+    values = dict(fields(await (await alice.slash("progress")).reply()))
+    assert values["This week"].startswith("2 of 2 applications · goal met")
+    assert values["Streak"].startswith("1 week meeting your goal")
+    assert values["Reflections"] == "2 written · 2 this week"
+    assert values["Feedback"].endswith("1 received")
+    assert values["Interviews reached"] == "2 entries got to an interview"
+
+    embed = (await (await alice.slash("insights")).reply()).embeds[0]
+    names = [f["name"] for f in embed["fields"]]
+    assert "1. system design came up in 2 of your 2 reflections" in names
+    assert any(n.startswith("2. caching came up in 1 reflection and 1 feedback note")
+               for n in names)
