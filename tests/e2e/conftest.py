@@ -1,0 +1,116 @@
+"""A running world for end-to-end tests: the loopback Discord emulator, a demo server, and the
+real Onward bot on a temporary database, talking to each other over 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from bot.client import COGS, Onward
+from bot.clock import Clock
+from bot.db.connection import Database
+from bot.sandbox.emulator import DiscordEmulator
+from bot.settings import Settings
+
+READY_TIMEOUT = 15
+
+
+@dataclass
+class World:
+    emu: DiscordEmulator
+    db_path: Path
+    clock: Clock
+    guild_id: int
+    general_id: int
+    support_id: int
+    alice: int
+    bob: int
+    carol: int
+    admin: int
+    cogs: tuple[str, ...] = COGS
+    settings_overrides: dict = field(default_factory=dict)
+    bot: Onward | None = None
+    _runner: asyncio.Task | None = None
+
+    def settings(self) -> Settings:
+        return Settings(
+            _env_file=None,
+            discord_token=self.emu.token,
+            database_url=f"sqlite:///{self.db_path}",
+            discord_api_base=self.emu.api_base,
+            discord_gateway_url=self.emu.gateway_url,
+            **self.settings_overrides,
+        )
+
+    @property
+    def db(self) -> Database:
+        assert self.bot is not None
+        return self.bot.database
+
+    async def start(self) -> Onward:
+        bot = Onward(self.settings(), clock=self.clock, cogs=self.cogs)
+        self.bot = bot
+        self._runner = asyncio.create_task(bot.start(self.emu.token))
+        ready = asyncio.create_task(bot.wait_until_ready())
+        done, _ = await asyncio.wait(
+            {self._runner, ready}, timeout=READY_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
+        )
+        if ready not in done:
+            ready.cancel()
+            if self._runner in done:
+                self._runner.result()  # re-raise why the bot could not start
+            raise TimeoutError("the bot did not become ready")
+        return bot
+
+    async def stop(self) -> None:
+        if self.bot is not None:
+            await self.bot.close()
+        if self._runner is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(self._runner, timeout=5)
+        self.bot = None
+        self._runner = None
+
+    async def restart(self) -> Onward:
+        await self.stop()
+        return await self.start()
+
+    def actor(self, user_id: int, *, dm: bool = False):
+        return self.emu.actor(user_id, guild_id=None if dm else self.guild_id)
+
+
+async def make_world(tmp_path: Path, **overrides) -> World:
+    emu = DiscordEmulator()
+    await emu.start()
+    guild = emu.add_guild("Job Hunt Circle")
+    general = emu.add_channel(guild.id, "general")
+    support = emu.add_channel(guild.id, "support")
+    world = World(
+        emu=emu,
+        db_path=tmp_path / "onward.db",
+        clock=Clock(),
+        guild_id=guild.id,
+        general_id=general,
+        support_id=support,
+        alice=emu.add_member(guild.id, name="alice"),
+        bob=emu.add_member(guild.id, name="bob"),
+        carol=emu.add_member(guild.id, name="carol"),
+        admin=emu.add_member(guild.id, name="ada", manage_guild=True),
+        settings_overrides=overrides,
+    )
+    return world
+
+
+@pytest.fixture
+async def world(tmp_path):
+    world = await make_world(tmp_path)
+    await world.start()
+    try:
+        yield world
+    finally:
+        await world.stop()
+        await world.emu.stop()
