@@ -227,9 +227,8 @@ class Actor:
         self.channel_id = channel_id
         self.locale = locale
         self.timeout = timeout
-        self._pending_attachments: list[
-            Attachment
-        ] = []  # attachment options of the next interaction
+        # Files given as attachment options, served until the interaction is sent.
+        self._pending_attachments: list[Attachment] = []
 
     def in_channel(self, channel_id: int) -> Actor:
         return Actor(
@@ -247,26 +246,15 @@ class Actor:
         """Run ``/command [group] [subcommand]`` with options given by name.
 
         Returns once the bot has sent its interaction callback."""
-        definition, data, leaf_defs = self._command_data(command)
-        data["options_target"].extend(
-            self._build_options(leaf_defs, options, data["resolved"], autocomplete=None)
-        )
-        return await self._send(
-            APPLICATION_COMMAND, self._finish_command_data(definition, data), name=command
-        )
+        data = self._command_payload(command, options)
+        return await self._send(APPLICATION_COMMAND, data, name=command)
 
     async def autocomplete(
         self, command: str, option: str, value: str, /, **options: Any
     ) -> list[dict[str, Any]]:
         """Type ``value`` into ``option`` of ``command``; returns the bot's choices."""
-        definition, data, leaf_defs = self._command_data(command)
-        built = self._build_options(
-            leaf_defs, {**options, option: value}, data["resolved"], autocomplete=option
-        )
-        data["options_target"].extend(built)
-        payload = self._finish_command_data(definition, data)
-        payload.pop("resolved", None)  # Discord sends no resolved data with autocomplete
-        result = await self._send(AUTOCOMPLETE, payload, name=command)
+        data = self._command_payload(command, {**options, option: value}, focused=option)
+        result = await self._send(AUTOCOMPLETE, data, name=command)
         return result.choices
 
     async def click(
@@ -343,9 +331,11 @@ class Actor:
 
     # ---------------------------------------------------------------- building payloads
 
-    def _command_data(
-        self, command: str
-    ) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+    def _command_payload(
+        self, command: str, options: dict[str, Any], *, focused: str | None = None
+    ) -> dict[str, Any]:
+        """``data`` of a command interaction: subcommand groups/subcommands become
+        nested options, with option types taken from the registered definition."""
         words = command.split()
         if not words:
             raise EmulatorError("empty command name")
@@ -355,42 +345,29 @@ class Actor:
             "name": definition["name"],
             "type": 1,
             "options": [],
-            "resolved": {},
         }
         if definition.get("guild_id"):
             data["guild_id"] = definition["guild_id"]
         target = data["options"]
         option_defs = definition.get("options") or []
         for word in words[1:]:
-            sub = next(
-                (
-                    o
-                    for o in option_defs
-                    if o["name"] == word and o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)
-                ),
-                None,
-            )
+            subs = [o for o in option_defs if o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)]
+            sub = next((o for o in subs if o["name"] == word), None)
             if sub is None:
-                known = [
-                    o["name"] for o in option_defs if o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)
-                ]
+                known = [o["name"] for o in subs]
                 raise EmulatorError(f"/{command}: no subcommand {word!r} (known: {known})")
             node = {"name": sub["name"], "type": sub["type"], "options": []}
             target.append(node)
             target = node["options"]
             option_defs = sub.get("options") or []
         if any(o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP) for o in option_defs):
-            raise EmulatorError(
-                f"/{command} needs a subcommand: {[o['name'] for o in option_defs]}"
-            )
-        data["options_target"] = target
-        return definition, data, option_defs
-
-    @staticmethod
-    def _finish_command_data(definition: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
-        data.pop("options_target")
-        if not data["resolved"]:
-            data.pop("resolved")
+            names = [o["name"] for o in option_defs]
+            raise EmulatorError(f"/{command} needs a subcommand: {names}")
+        resolved: dict[str, Any] = {}
+        target.extend(self._build_options(option_defs, options, resolved, autocomplete=focused))
+        # Discord sends no resolved data with autocomplete.
+        if resolved and focused is None:
+            data["resolved"] = resolved
         return data
 
     def _find_command(self, name: str) -> dict[str, Any]:

@@ -17,16 +17,17 @@ import re
 import secrets
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
 from .actors import Actor, InteractionResult
 from .gateway import GatewaySession, handle_gateway
-from .rest import RestApi
+from .rest import RestApi, error_response, json_response
 from .state import (
     ADMINISTRATOR,
     BOT_ROLE_PERMISSIONS,
@@ -366,7 +367,7 @@ class DiscordEmulator:
         cid = self._dm_channel_by_user.get(user_id)
         return [] if cid is None else self.channel_messages(cid, **kwargs)
 
-    async def wait_for_message(
+    def wait_for_message(
         self,
         channel_id: int | None = None,
         dm_user_id: int | None = None,
@@ -374,8 +375,12 @@ class DiscordEmulator:
         timeout: float = 5.0,
         *,
         include_ephemeral: bool = False,
-    ) -> Message:
-        """The first message created after this call that matches (raises asyncio.TimeoutError)."""
+    ) -> Awaitable[Message]:
+        """The first bot message created after this call that matches.
+
+        The waiter is registered when called, so ``w = emu.wait_for_message(...)``,
+        then trigger, then ``await w`` cannot miss the message. Raises
+        asyncio.TimeoutError. Deferred replies count once they get content."""
 
         def matches(msg: Message) -> bool:
             if msg.ephemeral and not include_ephemeral:
@@ -391,11 +396,15 @@ class DiscordEmulator:
         fut: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
         entry = (matches, fut)
         self._message_waiters.append(entry)
-        try:
-            return await asyncio.wait_for(fut, timeout)
-        finally:
-            if entry in self._message_waiters:
-                self._message_waiters.remove(entry)
+
+        async def wait() -> Message:
+            try:
+                return await asyncio.wait_for(fut, timeout)
+            finally:
+                if entry in self._message_waiters:
+                    self._message_waiters.remove(entry)
+
+        return wait()
 
     def registered_commands(self, guild_id: int | None = None) -> list[dict[str, Any]]:
         store = (
@@ -529,7 +538,7 @@ class DiscordEmulator:
         }
 
     def _attachment_json(self, channel_id: int, att: Attachment) -> dict[str, Any]:
-        url = f"{self.http_base}/attachments/{channel_id}/{att.id}/{att.filename}"
+        url = f"{self.http_base}/attachments/{channel_id}/{att.id}/{quote(att.filename)}"
         data: dict[str, Any] = {
             "id": str(att.id),
             "filename": att.filename,
@@ -558,7 +567,10 @@ class DiscordEmulator:
             "mention_roles": [],
             "attachments": [self._attachment_json(msg.channel_id, a) for a in msg._attachments],
             "embeds": msg.embeds,
-            "reactions": [],
+            "reactions": [
+                {"emoji": {"id": None, "name": e}, "count": 1, "me": True, "count_details": {}}
+                for e in msg.reactions
+            ],
             "pinned": False,
             "type": msg.type,
             "flags": msg.flags,
@@ -693,8 +705,6 @@ class DiscordEmulator:
     # ------------------------------------------------------------- internals: REST guards
 
     def _check_rate_limits(self, method: str, path: str, is_bot_call: bool) -> web.Response | None:
-        from .rest import error_response, json_response
-
         for rule in self._fail_rules:
             if rule.matches(method, path):
                 rule.remaining -= 1

@@ -57,7 +57,7 @@ class GatewaySession:
                     frame["s"] = None
                 if not self.ws.closed:
                     await self.ws.send_str(json.dumps(frame))
-            except (ConnectionResetError, RuntimeError) as exc:
+            except Exception as exc:  # a dead socket must not stop the queue from draining
                 log.debug("gateway write failed: %s", exc)
             finally:
                 self._queue.task_done()

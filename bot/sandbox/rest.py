@@ -9,6 +9,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from aiohttp import web
 
@@ -132,6 +133,12 @@ class RestApi:
             ("GET", rf"/channels/{cid}/messages/{mid}", self.get_message),
             ("PATCH", rf"/channels/{cid}/messages/{mid}", self.edit_message),
             ("DELETE", rf"/channels/{cid}/messages/{mid}", self.delete_message),
+            ("PUT", rf"/channels/{cid}/messages/{mid}/reactions/(?P<emoji>[^/]+)/@me", self.react),
+            (
+                "DELETE",
+                rf"/channels/{cid}/messages/{mid}/reactions/(?P<emoji>[^/]+)/@me",
+                self.unreact,
+            ),
             ("POST", rf"/channels/{cid}/typing", self.typing),
             ("GET", rf"/guilds/{gid}", self.get_guild),
             ("GET", rf"/guilds/{gid}/channels", self.get_guild_channels),
@@ -577,6 +584,30 @@ class RestApi:
         if msg is None:
             return error_response(404, 10008, "Unknown Message")
         self.emu._delete_message(msg)
+        return no_content()
+
+    async def react(self, req: Req, cid: str, mid: str, emoji: str) -> web.Response:
+        channel, problem = self._readable_channel(cid)
+        if problem is not None:
+            return problem
+        msg = self._channel_message(channel, mid)
+        if msg is None:
+            return error_response(404, 10008, "Unknown Message")
+        name = unquote(emoji)
+        if name not in msg.reactions:
+            msg.reactions.append(name)
+        return no_content()
+
+    async def unreact(self, req: Req, cid: str, mid: str, emoji: str) -> web.Response:
+        channel, problem = self._readable_channel(cid)
+        if problem is not None:
+            return problem
+        msg = self._channel_message(channel, mid)
+        if msg is None:
+            return error_response(404, 10008, "Unknown Message")
+        name = unquote(emoji)
+        if name in msg.reactions:
+            msg.reactions.remove(name)
         return no_content()
 
     async def typing(self, req: Req, cid: str) -> web.Response:

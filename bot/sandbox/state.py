@@ -374,6 +374,7 @@ class Message:
         self.nonce = payload.get("nonce")
         self.message_reference = payload.get("message_reference")
         self._attachments = attachments
+        self.reactions: list[str] = []  # emoji the bot reacted with
         self.history: list[dict[str, Any]] = [self.snapshot()]
 
     # -- convenient read access -------------------------------------------------

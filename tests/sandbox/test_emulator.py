@@ -82,7 +82,9 @@ async def journal_log(
 @journal_log.autocomplete("company")
 async def company_autocomplete(interaction: discord.Interaction, current: str):
     return [
-        app_commands.Choice(name=c, value=c) for c in COMPANIES if c.lower().startswith(current.lower())
+        app_commands.Choice(name=c, value=c)
+        for c in COMPANIES
+        if c.lower().startswith(current.lower())
     ]
 
 
@@ -106,6 +108,22 @@ async def whoami(interaction: discord.Interaction) -> None:
     )
 
 
+class Picker(discord.ui.View):
+    @discord.ui.select(
+        custom_id="pick:fruit",
+        placeholder="Pick fruit",
+        max_values=2,
+        options=[discord.SelectOption(label=f, value=f.lower()) for f in ("Apple", "Pear", "Fig")],
+    )
+    async def pick(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
+        await interaction.response.edit_message(content="picked " + ",".join(select.values))
+
+
+@app_commands.command(name="pick", description="Pick fruit")
+async def pick(interaction: discord.Interaction) -> None:
+    await interaction.response.send_message("pick some", view=Picker())
+
+
 class TinyBot(commands.Bot):
     def __init__(self) -> None:
         # A short guild_ready_timeout: on_ready fires this long after the last GUILD_CREATE.
@@ -121,6 +139,7 @@ class TinyBot(commands.Bot):
     async def setup_hook(self) -> None:
         self.tree.add_command(journal)
         self.tree.add_command(whoami)
+        self.tree.add_command(pick)
         await self.tree.sync()
 
     async def on_guild_channel_delete(self, channel) -> None:
@@ -218,7 +237,9 @@ async def test_startup_sync_and_guild_state(emu, server, bot):
 
 async def test_slash_command_with_options_replies_ephemerally(emu, server, bot):
     alice = emu.actor(server.alice, guild_id=server.guild_id)
-    res = await alice.slash("journal log", stage="onsite", hours=3, company="Acme", buddy=server.bob)
+    res = await alice.slash(
+        "journal log", stage="onsite", hours=3, company="Acme", buddy=server.bob
+    )
     reply = await res.reply()
     assert res.response_type == 4 and res.ephemeral and reply.flags & EPHEMERAL
     assert reply.content == "onsite|3|Acme|bob"
@@ -251,7 +272,10 @@ async def test_slash_in_dm(emu, server, bot):
 async def test_autocomplete_returns_the_bots_choices(emu, server, bot):
     alice = emu.actor(server.alice, guild_id=server.guild_id)
     choices = await alice.autocomplete("journal log", "company", "ac", stage="onsite")
-    assert choices == [{"name": "Acme", "value": "Acme"}, {"name": "Acorn Labs", "value": "Acorn Labs"}]
+    assert choices == [
+        {"name": "Acme", "value": "Acme"},
+        {"name": "Acorn Labs", "value": "Acorn Labs"},
+    ]
 
 
 async def test_buttons_update_and_defer_then_follow_up(emu, server, bot):
@@ -309,7 +333,9 @@ async def test_dm_send_and_closed_dms(emu, server, bot):
 
 async def test_channel_post_with_a_file(emu, server, bot):
     channel = bot.get_channel(server.channel_id)
-    sent = await channel.send("weekly report", file=discord.File(io.BytesIO(b"a,b\n1,2\n"), "report.csv"))
+    sent = await channel.send(
+        "weekly report", file=discord.File(io.BytesIO(b"a,b\n1,2\n"), "report.csv")
+    )
     (stored,) = emu.channel_messages(server.channel_id)
     assert stored.id == sent.id and stored.content == "weekly report"
     assert stored.attachments == [("report.csv", b"a,b\n1,2\n")]
@@ -414,3 +440,61 @@ async def test_unknown_routes_are_404_and_logged(emu, server, bot):
     with pytest.raises(discord.NotFound):
         await bot.http.request(discord.http.Route("GET", "/voice/regions"))
     assert [r.path for r in emu.unknown_requests] == ["/voice/regions"]
+
+
+async def test_string_select(emu, server, bot):
+    alice = emu.actor(server.alice, guild_id=server.guild_id)
+    res = await alice.slash("pick")
+    chosen = await alice.select(res, ["apple", "fig"], placeholder="Pick fruit")
+    assert chosen.response_type == 7
+    assert (await chosen.reply()).content == "picked apple,fig"
+    with pytest.raises(EmulatorError):
+        await alice.select(res, ["kiwi"])
+
+
+async def test_guild_command_route(emu, server, bot):
+    guild = discord.Object(server.guild_id)
+    bot.tree.copy_global_to(guild=guild)
+    await bot.tree.sync(guild=guild)
+    (whoami_def,) = [c for c in emu.registered_commands(server.guild_id) if c["name"] == "whoami"]
+    alice = emu.actor(server.alice, guild_id=server.guild_id)
+    res = await alice.slash("whoami")
+    assert (await res.reply()).content.startswith("alice|guild")
+    assert res.message.interaction["name"] == "whoami"
+    assert whoami_def["guild_id"] == str(server.guild_id)
+
+
+async def test_payloads_discord_would_refuse_are_refused(emu, server, bot):
+    channel = bot.get_channel(server.channel_id)
+    with pytest.raises(discord.HTTPException) as info:
+        await channel.send("x" * 2001)
+    assert info.value.code == 50035
+    assert emu.channel_messages(server.channel_id) == []
+
+
+async def test_wait_for_message_registers_on_call(emu, server, bot):
+    waiting = emu.wait_for_message(
+        channel_id=server.channel_id, predicate=lambda m: "2" in m.content
+    )
+    channel = bot.get_channel(server.channel_id)
+    await channel.send("post 1")
+    await channel.send("post 2")
+    assert (await waiting).content == "post 2"
+    with pytest.raises(asyncio.TimeoutError):
+        await emu.wait_for_message(channel_id=server.channel_id, timeout=0.05)
+
+
+async def test_fetch_routes(emu, server, bot):
+    guild = await bot.fetch_guild(server.guild_id)
+    assert guild.name == "Demo"
+    member = await guild.fetch_member(server.admin)
+    assert member.name == "ada" and member.guild_permissions.administrator
+    channel = await bot.fetch_channel(server.channel_id)
+    assert channel.name == "support"
+    dm = await (await bot.fetch_user(server.bob)).create_dm()
+    assert (await bot.fetch_channel(dm.id)).recipient.id == server.bob
+    sent = await channel.send("react to me")
+    await sent.add_reaction("👍")
+    assert emu.channel_messages(server.channel_id)[0].reactions == ["👍"]
+    assert (await channel.fetch_message(sent.id)).reactions[0].emoji == "👍"
+    assert [m.id async for m in channel.history(limit=5)] == [sent.id]
