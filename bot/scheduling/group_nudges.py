@@ -44,7 +44,7 @@ class GroupNudgeScheduler:
         self.bot = bot
         self.nudges = nudges
         self.armed: dict[tuple[int, str], Slot] = {}
-        self._in_flight: set[asyncio.Task] = set()
+        self._in_flight: set[asyncio.Task] = set()     # deliveries under way
         self._stopping = False
 
     # Jobs ------------------------------------------------------------------------------------
@@ -89,17 +89,25 @@ class GroupNudgeScheduler:
             self._remove_job(guild_id, kind)
 
     async def fire(self, guild_id: int, kind: str) -> Outcome:
-        task = asyncio.current_task()
-        if task is not None:
-            self._in_flight.add(task)
+        delivery = asyncio.create_task(self.nudges.deliver_due(guild_id, kind, self.post),
+                                       name=f"onward-nudge:{guild_id}:{kind}")
+        self._in_flight.add(delivery)
+        delivery.add_done_callback(self._in_flight.discard)
         try:
-            return await self.nudges.deliver_due(guild_id, kind, self.post)
-        finally:
-            try:
-                await self.arm(guild_id, kind)
-            finally:
-                if task is not None:
-                    self._in_flight.discard(task)
+            # Shielded: shutting down cancels running jobs, but a post under way must finish
+            # and be recorded (stop() waits for it).
+            outcome = await asyncio.shield(delivery)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("delivering the %s nudge in guild %s failed", kind, guild_id)
+            await self.arm(guild_id, kind)
+            raise
+        if outcome.status == "paused":
+            self.drop_guild(guild_id)       # until /support setup re-arms them
+        else:
+            await self.arm(guild_id, kind)
+        return outcome
 
     async def catch_up_all(self) -> dict[tuple[int, str], Outcome]:
         """Run what a start-up runs, now: deliver what is due for every (server, kind) and

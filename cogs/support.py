@@ -1,0 +1,203 @@
+"""/support setup, schedule, status and nudge-now: admins configure the group's support channel.
+Also owns the group-nudge scheduler."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import InvalidInput, NotAllowed
+from bot.formatting import timestamp
+from bot.scheduling.group_nudges import GroupNudgeScheduler
+from bot.services.dates import timezone_choices
+from bot.services.nudges import NudgeService, Outcome, describe_days
+from bot.services.support import KindStatus, SupportService
+
+Kind = Literal["encouragement", "keep-applying", "digest"]
+
+# (permission attribute, the name admins see in Discord's settings)
+NEEDED_PERMISSIONS = (
+    ("view_channel", "View Channel"),
+    ("send_messages", "Send Messages"),
+    ("embed_links", "Embed Links"),
+)
+
+
+def is_admin(interaction: discord.Interaction) -> bool:
+    perms = interaction.permissions
+    return perms.administrator or perms.manage_guild
+
+
+def admin_guild(interaction: discord.Interaction) -> int:
+    """The server id, once we know this is a server and the member is one of its admins.
+    Checked here, not only through default_permissions, which a server can override."""
+    if interaction.guild_id is None:
+        raise NotAllowed("Use this in a server: /support configures a server's support channel.")
+    if not is_admin(interaction):
+        raise NotAllowed(
+            "Only the server's admins (Manage Server or Administrator) can change /support."
+        )
+    return interaction.guild_id
+
+
+def missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -> list[str]:
+    perms = channel.permissions_for(me)
+    return [label for flag, label in NEEDED_PERMISSIONS if not getattr(perms, flag)]
+
+
+def schedule_line(status: KindStatus) -> str:
+    s = status.schedule
+    when = f"{describe_days(s.days)} at {s.time}"
+    if not s.enabled:
+        return f"• **{s.kind}**: off (was {when})"
+    if status.next_run is None:
+        return f"• **{s.kind}**: {when}, on hold while paused"
+    return (f"• **{s.kind}**: {when}. Next: {timestamp(status.next_run.at, 'F')} "
+            f"({timestamp(status.next_run.at, 'R')})")
+
+
+def pause_line(reason: str | None) -> str | None:
+    if not reason:
+        return None
+    return f"⚠️ Group nudges are paused: {reason}. Fix it, then run /support setup to resume."
+
+
+# Hidden from non-admins by default; servers can override that, so admin_guild() checks again.
+@app_commands.default_permissions(manage_guild=True)
+class Support(commands.GroupCog, group_name="support",
+              group_description="Set up the group's support channel (admins)."):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+        self.support = SupportService(bot.database, bot.clock)
+        self.nudges = NudgeService(bot.database, bot.clock,
+                                   grace_minutes=bot.settings.nudge_grace_minutes)
+        self.scheduler = GroupNudgeScheduler(bot, self.nudges)
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        await self.scheduler.start()
+
+    async def cog_unload(self) -> None:
+        await self.scheduler.stop()
+
+    # For the sandbox and for status: the scheduler's view of things.
+    async def catch_up_all(self) -> dict[tuple[int, str], Outcome]:
+        return await self.scheduler.catch_up_all()
+
+    def next_runs(self):
+        return self.scheduler.next_runs()
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        # The rows stay (the server may add the bot back); only the jobs go.
+        self.scheduler.drop_guild(guild.id)
+
+    async def _pause_notice(self, guild_id: int) -> list[str]:
+        config = await self.support.config(guild_id)
+        line = pause_line(config.paused_reason if config else None)
+        return [line] if line else []
+
+    # Commands --------------------------------------------------------------------------------
+
+    @app_commands.command(name="setup",
+                          description="Choose the support channel and the group's timezone.")
+    @app_commands.describe(
+        channel="The channel where shared rejections and group nudges are posted.",
+        timezone="The group's timezone as an IANA name, like Europe/Berlin (default UTC).",
+    )
+    async def setup_command(
+        self, interaction: discord.Interaction, channel: discord.TextChannel,
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+    ) -> None:
+        guild_id = admin_guild(interaction)
+        guild = interaction.guild
+        me = guild.me if guild is not None else None
+        if me is None:
+            raise InvalidInput("I can't see my own permissions in this server yet; "
+                               "try again in a moment.")
+        missing = missing_permissions(channel, me)
+        if missing:
+            raise InvalidInput(
+                f"I can't post in {channel.mention}: I'm missing {', '.join(missing)} there. "
+                "Give me those permissions in that channel (or pick another) and run "
+                "/support setup again."
+            )
+        result = await self.support.setup(guild_id, channel.id, timezone)
+        await self.scheduler.arm_guild(guild_id)
+        status = await self.support.status(guild_id)
+        verb = "Set up" if result.created else "Updated"
+        lines = [f"{verb}: support channel {channel.mention}, timezone **{result.config.timezone}**."]
+        if result.lifted_pause:
+            lines.append(f"Group nudges were paused ({result.lifted_pause}); they're back on.")
+        lines += ["", "Group nudges:", *(schedule_line(k) for k in status.kinds), "",
+                  "Change them with /support schedule; /support status shows the next posts."]
+        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+
+    @setup_command.autocomplete("timezone")
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=z, value=z) for z in timezone_choices(current)]
+
+    @app_commands.command(name="schedule",
+                          description="When the bot posts each kind of group nudge.")
+    @app_commands.describe(
+        kind="Which nudge: encouragement, keep-applying or the weekly digest.",
+        days="Days to post, like mon,wed,fri, daily or weekdays (default: keep the current).",
+        time="Time of day as HH:MM in the group's timezone (default: keep the current).",
+        enabled="Turn this nudge on or off (default: keep the current).",
+    )
+    async def schedule(
+        self, interaction: discord.Interaction, kind: Kind,
+        days: app_commands.Range[str, 1, 60] | None = None,
+        time: app_commands.Range[str, 1, 10] | None = None,
+        enabled: bool | None = None,
+    ) -> None:
+        guild_id = admin_guild(interaction)
+        status = await self.support.set_schedule(guild_id, kind, days=days, time=time,
+                                                 enabled=enabled)
+        await self.scheduler.arm(guild_id, kind)
+        lines = [*await self._pause_notice(guild_id), "Saved.", schedule_line(status)]
+        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+
+    @app_commands.command(name="status",
+                          description="The support setup and when each nudge posts next.")
+    async def status(self, interaction: discord.Interaction) -> None:
+        guild_id = admin_guild(interaction)
+        status = await self.support.status(guild_id)
+        config = status.config
+        lines = [
+            f"Support channel: <#{config.support_channel_id}> · timezone **{config.timezone}**",
+            *await self._pause_notice(guild_id),
+            "",
+            "Group nudges:",
+            *(schedule_line(k) for k in status.kinds),
+        ]
+        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+
+    @app_commands.command(name="nudge-now",
+                          description="Post one nudge now (scheduled posts are unaffected).")
+    @app_commands.describe(kind="Which nudge to post: encouragement, keep-applying or digest.")
+    async def nudge_now(self, interaction: discord.Interaction, kind: Kind) -> None:
+        guild_id = admin_guild(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        outcome = await self.nudges.post_now(guild_id, kind, self.scheduler.post)
+        config = await self.support.config(guild_id)
+        where = f"<#{config.support_channel_id}>" if config else "the support channel"
+        if outcome.status == "posted":
+            lines = [f"Posted a {kind} nudge in {where}. The scheduled ones still run."]
+        elif outcome.status == "paused":
+            lines = [(f"I couldn't post: {outcome.detail}. Group nudges are paused until an "
+                      "admin runs /support setup.")]
+            self.scheduler.drop_guild(guild_id)
+        else:
+            lines = [("Discord didn't accept the post after a few tries. Please try "
+                      "again in a minute.")]
+        await interaction.followup.send("\n".join(lines), ephemeral=True)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Support(bot))
