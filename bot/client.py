@@ -29,6 +29,9 @@ COGS = (
     "cogs.feedback",
     "cogs.settings",
     "cogs.personal_dms",
+    "cogs.support",
+    "cogs.apply",
+    "cogs.encourage",
 )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 REFLECT = r"onward:reflect:(?P<rejection_id>[0-9]{1,19})"
 FEEDBACK_DRAFT = r"onward:feedback-draft:(?P<rejection_id>[0-9]{1,19})"
 SHARE = r"onward:share:(?P<rejection_id>[0-9]{1,19})"
+ENCOURAGE = r"onward:encourage:(?P<share_id>[0-9]{1,19}):(?P<mode>named|anon)"
 PRIVACY_DELETE = r"onward:privacy-delete:(?P<user_id>[0-9]{1,20}):(?P<deadline>[0-9]{1,12})"
 PRIVACY_KEEP = r"onward:privacy-keep:(?P<user_id>[0-9]{1,20})"
 PROMPT_LATER = r"onward:prompt-later:(?P<rejection_id>[0-9]{1,19})"
@@ -26,6 +27,10 @@ def feedback_draft(rejection_id: int) -> str:
 
 def share(rejection_id: int) -> str:
     return f"onward:share:{rejection_id}"
+
+
+def encourage(share_id: int, anonymous: bool) -> str:
+    return f"onward:encourage:{share_id}:{'anon' if anonymous else 'named'}"
 
 
 def privacy_delete(user_id: int, deadline_epoch: int) -> str:

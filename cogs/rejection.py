@@ -89,11 +89,14 @@ class Rejection(commands.GroupCog, group_name="rejection"):
                 " unless you reflect first."
             )
         if share != "private":
-            lines.append("You chose to share it with the group; use the button below to post it.")
+            lines.append(f"You chose to share it with the group ({share}); it will be posted to "
+                         "the support channel, and I'll confirm below.")
         self.bot.dispatch("timer_scheduled")
         await interaction.response.send_message(
             "\n".join(lines), view=entry_buttons(entry.id), ephemeral=True
         )
+        if share != "private":
+            self.bot.dispatch("rejection_shared", interaction, entry)
 
     @app_commands.command(name="list", description="Your logged rejections, newest first.")
     @app_commands.describe(limit=f"How many to show (1–{LIST_MAX}, default 10).")

@@ -6,6 +6,7 @@ never the private note. Encouragement goes to the member privately.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from bot.clock import Clock, to_db
 from bot.db.connection import Database
 from bot.db.repositories.encouragements import Encouragement, EncouragementRepository
 from bot.db.repositories.guild_config import GuildConfigRepository
+from bot.db.repositories.notices import NoticeRepository
 from bot.db.repositories.rejections import Rejection, RejectionRepository
 from bot.db.repositories.shares import Share, ShareRepository
 from bot.errors import InvalidInput, NotAllowed, NotFound, UserFacingError
@@ -80,6 +82,7 @@ class SharingService:
         self.shares = ShareRepository(db)
         self.configs = GuildConfigRepository(db)
         self.encouragements = EncouragementRepository(db)
+        self.notices = NoticeRepository(db)
 
     # Sharing -------------------------------------------------------------------------------
 
@@ -192,9 +195,10 @@ class SharingService:
         """DMs closed: the note waits (delivered_at stays NULL) and is shown privately at the
         member's next command."""
         async with self.db.transaction() as tx:
-            await self.encouragements.add_pending_notice(
-                tx, user_id=encouragement.recipient_id, encouragement_id=encouragement.id,
-                content=content, now=to_db(self.clock.now()),
+            await self.notices.add(
+                tx, user_id=encouragement.recipient_id, kind="encouragement",
+                subject_id=encouragement.id, body=json.dumps({"content": content}),
+                at=to_db(self.clock.now()),
             )
 
     async def fallback_channel(self, encouragement: Encouragement) -> int | None:

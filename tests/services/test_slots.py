@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.errors import InvalidInput
+from bot.services.dates import zone
 from bot.services.nudges import (
     describe_days,
     next_slot,
@@ -13,7 +14,6 @@ from bot.services.nudges import (
     previous_slot,
     slot_on,
 )
-from bot.services.dates import zone
 
 
 def utc(*args) -> datetime:

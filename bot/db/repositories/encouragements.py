@@ -1,8 +1,7 @@
-"""SQL for notes of encouragement between members, and the notice kept when a DM can't land."""
+"""SQL for notes of encouragement between members."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from bot.db.connection import Database, Transaction
@@ -62,13 +61,3 @@ class EncouragementRepository:
             "SELECT COUNT(*) FROM encouragements WHERE sender_id = ? AND created_at >= ?",
             (sender_id, since),
         ))
-
-    async def add_pending_notice(
-        self, tx: Transaction, *, user_id: int, encouragement_id: int, content: str, now: str
-    ) -> int:
-        """Shown privately at the member's next command (the notices are shown elsewhere)."""
-        return await tx.insert(
-            "INSERT INTO pending_notices (user_id, kind, subject_id, body, created_at)"
-            " VALUES (?, 'encouragement', ?, ?, ?)",
-            (user_id, encouragement_id, json.dumps({"content": content}), now),
-        )
