@@ -184,6 +184,7 @@ class PersonalDMs(commands.Cog):
         self.settings = MemberSettingsService(bot.database, bot.clock)
         self._sending = asyncio.Lock()
         self._closing = False
+        self._task: asyncio.Task | None = None
 
     async def cog_load(self) -> None:
         await self.arm()
@@ -192,13 +193,17 @@ class PersonalDMs(commands.Cog):
         # Stop taking work, then let a DM in flight finish and be recorded.
         self._closing = True
         self._remove_job()
-        try:
-            await asyncio.wait_for(self._sending.acquire(), SHUTDOWN_WAIT_SECONDS)
-        except TimeoutError:
-            log.warning("personal DMs still sending after %ss; stopping anyway",
+        task = self._task
+        if task is None or task.done():
+            return
+        done, _ = await asyncio.wait({task}, timeout=SHUTDOWN_WAIT_SECONDS)
+        if not done:
+            # Discord is slow to answer: stop waiting, and record what was being sent as sent
+            # (the cancelled send does that) while the database is still open.
+            log.warning("a personal DM was still sending after %ss; stopping it",
                         SHUTDOWN_WAIT_SECONDS)
-        else:
-            self._sending.release()
+            task.cancel()
+            await asyncio.wait({task})
 
     def _remove_job(self) -> None:
         try:
@@ -217,9 +222,15 @@ class PersonalDMs(commands.Cog):
             return
         wait = max(due - self.bot.clock.now(), not_before, timedelta(0))
         self.bot.scheduler.add_job(
-            self._run, "date", run_date=datetime.now(UTC) + wait, id=JOB_ID,
+            self._start_run, "date", run_date=datetime.now(UTC) + wait, id=JOB_ID,
             replace_existing=True, misfire_grace_time=None, coalesce=True,
         )
+
+    async def _start_run(self) -> None:
+        # The work runs in a task of its own: stopping the scheduler cancels its jobs, and a
+        # DM must never be cut off between being sent and being recorded.
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="personal-dms")
 
     async def _run(self) -> None:
         retry = timedelta(0)

@@ -82,7 +82,6 @@ class MemberSettingsService:
         reflection_delay_hours: int | None = None,
     ) -> SettingsUpdate:
         """Change the options given; every one is checked before anything is stored."""
-        current = await self.repo.get(user_id)
         changes: dict[str, object] = {}
         if timezone is not None:
             changes["timezone"] = checked_timezone(timezone)
@@ -99,24 +98,25 @@ class MemberSettingsService:
                     "(a week)."
                 )
             changes["reflection_delay_hours"] = int(reflection_delay_hours)
-        return await self._apply(current, changes)
+        return await self._apply(user_id, changes)
 
     async def pause(self, user_id: int, setting: str) -> SettingsUpdate:
         """The one-click pause every personal DM carries."""
         if setting not in PAUSABLE:
             raise InvalidInput("That isn't something I can pause.")
-        return await self._apply(await self.repo.get(user_id), {setting: False})
+        return await self._apply(user_id, {setting: False})
 
-    async def _apply(self, current: MemberSettings, changes: dict[str, object]) -> SettingsUpdate:
-        changed = tuple(k for k, v in changes.items() if getattr(current, k) != v)
-        if not changed:
-            return SettingsUpdate(settings=current, changed=())
+    async def _apply(self, user_id: int, changes: dict[str, object]) -> SettingsUpdate:
         now = self.clock.now()
-        updated = current.with_changes(**changes, updated_at=to_db(now))
         async with self.db.transaction() as tx:
-            await self.repo.save(tx, updated)
-            await self._keep_nudges_in_step(tx, current, updated)
-        return SettingsUpdate(settings=await self.repo.get(current.user_id), changed=changed)
+            # Read inside the transaction so nothing written meanwhile is overwritten.
+            current = await self.repo.get(user_id)
+            changed = tuple(k for k, v in changes.items() if getattr(current, k) != v)
+            if changed:
+                updated = current.with_changes(**changes, updated_at=to_db(now))
+                await self.repo.save(tx, updated)
+                await self._keep_nudges_in_step(tx, current, updated)
+        return SettingsUpdate(settings=await self.repo.get(user_id), changed=changed)
 
     async def _keep_nudges_in_step(self, tx, before: MemberSettings, after: MemberSettings) -> None:
         """An opted-in member has exactly one pending nudge timer, looked at each evening in

@@ -47,7 +47,12 @@ class MemberSettingsRepository:
     async def save(self, tx: Transaction, settings: MemberSettings) -> None:
         columns = ", ".join(_FIELDS)
         marks = ", ".join("?" for _ in _FIELDS)
-        updates = ", ".join(f"{f} = excluded.{f}" for f in _FIELDS if f != "user_id")
+        # last_personal_dm_at is written only by mark_personal_dm: a save built from a row read
+        # a moment earlier must not undo a DM recorded in between (that would allow a second
+        # personal DM the same day).
+        updates = ", ".join(
+            f"{f} = excluded.{f}" for f in _FIELDS if f not in ("user_id", "last_personal_dm_at")
+        )
         await tx.execute(
             f"INSERT INTO member_settings ({columns}) VALUES ({marks}) "
             f"ON CONFLICT (user_id) DO UPDATE SET {updates}",

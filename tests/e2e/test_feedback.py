@@ -1,0 +1,131 @@
+"""/feedback draft, /feedback log and their buttons as a member uses them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.clock import from_db
+
+EPHEMERAL = 64
+
+
+async def log_entry(actor, **options):
+    options.setdefault("company", "Acme")
+    return await (await actor.slash("rejection log", **options)).reply()
+
+
+async def latest_id(world, user_id):
+    return await world.db.scalar("SELECT MAX(id) FROM rejections WHERE user_id = ?", (user_id,))
+
+
+def email_body(content: str) -> str:
+    return re.search(r"```text\n(.*?)\n```", content, re.S).group(1)
+
+
+@pytest.mark.parametrize("tone", ["brief", "warm", "formal"])
+async def test_draft_in_each_tone(world, tone):
+    alice = world.actor(world.alice)
+    await log_entry(alice, company="Globex", role="Data Engineer", stage="onsite")
+    entry_id = await latest_id(world, world.alice)
+    reply = await (await alice.slash("feedback draft", rejection=str(entry_id),
+                                     interviewer="Priya", tone=tone)).reply()
+    assert reply.flags & EPHEMERAL
+    assert "**Subject:**" in reply.content and "Globex" in reply.content
+    body = email_body(reply.content)
+    assert "Priya" in body and "Globex" in body and "Data Engineer" in body
+    assert "thank" in body.lower() and "specific" in body and "honest" in body
+    assert len(body.split()) < 150
+    assert [b["label"] for b in reply.buttons] == ["I sent it"]
+    row = await world.db.fetchone("SELECT interviewer, tone, sent_at FROM feedback_requests")
+    assert tuple(row) == ("Priya", tone, None)
+
+
+async def test_i_sent_it_records_and_schedules_one_followup(world):
+    alice = world.actor(world.alice)
+    await log_entry(alice, company="Initech")
+    reply = await (await alice.slash("feedback draft")).reply()      # latest entry, warm
+    assert "warm" in reply.content and "Initech" in reply.content
+    done = await (await alice.click(reply, label="I sent it")).reply()
+    assert done.flags & EPHEMERAL and "check in once" in done.content
+    again = await (await alice.click(reply, label="I sent it")).reply()
+    assert "already marked" in again.content
+    assert await world.db.scalar("SELECT sent_at IS NOT NULL FROM feedback_requests") == 1
+    rows = await world.db.fetchall(
+        "SELECT due_at, created_at FROM timers WHERE kind = 'feedback_followup'")
+    assert len(rows) == 1
+    waited = from_db(rows[0]["due_at"]) - from_db(rows[0]["created_at"])
+    assert waited.days == world.bot.settings.feedback_followup_days == 7
+
+
+async def test_draft_button_on_the_log_reply_gives_the_warm_draft_even_after_restart(world):
+    alice = world.actor(world.alice)
+    logged = await log_entry(alice, company="Hooli", role="SRE")
+    await world.restart()
+    alice = world.actor(world.alice)
+    reply = await (await alice.click(logged, label="Draft feedback request")).reply()
+    assert reply.flags & EPHEMERAL
+    body = email_body(reply.content)
+    assert "Hooli" in body and "SRE" in body and body.startswith("Hi there,")
+    sent = await (await alice.click(reply, label="I sent it")).reply()
+    assert "Recorded" in sent.content
+
+
+async def test_log_feedback_stores_it_and_cancels_the_followup(world):
+    alice = world.actor(world.alice)
+    await log_entry(alice, company="Umbrella")
+    draft = await (await alice.slash("feedback draft")).reply()
+    await (await alice.click(draft, label="I sent it")).reply()
+    opened = await alice.slash("feedback log")
+    modal = await opened.modal()
+    assert "Umbrella" in modal["title"]
+    reply = await (await alice.submit_modal(
+        opened, {"feedback": "Great culture fit; system design needs depth."})).reply()
+    assert reply.flags & EPHEMERAL and "Saved the feedback" in reply.content
+    row = await world.db.fetchone("SELECT feedback_text, received_at FROM feedback_requests")
+    assert row["feedback_text"] == "Great culture fit; system design needs depth."
+    assert row["received_at"] is not None
+    assert await world.db.scalar(
+        "SELECT status FROM timers WHERE kind = 'feedback_followup'") == "cancelled"
+
+
+async def test_log_without_a_draft_creates_the_row(world):
+    alice = world.actor(world.alice, dm=True)
+    await log_entry(alice, company="Vandelay")
+    opened = await alice.slash("feedback log")
+    await (await alice.submit_modal(opened, {"feedback": "Went with an internal hire."})).reply()
+    row = await world.db.fetchone("SELECT user_id, feedback_text, sent_at FROM feedback_requests")
+    assert tuple(row) == (world.alice, "Went with an internal hire.", None)
+
+
+async def test_blank_feedback_is_refused(world):
+    alice = world.actor(world.alice)
+    await log_entry(alice)
+    opened = await alice.slash("feedback log")
+    reply = await (await alice.submit_modal(opened, {"feedback": "   "})).reply()
+    assert reply.flags & EPHEMERAL and "can't be empty" in reply.content
+    assert await world.db.scalar("SELECT COUNT(*) FROM feedback_requests") == 0
+
+
+async def test_autocomplete_and_other_members_entries(world):
+    alice, bob = world.actor(world.alice), world.actor(world.bob)
+    await log_entry(alice, company="SecretCorp", stage="final")
+    entry_id = await latest_id(world, world.alice)
+    choices = await alice.autocomplete("feedback draft", "rejection", "sec")
+    assert [c["value"] for c in choices] == [str(entry_id)]
+    assert choices[0]["name"].startswith(f"#{entry_id} SecretCorp · final · ")
+    assert await bob.autocomplete("feedback log", "rejection", "sec") == []
+    for command in ("feedback draft", "feedback log"):
+        reply = await (await bob.slash(command, rejection=str(entry_id))).reply()
+        assert reply.flags & EPHEMERAL
+        assert f"no entry #{entry_id}" in reply.content and "SecretCorp" not in reply.content
+    assert await world.db.scalar("SELECT COUNT(*) FROM feedback_requests") == 0
+
+
+async def test_interviewer_text_cannot_ping_or_break_the_block(world):
+    alice = world.actor(world.alice)
+    await log_entry(alice, company="Acme")
+    reply = await (await alice.slash("feedback draft", interviewer="@everyone ```x")).reply()
+    assert "```x" not in reply.content
+    assert not (reply.allowed_mentions or {}).get("parse")
