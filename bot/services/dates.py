@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import dateparser
 
 from bot.errors import InvalidInput
+from bot.services.text import literal
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DATE_HELP = "Use YYYY-MM-DD, today, yesterday or “3 days ago”."
@@ -46,7 +47,7 @@ def parse_day(text: str | None, now: datetime, timezone: str | None) -> date:
             settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past", "DATE_ORDER": "YMD"},
         )
         if parsed is None:
-            raise InvalidInput(f"I couldn't read the date “{value}”. {DATE_HELP}")
+            raise InvalidInput(f"I couldn't read the date “{literal(value, 40)}”. {DATE_HELP}")
         day = parsed.date()
     if day > today:
         raise InvalidInput(f"{day.isoformat()} is in the future; log it once it has happened.")
@@ -64,7 +65,8 @@ def valid_timezone(name: str) -> str:
         return cleaned
     matches = timezone_choices(cleaned, limit=3)
     hint = f" Did you mean {', '.join(matches)}?" if matches else ""
-    raise InvalidInput(f"“{cleaned[:60]}” is not an IANA timezone name like Europe/Berlin.{hint}")
+    raise InvalidInput(
+        f"“{literal(cleaned, 60)}” is not an IANA timezone name like Europe/Berlin.{hint}")
 
 
 def timezone_choices(typed: str, limit: int = 25) -> list[str]:

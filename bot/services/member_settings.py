@@ -14,6 +14,7 @@ from bot.db.repositories.timers import TimerRepository
 from bot.errors import InvalidInput
 from bot.services.dates import timezone_choices, valid_timezone
 from bot.services.personal import next_nudge_due
+from bot.services.text import literal
 
 DELAY_MAX_HOURS = 168
 QUIET_HELP = "Use HH:MM-HH:MM in your timezone, like 22:00-08:00, or “off”."
@@ -28,7 +29,7 @@ def parse_quiet_hours(value: str) -> tuple[str | None, str | None]:
         return None, None
     match = _QUIET.match(typed)
     if not match:
-        raise InvalidInput(f"I couldn't read “{value.strip()[:40]}” as quiet hours. {QUIET_HELP}")
+        raise InvalidInput(f"I couldn't read “{literal(value, 40)}” as quiet hours. {QUIET_HELP}")
     start_h, start_m, end_h, end_m = (int(g) for g in match.groups())
     if not (0 <= start_h <= 23 and 0 <= end_h <= 23 and 0 <= start_m <= 59 and 0 <= end_m <= 59):
         raise InvalidInput(f"Hours go from 00 to 23 and minutes from 00 to 59. {QUIET_HELP}")

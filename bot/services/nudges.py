@@ -30,6 +30,7 @@ from bot.db.repositories.schedules import NudgeSchedule, ScheduleRepository
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.services import nudge_lines
 from bot.services.dates import zone
+from bot.services.text import literal
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def parse_days(text: str) -> str:
         elif word in _DAY_WORDS:
             found.add(_DAY_WORDS[word])
         else:
-            raise InvalidInput(f"I don't know the day “{word[:20]}”. {DAYS_HELP}")
+            raise InvalidInput(f"I don't know the day “{literal(word, 20)}”. {DAYS_HELP}")
     if not found:
         raise InvalidInput(f"Please give the days. {DAYS_HELP}")
     return ",".join(DAY_NAMES[i] for i in sorted(found))
@@ -85,7 +86,7 @@ def parse_time(text: str) -> str:
     """'9:00' → '09:00'; 24-hour clock only."""
     match = _TIME.match(text.strip())
     if not match:
-        raise InvalidInput(f"I couldn't read the time “{text.strip()[:20]}”. {TIME_HELP}")
+        raise InvalidInput(f"I couldn't read the time “{literal(text, 20)}”. {TIME_HELP}")
     hour, minute = int(match.group(1)), int(match.group(2))
     if hour > 23 or minute > 59:
         raise InvalidInput(f"{text.strip()} is not a time of day. {TIME_HELP}")

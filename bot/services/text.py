@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from bot.errors import InvalidInput
@@ -14,6 +15,18 @@ LINK_MAX = 500
 REFLECTION_FIELD_MAX = 1000
 FEEDBACK_MAX = 4000
 MESSAGE_MAX = 1000
+
+
+_MARKDOWN = re.compile(r"([\\*_~|`>#\[\]()-])")
+
+
+def literal(value: str, limit: int | None = None) -> str:
+    """Member text quoted back inside one of our sentences: on one line, without control
+    characters, cut to `limit`, and with Markdown escaped so it shows as typed."""
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in value.strip())
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
 def _has_control_chars(text: str) -> bool:
