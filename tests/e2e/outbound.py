@@ -104,3 +104,41 @@ def ping_problems(sent: Outbound, allowed_users: Iterable[int] = ()) -> list[str
     if users - set(allowed_users):
         problems.append(f"{sent.kind} {sent.request.path}: users={sorted(users)}")
     return problems
+
+
+def _token(path: str) -> str | None:
+    for pattern in (r"^/interactions/\d+/([^/]+)/callback$", r"^/webhooks/\d+/([^/]+)$",
+                    r"^/webhooks/\d+/([^/]+)/messages/[^/]+$"):
+        match = re.match(pattern, path)
+        if match:
+            return match.group(1)
+    return None
+
+
+def audience(emu, sent: Outbound) -> tuple[str, int | None]:
+    """Who can read this message: ("public", channel_id) for a post anyone in the server
+    sees, ("user", user_id) for a DM or a reply only that member sees."""
+    channel_id = sent.channel_id
+    if channel_id is not None:
+        channel = emu.channels[channel_id]
+        if channel.recipient_id:
+            return "user", channel.recipient_id
+        return "public", channel_id
+    token = _token(sent.request.path.split("?")[0])
+    result = emu._interactions.get(token) if token else None
+    assert result is not None, f"no interaction for {sent.request.path}"
+    if sent.kind in ("reply", "followup"):
+        private = sent.ephemeral or result.guild_id is None
+        if sent.kind == "followup" and result.response_type == 5 and result.message is not None:
+            private = private or result.message.ephemeral
+    else:
+        # An edit or update keeps the edited message's audience.
+        edited = result.message if sent.kind == "edit" else emu.messages.get(
+            result.source_message_id or 0)
+        private = edited is None or edited.ephemeral or edited.guild_id is None
+        if edited is not None and edited.guild_id is None:
+            channel = emu.channels[edited.channel_id]
+            return "user", channel.recipient_id
+    if private:
+        return "user", result.user_id
+    return "public", result.channel_id
