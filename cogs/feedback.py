@@ -40,13 +40,13 @@ def copyable(value: str) -> str:
 def draft_message(draft: Draft, followup_days: int) -> str:
     entry = draft.entry
     return "\n".join([
-        f"Here's a {draft.tone} feedback request for **#{entry.id}** {inert(entry.company)}. "
-        "Copy it into an email (and add your name):",
+        (f"Here's a {draft.tone} feedback request for **#{entry.id}** {inert(entry.company)}. "
+         "Copy it into an email (and add your name):"),
         "",
         f"**Subject:** {inert(draft.subject)}",
         f"```text\n{copyable(draft.body)}\n```",
-        "Press **I sent it** once it's on its way: I'll check in once, in "
-        f"{followup_days} days, if no feedback is logged by then.",
+        (f"Press **I sent it** once it's on its way: I'll check in once, in {followup_days} "
+         "days, if no feedback is logged by then."),
     ])
 
 
@@ -78,8 +78,9 @@ class FeedbackModal(OnwardModal):
         entry = logged.entry
         verb = "Updated" if logged.replaced else "Saved"
         themes = await self.cog.reflection.themes(interaction.user.id, limit=5)
-        lines = [f"{verb} the feedback for **#{entry.id}** {inert(entry.company)}; it sits beside "
-                 "your reflection. Asking took courage, and now you have something to work with."]
+        lines = [(f"{verb} the feedback for **#{entry.id}** {inert(entry.company)}; it sits "
+                  "beside your reflection. Asking took courage, and now you have something to "
+                  "work with.")]
         if themes:
             lines.append("**What your notes share so far:** "
                          + " · ".join(inert(t.phrase) for t in themes))

@@ -62,55 +62,44 @@ def item_line(item: DueItem) -> str:
             "application today keeps things moving; /apply log when you're ready.")
 
 
-def render(items: list[tuple[str, int | None]] | tuple, lines: list[str], pauses: tuple[str, ...]
-           ) -> tuple[str, discord.ui.View]:
-    """The view for a DM (or its notice): one row of buttons per entry, then the pause row."""
+def buttons(items: tuple[tuple[str, int | None], ...], pauses: tuple[str, ...]) -> discord.ui.View:
+    """One row of buttons per entry (labels carry the id when there are several), then one
+    row to pause these messages."""
     view = Buttons()
-    many = sum(1 for kind, _ in items if kind != "personal_nudge") > 1
-    row = 0
-    for kind, subject_id in items:
-        if subject_id is None or kind == "personal_nudge":
-            continue
-        suffix = f" · #{subject_id}" if many else ""
+    with_buttons = [(k, s) for k, s in items if s is not None and k != "personal_nudge"]
+    suffix_needed = len(with_buttons) > 1
+    for row, (kind, subject_id) in enumerate(with_buttons):
+        suffix = f" · #{subject_id}" if suffix_needed else ""
         if kind == "reflection_prompt":
-            buttons = [("Reflect now", custom_ids.reflect(subject_id), discord.ButtonStyle.primary),
-                       ("Remind me tomorrow", custom_ids.prompt_later(subject_id), None),
-                       ("Not this one", custom_ids.prompt_skip(subject_id), None)]
-        elif kind == "feedback_followup":
-            buttons = [("Log feedback", custom_ids.feedback_log(subject_id),
-                        discord.ButtonStyle.primary),
-                       ("Stop reminding", custom_ids.feedback_stop(subject_id), None)]
+            wanted = [("Reflect now", custom_ids.reflect(subject_id), True),
+                      ("Remind me tomorrow", custom_ids.prompt_later(subject_id), False),
+                      ("Not this one", custom_ids.prompt_skip(subject_id), False)]
         else:
-            continue
-        for label, custom_id, style in buttons:
+            wanted = [("Log feedback", custom_ids.feedback_log(subject_id), True),
+                      ("Stop reminding", custom_ids.feedback_stop(subject_id), False)]
+        for label, custom_id, main in wanted:
             view.add_item(discord.ui.Button(
                 label=label + suffix, custom_id=custom_id, row=row,
-                style=style or discord.ButtonStyle.secondary))
-        row += 1
+                style=discord.ButtonStyle.primary if main else discord.ButtonStyle.secondary))
     for setting in pauses:
         view.add_item(discord.ui.Button(
-            label=PAUSE_LABELS[setting], custom_id=custom_ids.pause(setting), row=min(row, 4),
-            style=discord.ButtonStyle.secondary))
-    return "\n".join(lines), view
+            label=PAUSE_LABELS[setting], custom_id=custom_ids.pause(setting),
+            row=min(len(with_buttons), 4), style=discord.ButtonStyle.secondary))
+    return view
 
 
 def render_batch(batch: Batch) -> tuple[str, discord.ui.View]:
     intro = ("A gentle check-in from Onward:" if len(batch.items) == 1
              else "A few gentle check-ins from Onward, all in one message:")
-    lines = [intro, ""] + [item_line(i) for i in batch.items] + [
-        "", "Not now? The buttons below pause these messages; /settings turns them back on."]
-    return render([(i.kind, i.subject_id) for i in batch.items], lines, batch.pauses)
+    lines = [intro, "", *(item_line(i) for i in batch.items), "",
+             "Not now? The buttons below pause these messages; /settings turns them back on."]
+    items = tuple((i.kind, i.subject_id) for i in batch.items)
+    return "\n".join(lines), buttons(items, batch.pauses)
 
 
 def render_notice(notice: Notice) -> tuple[str, discord.ui.View]:
-    pauses = []
-    kinds = {kind for kind, _ in notice.items}
-    if kinds & {"reflection_prompt", "feedback_followup"}:
-        pauses.append("dm_prompts")
-    if "personal_nudge" in kinds:
-        pauses.append("personal_nudges")
-    lines = ["I couldn't reach you by DM, so here it is privately:", "", notice.content]
-    return render(list(notice.items), lines, tuple(pauses))
+    content = f"I couldn't reach you by DM, so here it is privately:\n\n{notice.content}"
+    return content, buttons(notice.items, notice.pauses)
 
 
 # Buttons --------------------------------------------------------------------------------------
@@ -231,6 +220,15 @@ class PersonalDMs(commands.Cog):
         # DM must never be cut off between being sent and being recorded.
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="personal-dms")
+
+    async def catch_up(self) -> None:
+        """Send what is due by the bot's clock now, then re-arm for the next timer: what a start
+        does, but awaited (the sandbox runs it after moving the clock forward)."""
+        if self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)        # a run under way saw the clock before
+        await self._start_run()
+        if self._task is not None:
+            await asyncio.shield(self._task)
 
     async def _run(self) -> None:
         retry = timedelta(0)

@@ -24,8 +24,8 @@ def describe(prefs: MemberSettings) -> str:
         f"**Timezone:** {timezone}",
         f"**Quiet hours:** {quiet} (no personal DMs then; they wait until it ends)",
         f"**DM prompts** (reflection prompts, feedback follow-ups): {on_off(prefs.dm_prompts)}",
-        f"**Personal nudges** (when you're behind on your weekly goal): "
-        f"{on_off(prefs.personal_nudges)}",
+        ("**Personal nudges** (when you're behind on your weekly goal): "
+         f"{on_off(prefs.personal_nudges)}"),
         f"**Reflection prompt:** {when}",
         "You get at most one personal DM a day.",
     ])

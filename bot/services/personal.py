@@ -9,12 +9,18 @@ gets, following the care rules for all three kinds together:
 - a timer fires once: it is marked sent in the transaction that records the DM;
 - a DM that cannot be delivered (DMs closed) becomes a pending notice, shown privately the
   next time the member uses a command.
+
+Reflection prompts are written when a rejection is logged, feedback follow-ups when "I sent it"
+is pressed. Personal nudges are a daily chain: opting in writes one timer for the coming
+evening (NUDGE_AT, member's timezone); each time it is looked at, it either goes out (and the
+next evening's timer is written) or moves to the next evening. Opting out cancels it.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -116,14 +122,7 @@ class Batch:
 
     @property
     def pauses(self) -> tuple[str, ...]:
-        """The settings the DM offers to turn off, one per kind of message in it."""
-        kinds = {item.kind for item in self.items}
-        wanted = []
-        if kinds & {"reflection_prompt", "feedback_followup"}:
-            wanted.append("dm_prompts")
-        if "personal_nudge" in kinds:
-            wanted.append("personal_nudges")
-        return tuple(wanted)
+        return pauses_for(item.kind for item in self.items)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +130,21 @@ class Notice:
     id: int
     content: str
     items: tuple[tuple[str, int | None], ...]     # (kind, subject_id): which buttons to show
+
+    @property
+    def pauses(self) -> tuple[str, ...]:
+        return pauses_for(kind for kind, _ in self.items)
+
+
+def pauses_for(kinds: Iterable[str]) -> tuple[str, ...]:
+    """The settings a message offers to turn off, one per kind of message in it."""
+    present = set(kinds)
+    wanted = []
+    if present & {"reflection_prompt", "feedback_followup"}:
+        wanted.append("dm_prompts")
+    if "personal_nudge" in present:
+        wanted.append("personal_nudges")
+    return tuple(wanted)
 
 
 def notice_body(content: str, batch: Batch) -> str:

@@ -21,7 +21,7 @@ async def latest_id(world, user_id):
 
 
 def email_body(content: str) -> str:
-    return re.search(r"```text\n(.*?)\n```", content, re.S).group(1)
+    return re.search(r"```text\n(.*?)\n```", content, re.DOTALL).group(1)
 
 
 @pytest.mark.parametrize("tone", ["brief", "warm", "formal"])

@@ -296,3 +296,19 @@ async def test_a_failed_send_is_retried_not_lost(world):
     assert row["status"] == "pending"
     assert from_db(row["due_at"]) > from_db(row["created_at"])
     assert await world.db.scalar("SELECT COUNT(*) FROM pending_notices") == 0
+
+
+async def test_a_dm_cut_off_by_shutdown_counts_as_sent_and_is_not_repeated(world, monkeypatch):
+    # The module the bot loaded (extensions are loaded as their own module objects).
+    monkeypatch.setattr(world.bot.extensions["cogs.personal_dms"], "SHUTDOWN_WAIT_SECONDS", 0.3)
+    await set_prefs(world, world.alice, reflection_delay_hours=0)
+    # Discord keeps answering 500: discord.py is still retrying the DM when the bot stops.
+    rule = world.emu.fail_next("POST", r"/channels/\d+/messages", 500, times=20)
+    await log_entry(world.actor(world.alice), company="Tyrell")
+    await settle(world, 0.5)
+    await world.stop()
+    rule.remaining = 0
+    await world.start()
+    await settle(world, 0.5)
+    assert await world.db.scalar("SELECT status FROM timers") == "sent"
+    assert world.emu.dm_messages(world.alice) == []
