@@ -185,21 +185,23 @@ class Encourage(commands.Cog):
             await self.sharing.mark_delivered(encouragement.id)
             return True
         await self.sharing.hold(encouragement, content)
-        channel_id = await self.sharing.fallback_channel(encouragement)
-        if channel_id is not None:
-            recipient = discord.Object(encouragement.recipient_id)
+        fallback = await self.sharing.fallback_mention(encouragement)
+        if fallback is not None:
+            uid = encouragement.recipient_id
+            about = (f" about your post on **{inert(fallback.about_company)}**"
+                     if fallback.about_company else "")
             try:
                 await post_to_channel(
-                    self.bot, channel_id, guild_id=encouragement.guild_id,
-                    content=(f"<@{encouragement.recipient_id}>, someone sent you a note of "
-                             "encouragement. Your DMs are closed, so I'll show it to you "
-                             "privately the next time you use one of my commands."),
+                    self.bot, fallback.channel_id, guild_id=encouragement.guild_id,
+                    content=(f"<@{uid}>, someone sent you a note of encouragement{about}. "
+                             "Your DMs are closed, so I'll show it to you privately the next "
+                             "time you use one of my commands."),
                     allowed_mentions=discord.AllowedMentions(
-                        everyone=False, roles=False, replied_user=False, users=[recipient]),
+                        everyone=False, roles=False, replied_user=False,
+                        users=[discord.Object(uid)]),
                 )
             except (ChannelUnavailable, PostFailed) as error:
-                log.info("could not mention %s in the support channel (%s)",
-                         encouragement.recipient_id, error)
+                log.info("could not mention %s in the support channel (%s)", uid, error)
         return False
 
     @app_commands.command(name="encourage",

@@ -6,7 +6,13 @@ import pytest
 
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.journal import JournalService
-from bot.services.sharing import AlreadyShared, SharingService, note_text, share_post
+from bot.services.sharing import (
+    AlreadyShared,
+    FallbackMention,
+    SharingService,
+    note_text,
+    share_post,
+)
 from bot.services.support import SupportService
 
 GUILD, OTHER_GUILD, CHANNEL = 500, 501, 900
@@ -146,10 +152,10 @@ async def test_closed_dms_leave_a_pending_notice_and_never_unmask_an_anonymous_s
                                      message="hang in there", anonymous=False)
     in_dm = await sharing.encourage(sender_id=BOB, recipient_id=ALICE, guild_id=None,
                                     message="hang in there", anonymous=False)
-    assert await sharing.fallback_channel(via_anon) is None
-    assert await sharing.fallback_channel(via_named) == CHANNEL
-    assert await sharing.fallback_channel(direct) == CHANNEL
-    assert await sharing.fallback_channel(in_dm) is None
+    assert await sharing.fallback_mention(via_anon) is None
+    assert await sharing.fallback_mention(via_named) == FallbackMention(CHANNEL, "Acme")
+    assert await sharing.fallback_mention(direct) == FallbackMention(CHANNEL, None)
+    assert await sharing.fallback_mention(in_dm) is None
     await sharing.hold(direct, "**bob** sent you a note")
     row = await db.fetchone("SELECT user_id, kind, subject_id, body, shown_at FROM pending_notices")
     assert (row["user_id"], row["kind"], row["subject_id"], row["shown_at"]) == (
