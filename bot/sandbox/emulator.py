@@ -180,8 +180,12 @@ class DiscordEmulator:
         self.users[uid] = User(uid, name, bot=bot)
         return uid
 
-    def add_guild(self, name: str, *, owner_id: int | None = None) -> Guild:
-        gid = self._ids.next()
+    def add_guild(
+        self, name: str, *, owner_id: int | None = None, guild_id: int | None = None
+    ) -> Guild:
+        """A server with the bot in it. ``guild_id`` fixes its id (a kept database refers to
+        it across runs); ids below the current time's snowflakes never collide."""
+        gid = guild_id or self._ids.next()
         owner_id = owner_id or self.add_user(f"{name}-owner")
         bot_role = Role(
             self._ids.next(),
@@ -200,9 +204,16 @@ class DiscordEmulator:
         self._dispatch("GUILD_CREATE", self._guild_create_payload(guild, joined=True))
         return guild
 
-    def add_channel(self, guild_id: int, name: str, *, topic: str | None = None) -> int:
+    def add_channel(
+        self,
+        guild_id: int,
+        name: str,
+        *,
+        topic: str | None = None,
+        channel_id: int | None = None,
+    ) -> int:
         guild = self._guild(guild_id)
-        cid = self._ids.next()
+        cid = channel_id or self._ids.next()
         channel = Channel(
             cid, GUILD_TEXT, name, guild_id, position=len(guild.channel_ids), topic=topic
         )
