@@ -53,6 +53,14 @@ class TimerRepository:
         )
         return [Timer(**dict(r)) for r in rows]
 
+    async def pending(self, limit: int = 50) -> list[Timer]:
+        """Timers still to fire, soonest first (the sandbox's `status` lists them)."""
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM timers WHERE status = 'pending' ORDER BY due_at, id LIMIT ?",
+            (limit,),
+        )
+        return [Timer(**dict(r)) for r in rows]
+
     async def next_due_at(self) -> str | None:
         return await self.db.scalar(
             "SELECT MIN(due_at) FROM timers WHERE status = 'pending'"
