@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Literal
 
 import discord
@@ -15,9 +16,11 @@ from bot.formatting import inert, timestamp
 from bot.services import text
 from bot.services.feedback import Draft, FeedbackService
 from bot.services.reflection import ReflectionService
+from bot.tree import handle_interaction_error
 from bot.ui import OnwardModal, PersistentButton
 
 Tone = Literal["brief", "warm", "formal"]
+FORM_PREFIX = "onward:feedback-form:"
 MODAL_TIMEOUT = 30 * 60
 
 
@@ -58,11 +61,27 @@ def sent_view(rejection_id: int) -> discord.ui.View:
     return view
 
 
+def submitted_values(data: dict | None) -> dict[str, str]:
+    """custom_id → value of a submitted modal's text inputs (in action rows or labels)."""
+    values: dict[str, str] = {}
+    for row in (data or {}).get("components", []):
+        children = list(row.get("components", []))
+        if "component" in row:
+            children.append(row["component"])
+        for child in children:
+            if "custom_id" in child and "value" in child:
+                values[child["custom_id"]] = child["value"]
+    return values
+
+
 class FeedbackModal(OnwardModal):
     def __init__(self, cog: Feedback, entry: Rejection, earlier: FeedbackRequest | None) -> None:
-        super().__init__(title=_title(entry), timeout=MODAL_TIMEOUT)
+        # The id names the entry, so a form opened before a restart can still be saved.
+        super().__init__(title=_title(entry), timeout=MODAL_TIMEOUT,
+                         custom_id=f"{FORM_PREFIX}{entry.id}:{secrets.token_hex(4)}")
         self.cog = cog
         self.entry_id = entry.id
+        cog.open_forms.add(self.custom_id)
         self.feedback = discord.ui.TextInput(
             label="The feedback you received", custom_id="feedback",
             style=discord.TextStyle.paragraph, required=True, max_length=text.FEEDBACK_MAX,
@@ -72,20 +91,10 @@ class FeedbackModal(OnwardModal):
         self.add_item(self.feedback)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        logged = await self.cog.feedback.log_feedback(
-            interaction.user.id, self.entry_id, self.feedback.value
-        )
-        entry = logged.entry
-        verb = "Updated" if logged.replaced else "Saved"
-        themes = await self.cog.reflection.themes(interaction.user.id, limit=5)
-        lines = [(f"{verb} the feedback for **#{entry.id}** {inert(entry.company)}; it sits "
-                  "beside your reflection. Asking took courage, and now you have something to "
-                  "work with.")]
-        if themes:
-            lines.append("**What your notes share so far:** "
-                         + " · ".join(inert(t.phrase) for t in themes))
-        await interaction.response.send_message("\n".join(lines), ephemeral=True)
-        interaction.client.dispatch("interaction_answered", interaction)
+        await self.cog.save_feedback(interaction, self.entry_id, self.feedback.value)
+
+    async def on_timeout(self) -> None:
+        self.cog.open_forms.discard(self.custom_id)
 
 
 def _title(entry: Rejection) -> str:
@@ -171,7 +180,40 @@ class Feedback(commands.GroupCog, group_name="feedback"):
         self.followup_days = bot.settings.feedback_followup_days
         self.feedback = FeedbackService(bot.database, bot.clock, self.followup_days)
         self.reflection = ReflectionService(bot.database, bot.clock)
+        self.open_forms: set[str] = set()     # forms this process opened (and still tracks)
         super().__init__()
+
+    async def save_feedback(
+        self, interaction: discord.Interaction, rejection_id: int, feedback: str | None
+    ) -> None:
+        logged = await self.feedback.log_feedback(interaction.user.id, rejection_id, feedback)
+        entry = logged.entry
+        verb = "Updated" if logged.replaced else "Saved"
+        themes = await self.reflection.themes(interaction.user.id, limit=5)
+        lines = [(f"{verb} the feedback for **#{entry.id}** {inert(entry.company)}; it sits "
+                  "beside your reflection. Asking took courage, and now you have something to "
+                  "work with.")]
+        if themes:
+            lines.append("**What your notes share so far:** "
+                         + " · ".join(inert(t.phrase) for t in themes))
+        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+        self.bot.dispatch("interaction_answered", interaction)
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A form opened before a restart: nothing in memory knows it, but its id says which
+        entry it is about, so the feedback is saved all the same."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        if not custom_id.startswith(FORM_PREFIX) or custom_id in self.open_forms:
+            return
+        try:
+            rejection_id = int(custom_id[len(FORM_PREFIX):].split(":")[0])
+            feedback = submitted_values(interaction.data).get("feedback")
+            await self.save_feedback(interaction, rejection_id, feedback)
+        except Exception as error:  # noqa: BLE001 - routed to the one error path
+            await handle_interaction_error(interaction, error)
 
     async def send_draft(
         self, interaction: discord.Interaction, rejection: int | str | None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -12,8 +14,10 @@ from bot.db.repositories.rejections import Rejection
 from bot.formatting import inert
 from bot.services import text
 from bot.services.reflection import PROMPTS, SUMMARY_LABELS, ReflectionService, SavedReflection
+from bot.tree import handle_interaction_error
 from bot.ui import OnwardModal, PersistentButton
 
+FORM_PREFIX = "onward:reflect-form:"
 MODAL_TIMEOUT = 30 * 60          # long enough to think; Discord keeps the modal open anyway
 SUMMARY_ANSWER_MAX = 200
 THEMES_SHOWN = 5
@@ -52,11 +56,29 @@ def summary(saved: SavedReflection) -> str:
     return "\n".join(lines)
 
 
+def submitted_values(data: dict | None) -> dict[str, str]:
+    """custom_id → value of a submitted modal's text inputs (in action rows or labels)."""
+    values: dict[str, str] = {}
+    for row in (data or {}).get("components", []):
+        children = list(row.get("components", []))
+        if "component" in row:
+            children.append(row["component"])
+        for child in children:
+            if "custom_id" in child and "value" in child:
+                values[child["custom_id"]] = child["value"]
+    return values
+
+
 class ReflectionModal(OnwardModal):
     def __init__(self, cog: Reflect, entry: Rejection, earlier: Reflection | None) -> None:
-        super().__init__(title=entry_title(entry, "Reflect on"), timeout=MODAL_TIMEOUT)
+        # The id names the entry, so a form opened before a restart can still be saved.
+        super().__init__(
+            title=entry_title(entry, "Reflect on"), timeout=MODAL_TIMEOUT,
+            custom_id=f"{FORM_PREFIX}{entry.id}:{secrets.token_hex(4)}",
+        )
         self.cog = cog
         self.entry_id = entry.id
+        cog.open_forms.add(self.custom_id)
         answers = earlier.answers() if earlier else {}
         for name in PROMPT_FIELDS:
             self.add_item(discord.ui.TextInput(
@@ -70,9 +92,10 @@ class ReflectionModal(OnwardModal):
             item.custom_id: item.value for item in self.children
             if isinstance(item, discord.ui.TextInput)
         }
-        saved = await self.cog.reflection.save(interaction.user.id, self.entry_id, answers)
-        await interaction.response.send_message(summary(saved), ephemeral=True)
-        interaction.client.dispatch("interaction_answered", interaction)
+        await self.cog.save_answers(interaction, self.entry_id, answers)
+
+    async def on_timeout(self) -> None:
+        self.cog.open_forms.discard(self.custom_id)
 
 
 class ReflectButton(PersistentButton, template=custom_ids.REFLECT):
@@ -99,6 +122,29 @@ class Reflect(commands.Cog):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
         self.reflection = ReflectionService(bot.database, bot.clock)
+        self.open_forms: set[str] = set()     # forms this process opened (and still tracks)
+
+    async def save_answers(
+        self, interaction: discord.Interaction, rejection_id: int, answers: dict[str, str]
+    ) -> None:
+        saved = await self.reflection.save(interaction.user.id, rejection_id, answers)
+        await interaction.response.send_message(summary(saved), ephemeral=True)
+        self.bot.dispatch("interaction_answered", interaction)
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A form opened before a restart: nothing in memory knows it, but its id says which
+        entry it is about, so the answers are saved all the same."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        if not custom_id.startswith(FORM_PREFIX) or custom_id in self.open_forms:
+            return
+        try:
+            rejection_id = int(custom_id[len(FORM_PREFIX):].split(":")[0])
+            await self.save_answers(interaction, rejection_id, submitted_values(interaction.data))
+        except Exception as error:  # noqa: BLE001 - routed to the one error path
+            await handle_interaction_error(interaction, error)
 
     async def open_modal(self, interaction: discord.Interaction, rejection_id: int | str | None) -> None:
         entry, earlier = await self.reflection.start(interaction.user.id, rejection_id)

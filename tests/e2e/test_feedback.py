@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -80,9 +81,12 @@ async def test_log_feedback_stores_it_and_cancels_the_followup(world):
     opened = await alice.slash("feedback log")
     modal = await opened.modal()
     assert "Umbrella" in modal["title"]
-    reply = await (await alice.submit_modal(
-        opened, {"feedback": "Great culture fit; system design needs depth."})).reply()
+    submitted = await alice.submit_modal(
+        opened, {"feedback": "Great culture fit; system design needs depth."})
+    reply = await submitted.reply()
     assert reply.flags & EPHEMERAL and "Saved the feedback" in reply.content
+    await asyncio.sleep(0.3)
+    assert submitted.followups == []     # answered once, by the form itself
     row = await world.db.fetchone("SELECT feedback_text, received_at FROM feedback_requests")
     assert row["feedback_text"] == "Great culture fit; system design needs depth."
     assert row["received_at"] is not None
@@ -129,3 +133,16 @@ async def test_interviewer_text_cannot_ping_or_break_the_block(world):
     reply = await (await alice.slash("feedback draft", interviewer="@everyone ```x")).reply()
     assert "```x" not in reply.content
     assert not (reply.allowed_mentions or {}).get("parse")
+
+
+async def test_a_feedback_form_opened_before_a_restart_is_still_saved(world):
+    alice = world.actor(world.alice)
+    await log_entry(alice, company="Aperture")
+    opened = await alice.slash("feedback log")
+    await opened.modal()
+    await world.restart()
+    reply = await (await world.actor(world.alice).submit_modal(
+        opened, {"feedback": "Portal skills great; testing less so."})).reply()
+    assert reply.flags & EPHEMERAL and "Aperture" in reply.content
+    assert await world.db.scalar("SELECT feedback_text FROM feedback_requests") == \
+        "Portal skills great; testing less so."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 EPHEMERAL = 64
 
 
@@ -41,6 +43,8 @@ async def test_reflect_saves_answers_and_shows_a_summary(world):
     assert "system design" in reply.content and "mock interviews" in reply.content
     row = await world.db.fetchone("SELECT struggled, practise, went_well FROM reflections")
     assert tuple(row) == ("system design", "mock interviews", "")
+    await asyncio.sleep(0.3)
+    assert done.followups == []          # answered once, by the form itself
     # Reflecting first cancels the DM prompt.
     assert await world.db.scalar(
         "SELECT status FROM timers WHERE kind = 'reflection_prompt'") == "cancelled"
@@ -124,3 +128,16 @@ async def test_reflect_works_in_dms(world):
     reply = await (await alice.submit_modal(opened, {"unprepared": "the case study"})).reply()
     assert "Umbrella" in reply.content
     assert await world.db.scalar("SELECT unprepared FROM reflections") == "the case study"
+
+
+async def test_a_form_opened_before_a_restart_is_still_saved(world):
+    alice = world.actor(world.alice)
+    await log_entry(alice, company="Cyberdyne")
+    opened = await alice.slash("reflect")
+    await opened.modal()
+    await world.restart()
+    reply = await (await world.actor(world.alice).submit_modal(
+        opened, {"differently": "ask more questions"})).reply()
+    assert reply.flags & EPHEMERAL and "Cyberdyne" in reply.content
+    assert await world.db.scalar("SELECT differently FROM reflections") == "ask more questions"
+    assert await world.db.scalar("SELECT COUNT(*) FROM reflections") == 1
