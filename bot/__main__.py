@@ -61,10 +61,10 @@ async def _decline(interaction) -> None:
 
 
 def decline_new_interactions(bot) -> None:
-    """From now on answer new commands and buttons with a short "restarting" note instead of
-    starting them. A submitted modal is still taken: refusing it would lose what the member
-    typed, and it is one short write. discord.py has no public switch for this, so the
-    gateway's INTERACTION_CREATE handler is wrapped."""
+    """While in-flight work drains, answer new commands and buttons with a short
+    "restarting" note instead of starting them. A modal submitted meanwhile is still taken:
+    refusing it would lose what the member typed, and it is one short write. discord.py has
+    no public switch for this, so the gateway's INTERACTION_CREATE handler is wrapped."""
     import discord
 
     state = bot._connection
