@@ -12,6 +12,7 @@ from cogs.privacy import REMOVED_POST
 EPHEMERAL = 64
 USER_COLUMN = re.compile(r"(^|_)(user|sender|recipient|member|author|owner)_id$")
 T = "2026-11-20T10:00:00+00:00"
+NOTE_FIELD = "Your note (they get it privately)"
 
 
 async def personal_counts(db, user_id) -> dict[str, int]:
@@ -35,17 +36,24 @@ async def log(world, user_id, company, **options):
     return int(re.search(r"#(\d+)", reply.content).group(1))
 
 
-async def share_in_support(world, user_id, rejection_id, *, named: bool) -> int:
-    """A support-channel post about the entry, as the share flow leaves it."""
-    channel = world.bot.get_channel(world.support_id)
-    who = f"<@{user_id}>" if named else "A member"
-    posted = await channel.send(f"{who} shared a rejection: Acme, onsite. Send them some cheer.")
-    async with world.db.transaction() as tx:
-        await tx.insert(
-            "INSERT INTO shares (rejection_id, user_id, guild_id, channel_id, message_id, named,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (rejection_id, user_id, world.guild_id, world.support_id, posted.id, int(named), T))
-    return posted.id
+async def set_up_support(world) -> None:
+    admin = world.actor(world.admin)
+    await (await admin.slash("support setup", channel=world.support_id)).reply()
+
+
+async def log_shared(world, user_id, company, share) -> tuple[int, int]:
+    """Log an entry shared with the group; (entry id, id of the support-channel post)."""
+    res = await world.actor(user_id).slash("rejection log", company=company, share=share,
+                                           stage="onsite")
+    entry = int(re.search(r"#(\d+)", (await res.reply()).content).group(1))
+    await res.wait_followup(1)
+    post = await world.db.scalar("SELECT message_id FROM shares WHERE rejection_id = ?", (entry,))
+    assert post is not None
+    return entry, post
+
+
+def shown(message) -> str:
+    return message.content + repr(message.embeds)
 
 
 async def seed_extras(world, user_id, rejection_id, other_id):
@@ -111,15 +119,24 @@ async def test_export_works_in_dms_and_for_a_new_member(world):
 
 
 async def test_delete_asks_then_removes_every_row_and_the_name_from_posts(world):
+    await set_up_support(world)
     alice = world.actor(world.alice)
-    first = await log(world, world.alice, "Acme", note="secret note")
-    second = await log(world, world.alice, "Initech")
-    bobs = await log(world, world.bob, "Globex")
-    named_post = await share_in_support(world, world.alice, first, named=True)
-    anonymous_post = await share_in_support(world, world.alice, second, named=False)
+    first, named_post = await log_shared(world, world.alice, "Acme", "named")
+    _, anonymous_post = await log_shared(world, world.alice, "Initech", "anonymous")
+    bobs, _ = await log_shared(world, world.bob, "Globex", "named")
+    assert "alice" in shown(world.emu.messages[named_post])
+    # Bob cheers Alice's post; Carol cheers Bob's.
+    bob, carol = world.actor(world.bob), world.actor(world.carol)
+    bobs_post = await world.db.scalar("SELECT message_id FROM shares WHERE rejection_id = ?",
+                                      (bobs,))
+    for who, post, words in ((bob, named_post, "bob cheers alice"),
+                             (carol, bobs_post, "carol cheers bob")):
+        cheer = await who.click(world.emu.messages[post], label="Send encouragement")
+        await (await who.submit_modal(cheer, {NOTE_FIELD: words})).reply()
     await seed_extras(world, world.alice, first, world.bob)
     await seed_extras(world, world.bob, bobs, world.carol)
     bob_before = await personal_counts(world.db, world.bob)
+    anonymous_before = shown(world.emu.messages[anonymous_post])
     assert await world.db.scalar(
         "SELECT COUNT(*) FROM timers WHERE user_id = ? AND status = 'pending'", (world.alice,)) == 2
 
@@ -135,16 +152,17 @@ async def test_delete_asks_then_removes_every_row_and_the_name_from_posts(world)
     assert done.buttons == []
     assert all(n == 0 for n in (await personal_counts(world.db, world.alice)).values())
     bob_after = await personal_counts(world.db, world.bob)
-    # Bob keeps everything except the two notes between him and Alice.
-    assert bob_after == {**bob_before, "encouragements": bob_before["encouragements"] - 2}
-    assert await world.db.scalar(
-        "SELECT COUNT(*) FROM encouragements WHERE ? IN (sender_id, recipient_id)", (world.bob,)
-    ) == 2
+    # Bob keeps everything except the notes between him and Alice (two seeded, one cheer).
+    assert bob_after == {**bob_before, "encouragements": bob_before["encouragements"] - 3}
+    assert [r[0] for r in await world.db.fetchall(
+        "SELECT message FROM encouragements WHERE ? IN (sender_id, recipient_id) ORDER BY id",
+        (world.bob,))] == ["carol cheers bob", "you have got this", "proud of you"]
     named = world.emu.messages[named_post]
-    assert named.content == REMOVED_POST and str(world.alice) not in named.content
-    assert named.components == []
-    assert world.emu.messages[anonymous_post].content.startswith("A member shared")
-    assert world.emu.messages[anonymous_post].edits == []
+    assert named.content == REMOVED_POST and named.embeds == [] and named.components == []
+    assert "alice" not in shown(named) and str(world.alice) not in shown(named)
+    assert shown(world.emu.messages[anonymous_post]) == anonymous_before
+    assert "bob" in shown(world.emu.messages[bobs_post])
+    assert world.emu.messages[bobs_post].edits == []
     assert await world.db.scalar("PRAGMA integrity_check") == "ok"
     assert await world.db.fetchall("PRAGMA foreign_key_check") == []
 
@@ -153,9 +171,9 @@ async def test_delete_asks_then_removes_every_row_and_the_name_from_posts(world)
 
 
 async def test_a_failed_post_edit_does_not_stop_the_delete(world):
+    await set_up_support(world)
     alice = world.actor(world.alice)
-    entry = await log(world, world.alice, "Acme")
-    await share_in_support(world, world.alice, entry, named=True)
+    await log_shared(world, world.alice, "Acme", "named")
     world.emu.fail_next("PATCH", r"/channels/\d+/messages/\d+$", 404)
 
     ask = await (await alice.slash("privacy delete")).reply()
