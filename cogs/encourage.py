@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 
 def encourage_buttons(share_id: int) -> discord.ui.View:
+    """The buttons under a shared post. Clicks are handled by EncourageButton (registered as a
+    dynamic item), so the view is stopped: discord.py then doesn't keep one per post in memory."""
     view = discord.ui.View(timeout=None)
     view.add_item(discord.ui.Button(
         label="Send encouragement", style=discord.ButtonStyle.primary,
@@ -31,6 +33,7 @@ def encourage_buttons(share_id: int) -> discord.ui.View:
     view.add_item(discord.ui.Button(
         label="Send anonymously", style=discord.ButtonStyle.secondary,
         custom_id=custom_ids.encourage(share_id, anonymous=True)))
+    view.stop()
     return view
 
 

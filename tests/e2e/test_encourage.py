@@ -227,3 +227,12 @@ async def test_closed_dms_on_an_anonymous_share_never_unmask_the_author(world):
     assert "DMs are closed" in done.content
     assert len(support_posts(world)) == 1            # no mention of the anonymous author
     assert await world.db.scalar("SELECT COUNT(*) FROM pending_notices") == 1
+
+
+async def test_sharing_from_a_dm_says_it_happens_in_a_server(world):
+    await set_up_support(world)
+    alice = world.actor(world.alice, dm=True)
+    res = await alice.slash("rejection log", company="Acme", share="named")
+    note = await res.wait_followup(1)
+    assert "Sharing happens in a server" in note.content
+    assert support_posts(world) == []

@@ -214,3 +214,17 @@ async def test_leaving_a_server_drops_its_jobs_but_keeps_its_rows(world):
     assert await eventually(dropped)
     assert not [j for j in world.bot.scheduler.get_jobs() if j.id.startswith("nudge:")]
     assert await world.db.scalar("SELECT COUNT(*) FROM nudge_schedules") == 3
+
+
+async def test_a_gateway_reconnect_around_a_slot_posts_once(world):
+    admin = await set_up(world)
+    arriving = world.emu.wait_for_message(channel_id=world.support_id, timeout=10)
+    slot = await slot_soon(world, admin)
+    await world.emu.request_reconnect()
+    await arriving
+    await world.emu.request_reconnect()
+    await world.emu.wait_for_connection()
+    await asyncio.sleep(0.5)
+    assert len(support_posts(world)) == 1
+    assert await deliveries(world) == [
+        ("encouragement", slot.strftime("%Y-%m-%dT%H:%M"), "posted")]
