@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -131,6 +132,34 @@ async def test_every_echo_path_is_inert_and_pings_no_one(world):
     await (await mal.slash("settings", reflection_delay_hours=0)).reply()
     text = probe(world)
 
+    # The paths behind buttons and timers: a named share, notes by modal (one to closed DMs,
+    # so the support channel is told), a reflection prompt waiting as a notice, the feedback
+    # draft and its follow-up DM a week later.
+    emu.set_dms_closed(mallory, True)
+    logged = await mal.slash("rejection log", company=text, role=text, note=text, share="named")
+    reply = await logged.reply()
+    await logged.wait_followup(1)
+    await settle(world)
+    shown = await mal.slash("rejection list")
+    await shown.reply()
+    notice = await shown.wait_followup(1)
+    assert "Reflect now" in [b["label"] for b in notice.buttons]
+    [post] = [m for m in emu.channel_messages(world.support_id) if m.buttons][-1:]
+    await answer(bob, await bob.click(post, label="Send encouragement"), text)
+    emu.set_dms_closed(mallory, False)
+    await answer(alice, await alice.click(post, label="Send anonymously"), text)
+    await answer(mal, await mal.click(reply, label="Reflect now"), text)
+    draft = await answer(mal, await mal.click(reply, label="Draft feedback request"), text)
+    await (await mal.click(draft, label="I sent it")).reply()
+    await (await bob.slash("encourage", member=mallory, message=text)).reply()
+    for kind in ("encouragement", "keep-applying", "digest"):
+        await (await admin.slash("support nudge-now", kind=kind)).reply()
+    world.clock.advance(timedelta(days=8))
+    world.bot.dispatch("timer_scheduled")
+    await settle(world)
+    followups = [m for m in emu.dm_messages(mallory) if "asked for feedback" in m.content]
+    assert followups, "the feedback follow-up DM was not sent"
+
     # Each free-text option alone, so no earlier refusal hides a later echo.
     tried = []
     for command in emu.registered_commands():
@@ -143,24 +172,6 @@ async def test_every_echo_path_is_inert_and_pings_no_one(world):
             tried.append(f"/{path} {option['name']}")
     assert len(tried) >= 12, tried
 
-    # The paths behind buttons: share named, encouragement by modal, DM prompt buttons.
-    logged = await mal.slash("rejection log", company=text, role=text, note=text, share="named")
-    reply = await logged.reply()
-    await logged.wait_followup(1)
-    await answer(mal, await mal.click(reply, label="Reflect now"), text)
-    await answer(mal, await mal.click(reply, label="Draft feedback request"), text)
-    [post] = [m for m in emu.channel_messages(world.support_id) if m.buttons][-1:]
-    await answer(bob, await bob.click(post, label="Send encouragement"), text)
-    await answer(alice, await alice.click(post, label="Send anonymously"), text)
-    emu.set_dms_closed(mallory, True)
-    await answer(bob, await bob.click(post, label="Send encouragement"), text)
-    emu.set_dms_closed(mallory, False)
-    await (await bob.slash("encourage", member=mallory, message=text)).reply()
-    for kind in ("encouragement", "keep-applying", "digest"):
-        await (await admin.slash("support nudge-now", kind=kind)).reply()
-    await settle(world)
-    prompts = [m for m in emu.dm_messages(mallory) if m.buttons]
-    assert prompts, "the reflection prompt DM was not sent"
     await (await mal.slash("rejection list")).reply()
     await (await mal.slash("insights")).reply()
     confirm = await (await mal.slash("privacy delete")).reply()
@@ -174,8 +185,8 @@ async def test_every_echo_path_is_inert_and_pings_no_one(world):
     assert [s.payload["allowed_mentions"]["users"] for s in mentions] == [[str(mallory)]] or \
         [s.payload["allowed_mentions"]["users"] for s in mentions] == [[mallory]]
     # Echoed text is shown as typed: the characters are escaped, not removed.
-    shown = "\n".join(s.text for s in outbound(emu.requests))
-    assert r"\*\*bold\*\*" in shown and "@everyone" in shown
+    everything = "\n".join(s.text for s in outbound(emu.requests))
+    assert r"\*\*bold\*\*" in everything and "@everyone" in everything
 
 
 async def test_mentions_are_off_on_every_message_even_when_discord_would_parse(world):
