@@ -95,6 +95,11 @@ class Support(commands.GroupCog, group_name="support",
         # The rows stay (the server may add the bot back); only the jobs go.
         self.scheduler.drop_guild(guild.id)
 
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        # Added back: a server set up before (and not paused) resumes without a restart.
+        await self.scheduler.arm_guild(guild.id)
+
     async def _pause_notice(self, guild_id: int) -> list[str]:
         config = await self.support.config(guild_id)
         line = pause_line(config.paused_reason if config else None)

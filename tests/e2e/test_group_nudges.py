@@ -203,7 +203,7 @@ async def test_lost_permission_pauses_nudges(world):
     assert support_posts(world) == []
 
 
-async def test_leaving_a_server_drops_its_jobs_but_keeps_its_rows(world):
+async def test_leaving_a_server_drops_its_jobs_and_rejoining_rearms_them(world):
     await set_up(world)
     assert len(cog(world).next_runs()) == 3
     await world.emu.remove_bot_from_guild(world.guild_id)
@@ -214,6 +214,13 @@ async def test_leaving_a_server_drops_its_jobs_but_keeps_its_rows(world):
     assert await eventually(dropped)
     assert not [j for j in world.bot.scheduler.get_jobs() if j.id.startswith("nudge:")]
     assert await world.db.scalar("SELECT COUNT(*) FROM nudge_schedules") == 3
+    # Added back, the server's schedules resume without a restart.
+    await world.emu.add_bot_to_guild(world.guild_id)
+
+    async def rearmed():
+        return len(cog(world).next_runs()) == 3
+
+    assert await eventually(rearmed)
 
 
 async def test_a_gateway_reconnect_around_a_slot_posts_once(world):
