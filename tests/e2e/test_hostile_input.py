@@ -384,3 +384,57 @@ async def test_tricky_text_is_stored_as_typed_and_found_again(world):
     suggestions = await alice.autocomplete("reflect", "rejection", "%_")
     assert [c["name"] for c in suggestions] and all("%_\\" in c["name"] for c in suggestions)
     assert await alice.autocomplete("reflect", "rejection", "%%") == []
+
+
+async def snapshot(db) -> dict[str, list[tuple]]:
+    tables = [r[0] for r in await db.fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        " AND name != 'meta'")]
+    return {t: [tuple(r) for r in await db.fetchall(f"SELECT * FROM {t} ORDER BY rowid")]
+            for t in tables}
+
+
+def beyond_limits(option: dict[str, Any]) -> list[Any]:
+    """Values Discord's client would never send for this option."""
+    if option["type"] == INTEGER:
+        low, high = option.get("min_value"), option.get("max_value")
+        edges = [v for v in ((low - 1) if low is not None else None,
+                             (high + 1) if high is not None else None) if v is not None]
+        return [*edges, 2**63, -(2**63) - 1, 10**30] if edges else []
+    if option["type"] == STRING and option.get("max_length") and not option.get("choices"):
+        return ["x" * (option["max_length"] + 1), TOO_LONG]
+    return []
+
+
+async def test_declared_limits_are_checked_again_by_the_bot(world, capsys):
+    """Every option past its declared max_length / min_value / max_value is refused with a
+    private sentence, and nothing is stored."""
+    admin = world.actor(world.admin)
+    await (await admin.slash("support setup", channel=world.support_id)).reply()
+    await (await world.actor(world.alice).slash("rejection log", company="Acme")).reply()
+    required_defaults = {STRING: "Acme", INTEGER: 5, BOOLEAN: False, USER: world.bob,
+                         CHANNEL: world.support_id}
+    tried = 0
+    for leaf in leaves(world.emu.registered_commands()):
+        actor = admin if leaf.admin_only else world.actor(world.alice)
+        required = {o["name"]: (o["choices"][0]["value"] if o.get("choices")
+                                else required_defaults[o["type"]])
+                    for o in leaf.options if o.get("required")}
+        for option in leaf.options:
+            for value in beyond_limits(option):
+                before = await snapshot(world.db)
+                start = len(world.emu.requests)
+                result = await actor.slash(leaf.path, **(required | {option["name"]: value}))
+                assert result.response_type != MODAL, (leaf.path, option["name"])
+                reply = await result.reply()
+                await settle(world)
+                context = f"/{leaf.path} {option['name']}={str(value)[:30]}"
+                assert reply.ephemeral and reply.content.strip(), context
+                assert UNEXPECTED not in reply.content, (context, reply.content)
+                assert await snapshot(world.db) == before, context
+                assert not [s for s in outbound(world.emu.requests[start:])
+                            if s.kind == "post"], context
+                tried += 1
+    with capsys.disabled():
+        print(f"\nbeyond declared limits: {tried} out-of-range values, all refused")
+    assert tried >= 20
