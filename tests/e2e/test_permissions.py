@@ -170,3 +170,22 @@ async def test_administrator_and_manage_server_are_both_admins(world):
         reply = await (await world.emu.actor(uid, guild_id=world.guild_id).slash(
             "support status")).reply()
         assert "Only the server's admins" not in reply.content
+
+
+@pytest.mark.parametrize("command, field", [("reflect", "struggled"), ("feedback log", "feedback")])
+async def test_a_form_rewritten_to_name_another_members_entry_is_refused(world, command, field):
+    """Forms carry their entry in the custom_id (so they survive a restart); a member who
+    rewrites it to someone else's entry id gets nothing saved."""
+    entry = await alice_entry(world)
+    bob = world.actor(world.bob)
+    await (await bob.slash("rejection log", company="Globex")).reply()
+    opened = await bob.slash(command)
+    form = await opened.modal()
+    own_prefix = form["custom_id"].rsplit(":", 2)[0]
+    form["custom_id"] = f"{own_prefix}:{entry}:0badc0de"
+    before = await snapshot(world)
+    submitted = await bob.submit_modal(opened, {field: "bob writes on alice's entry"})
+    reply = await submitted.reply()
+    assert_refused_without_revealing(reply, submitted)
+    assert f"no entry #{entry}" in reply.content
+    assert await snapshot(world) == before
