@@ -45,10 +45,11 @@ def relative(moment: datetime, now: datetime) -> str:
     delta = moment - now
     future = delta >= timedelta(0)
     seconds = abs(delta.total_seconds())
+    # A unit is used from 95% of it on, so a timer set for 24 h reads "in 1 day" a moment later.
     for unit, size in (("year", 365 * 86400), ("month", 30 * 86400), ("day", 86400),
                        ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            count = round(seconds / size)
+        if seconds >= 0.95 * size:
+            count = max(1, round(seconds / size))
             break
     else:
         return "in a few seconds" if future else "a few seconds ago"

@@ -55,6 +55,7 @@ DEMO_IDS = {
     "carol": 1_000_000_000_000_000_013,
 }
 READY_TIMEOUT = 20
+GUILD_READY_TIMEOUT = 0.25
 REPLY_TIMEOUT = 15.0          # seconds to wait for the bot to answer an interaction
 QUIET = 0.15                  # a settled bot sends nothing for this long
 SETTLE_LIMIT = 10.0
@@ -264,6 +265,9 @@ class Sandbox:
             dev_guild_id=None,
         )
         self.bot = Onward(settings, clock=self.clock)
+        # discord.py waits this long after the last server arrives before it is ready (2 s by
+        # default, for Discord's far-away gateway); the emulator's are all there at once.
+        self.bot._connection.guild_ready_timeout = GUILD_READY_TIMEOUT
         self._runner = asyncio.create_task(self.bot.start(emu.token), name="sandbox-bot")
         ready = asyncio.create_task(self.bot.wait_until_ready())
         done, _ = await asyncio.wait({self._runner, ready}, timeout=READY_TIMEOUT,
