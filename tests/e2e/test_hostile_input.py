@@ -367,7 +367,8 @@ async def test_every_command_takes_hostile_input_safely(world, figures, data):
     TALLY.examples += 1
     for leaf, plan in plans:
         await run_one(world, leaf, plan)
-    assert await world.db.scalar("PRAGMA quick_check") == "ok"
+    assert await world.db.scalar("PRAGMA integrity_check") == "ok"
+    assert await world.db.fetchall("PRAGMA foreign_key_check") == []
 
 
 async def test_tricky_text_is_stored_as_typed_and_found_again(world):
