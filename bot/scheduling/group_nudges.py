@@ -20,6 +20,7 @@ import discord
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.triggers.date import DateTrigger
 
+from bot.scheduling.pacing import NUDGE_CONCURRENCY, NUDGE_POSTS_PER_SECOND, Pacer
 from bot.scheduling.posting import post_to_channel
 from bot.services.nudges import KINDS, NudgePost, NudgeService, Outcome, Slot
 
@@ -46,6 +47,10 @@ class GroupNudgeScheduler:
         self.armed: dict[tuple[int, str], Slot] = {}
         self._in_flight: set[asyncio.Task] = set()     # deliveries under way
         self._stopping = False
+        # When many servers share a slot: a few deliveries at a time, posts spaced out under
+        # Discord's global rate limit (see pacing.py).
+        self._delivering = asyncio.Semaphore(NUDGE_CONCURRENCY)
+        self._pacer = Pacer(NUDGE_POSTS_PER_SECOND)
 
     # Jobs ------------------------------------------------------------------------------------
 
@@ -89,7 +94,7 @@ class GroupNudgeScheduler:
             self._remove_job(guild_id, kind)
 
     async def fire(self, guild_id: int, kind: str) -> Outcome:
-        delivery = asyncio.create_task(self.nudges.deliver_due(guild_id, kind, self.post),
+        delivery = asyncio.create_task(self._deliver(guild_id, kind),
                                        name=f"onward-nudge:{guild_id}:{kind}")
         self._in_flight.add(delivery)
         delivery.add_done_callback(self._in_flight.discard)
@@ -109,6 +114,12 @@ class GroupNudgeScheduler:
             await self.arm(guild_id, kind)
         return outcome
 
+    async def _deliver(self, guild_id: int, kind: str) -> Outcome:
+        async with self._delivering:
+            if self._stopping:
+                return Outcome("idle")      # not claimed: the next start catches it up
+            return await self.nudges.deliver_due(guild_id, kind, self._paced_post)
+
     async def catch_up_all(self) -> dict[tuple[int, str], Outcome]:
         """Run what a start-up runs, now: deliver what is due for every (server, kind) and
         re-arm from the bot's clock (use it after moving the clock)."""
@@ -124,6 +135,10 @@ class GroupNudgeScheduler:
     async def post(self, channel_id: int, post: NudgePost) -> int:
         message = await post_to_channel(self.bot, channel_id, embed=nudge_embed(post))
         return message.id
+
+    async def _paced_post(self, channel_id: int, post: NudgePost) -> int:
+        await self._pacer.wait()
+        return await self.post(channel_id, post)
 
     # APScheduler ------------------------------------------------------------------------------
 
