@@ -75,6 +75,9 @@ class InteractionResult:
         self.response_type: int | None = None
         self.response_data: dict[str, Any] | None = None
         self.original_message_id: int | None = None
+        # How many versions the response message had when the callback arrived, so a
+        # deferred reply counts as answered only after a later edit.
+        self._versions_at_response = 0
         self._followup_ids: list[int] = []
         self._option_attachments: dict[int, Attachment] = {}
         self._waiters: list[asyncio.Future[None]] = []
@@ -117,20 +120,16 @@ class InteractionResult:
                 f"the bot answered with callback type {self.response_type}, not a message"
             )
 
-        def ready() -> bool:
-            if self.response_type in (4, 7):
-                return True
+        def edited() -> bool:
             msg = self.message
-            edited = msg is not None and len(msg.history) > 1
-            return edited or bool(self._followup_ids)
+            return msg is not None and len(msg.history) > self._versions_at_response
+
+        def ready() -> bool:
+            return self.response_type in (4, 7) or edited() or bool(self._followup_ids)
 
         await self._wait(ready, timeout, "a reply to the deferred interaction")
         msg = self.message
-        if (
-            self.response_type in (5, 6)
-            and (msg is None or len(msg.history) == 1)
-            and self._followup_ids
-        ):
+        if self.response_type in (5, 6) and not edited():
             return self.followups[0]
         assert msg is not None
         return msg
@@ -175,6 +174,7 @@ class InteractionResult:
         self.response_data = data
         if message is not None:
             self.original_message_id = message.id
+            self._versions_at_response = len(message.history)
         self._notify()
 
     def _add_followup(self, message: Message) -> None:
