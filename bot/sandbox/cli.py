@@ -157,9 +157,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         prog="python -m bot sandbox",
         description="Try Onward in the terminal: the real bot against a local Discord "
                     "emulator with a demo server. No token, no network.")
-    parser.add_argument("--db", type=Path, help="keep the database in this file "
+    parser.add_argument("--db", type=Path, metavar="PATH", help="keep the database in this file "
                         "(default: a temporary one, removed at the end)")
-    parser.add_argument("--script", type=Path,
+    parser.add_argument("--script", type=Path, metavar="FILE",
                         help="read commands from this file instead of the keyboard")
     return parser.parse_args(argv)
 

@@ -58,6 +58,9 @@ READY_TIMEOUT = 20
 GUILD_READY_TIMEOUT = 0.25
 REPLY_TIMEOUT = 15.0          # seconds to wait for the bot to answer an interaction
 QUIET = 0.15                  # a settled bot sends nothing for this long
+# Between the clock's steps the catch-up has already awaited its posts and DMs; a short calm
+# is enough for anything they set off.
+STEP_QUIET = 0.05
 SETTLE_LIMIT = 10.0
 MAX_WAIT = timedelta(days=60)
 MAX_STEPS = 2000
@@ -378,6 +381,10 @@ class Sandbox:
             self.console.write(f"✗ Discord would refuse that: {problem}")
         except TimeoutError as problem:
             self.console.write(f"✗ The bot did not answer in time ({problem}).")
+        except Exception as problem:
+            # A surprise in the sandbox itself ends this command, not the session.
+            log.exception("sandbox command %r failed", line)
+            self.console.write(f"✗ That went wrong in the sandbox: {problem!r}.")
         finally:
             self._handling = False
         return True
@@ -409,13 +416,13 @@ class Sandbox:
         self.console.write(f"Now in #{self._channel_name(self.place.channel_id)} on "
                            f"{GUILD_NAME}, as {self._current_name()}.")
 
-    def actor(self, *, in_dm: bool | None = None, channel_id: int | None = None):
+    def actor(self):
+        """The current member where they are: in their DM, or in the current channel."""
         place = self.place
-        dm = place.in_dm if in_dm is None else in_dm
-        if dm:
+        if place.in_dm:
             return self.emu.actor(place.user_id, None, timeout=REPLY_TIMEOUT)
-        return self.emu.actor(place.user_id, self.guild_id,
-                              channel_id=channel_id or place.channel_id, timeout=REPLY_TIMEOUT)
+        return self.emu.actor(place.user_id, self.guild_id, channel_id=place.channel_id,
+                              timeout=REPLY_TIMEOUT)
 
     def definitions(self) -> list[dict[str, Any]]:
         guild = [] if self.place.in_dm else self.emu.registered_commands(self.guild_id)
@@ -603,7 +610,7 @@ class Sandbox:
         return len(self.emu.messages), sum(len(m.history) + m.deleted
                                            for m in self.emu.messages.values())
 
-    async def settle(self) -> None:
+    async def settle(self, quiet: float = QUIET) -> None:
         """Wait until the bot has finished what it started and sent nothing for a moment."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + SETTLE_LIMIT
@@ -613,7 +620,7 @@ class Sandbox:
             now_signature = self._signature()
             if now_signature != signature or self._busy():
                 signature, calm_since = now_signature, loop.time()
-            elif loop.time() - calm_since >= QUIET:
+            elif loop.time() - calm_since >= quiet:
                 return
 
     def flush(self, *, heading: str | None = None) -> int:
@@ -720,7 +727,7 @@ class Sandbox:
             await support.catch_up_all()
         if personal is not None:
             await personal.catch_up()
-        await self.settle()
+        await self.settle(STEP_QUIET)
 
     async def advance(self, delta: timedelta) -> None:
         """Move the bot's clock forward by `delta`, stopping at each scheduled moment on the way
