@@ -51,8 +51,15 @@ def intents() -> discord.Intents:
 
 class Onward(commands.Bot):
     def __init__(
-        self, settings: Settings, *, clock: Clock | None = None, cogs: tuple[str, ...] = COGS
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        cogs: tuple[str, ...] = COGS,
+        guild_ready_timeout: float = 2.0,
     ) -> None:
+        # guild_ready_timeout: how long READY waits for more servers; a local emulator
+        # sends them all at once, so tests and the sandbox can shorten it.
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(),
@@ -62,6 +69,7 @@ class Onward(commands.Bot):
             max_messages=None,
             chunk_guilds_at_startup=False,
             member_cache_flags=discord.MemberCacheFlags.none(),
+            guild_ready_timeout=guild_ready_timeout,
         )
         self.settings = settings
         self.clock = clock or Clock()

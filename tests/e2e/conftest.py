@@ -52,7 +52,7 @@ class World:
         return self.bot.database
 
     async def start(self) -> Onward:
-        bot = Onward(self.settings(), clock=self.clock, cogs=self.cogs)
+        bot = Onward(self.settings(), clock=self.clock, cogs=self.cogs, guild_ready_timeout=0.05)
         self.bot = bot
         self._runner = asyncio.create_task(bot.start(self.emu.token))
         ready = asyncio.create_task(bot.wait_until_ready())
