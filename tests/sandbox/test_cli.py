@@ -280,6 +280,8 @@ server
 /support status
 as mallory
 wait soon
+clock +30m
+status
 frobnicate
 """)
     assert "✗ /rejection log needs company:…" in out
@@ -292,6 +294,10 @@ frobnicate
     assert "✗ /support is for the server's admins" in out
     assert "✗ Who? Members here: ada, alice, bob, carol." in out
     assert "✗ Can't read 'soon' as a length of time" in out
+    assert "⏩ Moving the bot's clock forward 30 minutes" in after(out, "> clock +30m")
+    status = after(out, "> status")
+    assert "Group nudges: none yet. As the admin: /support setup channel:#support" in status
+    assert "Personal DMs: none pending." in status
     assert "Unknown command 'frobnicate'" in out
     assert "[1]" not in out                      # nothing reached the bot
 
