@@ -7,7 +7,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
-if [ ! -f .env ]; then
+if [ ! -f .env ] && [ "${1:-}" != "sandbox" ]; then
     cp .env.example .env
     echo "Created .env from .env.example; put your bot token in it as DISCORD_TOKEN=..."
 fi

@@ -34,6 +34,10 @@ def entry_buttons(rejection_id: int) -> discord.ui.View:
     return view
 
 
+def entry_time(entry):
+    return discord.utils.parse_time(entry.created_at)
+
+
 def describe(entry) -> str:
     parts = [f"**#{entry.id}** {inert(entry.company)}"]
     if entry.role:
@@ -84,9 +88,9 @@ class Rejection(commands.GroupCog, group_name="rejection"):
         ]
         if logged.prompt_due_at:
             due = discord.utils.parse_time(logged.prompt_due_at)
+            when = "shortly" if due <= entry_time(entry) else discord.utils.format_dt(due, "R")
             lines.append(
-                f"I'll send you a few reflection questions by DM {discord.utils.format_dt(due, 'R')}"
-                " unless you reflect first."
+                f"I'll send you a few reflection questions by DM {when} unless you reflect first."
             )
         if share != "private":
             lines.append(f"You chose to share it with the group ({share}); it will be posted to "

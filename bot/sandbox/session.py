@@ -267,10 +267,9 @@ class Sandbox:
             discord_api_base=emu.api_base, discord_gateway_url=emu.gateway_url,
             dev_guild_id=None,
         )
-        self.bot = Onward(settings, clock=self.clock)
         # discord.py waits this long after the last server arrives before it is ready (2 s by
         # default, for Discord's far-away gateway); the emulator's are all there at once.
-        self.bot._connection.guild_ready_timeout = GUILD_READY_TIMEOUT
+        self.bot = Onward(settings, clock=self.clock, guild_ready_timeout=GUILD_READY_TIMEOUT)
         self._runner = asyncio.create_task(self.bot.start(emu.token), name="sandbox-bot")
         ready = asyncio.create_task(self.bot.wait_until_ready())
         done, _ = await asyncio.wait({self._runner, ready}, timeout=READY_TIMEOUT,
