@@ -70,6 +70,8 @@ class Settings(commands.Cog):
             reflection_delay_hours=reflection_delay_hours,
         )
         head = "Saved." if result.changed else "Nothing needed changing."
+        if result.settings.personal_nudges and not result.settings.weekly_goal:
+            head += " Nudges need a weekly goal to measure against: set one with /apply goal."
         if "personal_nudges" in result.changed or "timezone" in result.changed:
             self.bot.dispatch("timer_scheduled")
         await interaction.response.send_message(

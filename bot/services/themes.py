@@ -93,4 +93,6 @@ def find_themes(documents: Iterable[str], *, min_documents: int = 2, limit: int 
         if any(f" {phrase} " in f" {t.phrase} " and t.documents >= shared[phrase] for t in chosen):
             continue
         chosen.append(Theme(phrase=phrase, documents=shared[phrase]))
-    return chosen[:limit]
+        if len(chosen) == limit:      # the order is final, so the rest would come after
+            break
+    return chosen
