@@ -74,9 +74,7 @@ class JournalService:
         )
         async with self.db.transaction() as tx:
             new_id = await self.rejections.add(tx, entry)
-            await self.settings.save(
-                tx, prefs.with_changes(last_reframe=reframe_index, updated_at=to_db(now))
-            )
+            await self.settings.mark_reframe(tx, user_id, reframe_index, to_db(now))
             if prompt_due is not None:
                 await self.timers.add(
                     tx, user_id=user_id, kind="reflection_prompt", subject_id=new_id,

@@ -97,3 +97,24 @@ async def test_no_prompt_when_dm_prompts_off(db, clock):
                                                            company="A")
     assert logged.prompt_due_at is None
     assert await db.scalar("SELECT COUNT(*) FROM timers") == 0
+
+
+async def test_logging_never_undoes_a_settings_change_made_meanwhile(db, clock):
+    """The journal reads preferences before its transaction; a /settings save landing in
+    between must survive the log's write."""
+    from bot.db.repositories.member_settings import MemberSettingsRepository
+    journal = JournalService(db, clock)
+    repo = MemberSettingsRepository(db)
+    read = journal.settings.get
+
+    async def read_then_someone_saves(user_id):
+        prefs = await read(user_id)
+        async with db.transaction() as tx:
+            await repo.save(tx, prefs.with_changes(timezone="Europe/Berlin", updated_at="x"))
+        return prefs
+
+    journal.settings.get = read_then_someone_saves
+    await journal.log_rejection(user_id=ALICE, guild_id=None, company="Acme")
+    stored = await repo.get(ALICE)
+    assert stored.timezone == "Europe/Berlin"
+    assert stored.last_reframe is not None

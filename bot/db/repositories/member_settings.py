@@ -67,3 +67,11 @@ class MemberSettingsRepository:
             " last_personal_dm_at = excluded.last_personal_dm_at",
             (user_id, at, at),
         )
+
+    async def mark_reframe(self, tx: Transaction, user_id: int, index: int, at: str) -> None:
+        """Remember the reframe line just shown, touching nothing else the member set."""
+        await tx.execute(
+            "INSERT INTO member_settings (user_id, last_reframe, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET last_reframe = excluded.last_reframe",
+            (user_id, index, at),
+        )
