@@ -15,6 +15,7 @@ FEEDBACK_SENT = r"onward:feedback-sent:(?P<rejection_id>[0-9]{1,19})"
 FEEDBACK_LOG = r"onward:feedback-log:(?P<rejection_id>[0-9]{1,19})"
 FEEDBACK_STOP = r"onward:feedback-stop:(?P<rejection_id>[0-9]{1,19})"
 PAUSE = r"onward:pause:(?P<setting>dm_prompts|personal_nudges)"
+PAUSE_NOTES = r"onward:pause-notes"
 
 
 def reflect(rejection_id: int) -> str:
@@ -63,3 +64,7 @@ def feedback_stop(rejection_id: int) -> str:
 
 def pause(setting: str) -> str:
     return f"onward:pause:{setting}"
+
+
+def pause_notes() -> str:
+    return "onward:pause-notes"

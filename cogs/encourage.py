@@ -15,12 +15,17 @@ from bot.formatting import inert
 from bot.scheduling.group_nudges import EMBED_COLOUR
 from bot.scheduling.posting import post_to_channel
 from bot.services import text
+from bot.services.member_settings import MemberSettingsService
 from bot.services.nudges import ChannelUnavailable, PostFailed
 from bot.services.sharing import SharingService, note_text, share_post
 from bot.tree import handle_interaction_error
 from bot.ui import OnwardModal, PersistentButton
 
 log = logging.getLogger(__name__)
+
+PAUSE_NOTES_LABEL = "Pause notes by DM"
+# How a note went: by DM, or waiting for the member's next command (DMs paused, or closed).
+SENT, PAUSED, CLOSED = "sent", "paused", "closed"
 
 
 def encourage_buttons(share_id: int) -> discord.ui.View:
@@ -33,6 +38,16 @@ def encourage_buttons(share_id: int) -> discord.ui.View:
     view.add_item(discord.ui.Button(
         label="Send anonymously", style=discord.ButtonStyle.secondary,
         custom_id=custom_ids.encourage(share_id, anonymous=True)))
+    view.stop()
+    return view
+
+
+def note_buttons() -> discord.ui.View:
+    """The pause every note by DM carries (clicks go to PauseNotesButton, so no view is kept)."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(discord.ui.Button(
+        label=PAUSE_NOTES_LABEL, style=discord.ButtonStyle.secondary,
+        custom_id=custom_ids.pause_notes()))
     view.stop()
     return view
 
@@ -81,6 +96,26 @@ class EncourageButton(PersistentButton, template=custom_ids.ENCOURAGE):
         await interaction.response.send_modal(NoteModal(cog, self.share_id, self.anonymous))
 
 
+class PauseNotesButton(PersistentButton, template=custom_ids.PAUSE_NOTES):
+    """Pause notes by DM, under each note of encouragement sent by DM."""
+
+    def __init__(self) -> None:
+        super().__init__(discord.ui.Button(label=PAUSE_NOTES_LABEL,
+                                           custom_id=custom_ids.pause_notes()))
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match):
+        return cls()
+
+    async def on_click(self, interaction: discord.Interaction) -> None:
+        await cog_of(interaction).member_settings.pause(interaction.user.id, "encouragement_dms")
+        await interaction.response.send_message(
+            "Paused: notes of encouragement won't come by DM any more. Nothing is lost: I'll "
+            "show them to you privately the next time you use one of my commands. Turn them "
+            "back on any time with /settings encouragement_dms:True.", ephemeral=True)
+        interaction.client.dispatch("interaction_answered", interaction)
+
+
 class NoteModal(OnwardModal):
     def __init__(self, cog: Encourage, share_id: int, anonymous: bool) -> None:
         super().__init__(
@@ -103,11 +138,16 @@ class NoteModal(OnwardModal):
             sender_id=interaction.user.id, share_id=self.share_id, message=self.note.value,
             anonymous=self.anonymous,
         )
-        delivered = await self.cog.deliver(interaction, encouragement)
+        outcome = await self.cog.deliver(interaction, encouragement)
         how = "anonymously" if self.anonymous else "with your name"
-        reply = (f"Sent {how}. They'll get it by DM." if delivered else
-                 f"Saved {how}. Their DMs are closed, so they'll see it privately the next "
-                 "time they use one of my commands.")
+        if outcome == SENT:
+            reply = f"Sent {how}. They'll get it by DM."
+        elif outcome == PAUSED:
+            reply = (f"Saved {how}. They'll see it privately the next time they use one of my "
+                     "commands.")
+        else:
+            reply = (f"Saved {how}. Their DMs are closed, so they'll see it privately the next "
+                     "time they use one of my commands.")
         await interaction.followup.send(reply, ephemeral=True)
 
 
@@ -117,6 +157,7 @@ class Encourage(commands.Cog):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
         self.sharing = SharingService(bot.database, bot.clock)
+        self.member_settings = MemberSettingsService(bot.database, bot.clock)
 
     # Sharing -----------------------------------------------------------------------------------
 
@@ -169,24 +210,28 @@ class Encourage(commands.Cog):
 
     # Encouragement -----------------------------------------------------------------------------
 
-    async def deliver(self, interaction: discord.Interaction, encouragement) -> bool:
-        """DM the note. When DMs are closed it waits as a private notice for their next command,
-        and (where it can't unmask anyone) they are told so in the support channel, without the
-        note's text. True when the DM went out."""
+    async def deliver(self, interaction: discord.Interaction, encouragement) -> str:
+        """DM the note, with a button to pause notes by DM. While the member has paused them it
+        waits, unsent, as a private notice for their next command (PAUSED). When their DMs are
+        closed it waits the same way, and (where it can't unmask anyone) they are told so in the
+        support channel, without the note's text (CLOSED). SENT when the DM went out."""
         guild = interaction.guild
         content = note_text(
             encouragement, sender_name=inert(interaction.user.display_name),
             group_name=inert(guild.name) if guild is not None else None,
             message=inert(encouragement.message),
         )
+        if not await self.sharing.wants_dm(encouragement.recipient_id):
+            await self.sharing.hold(encouragement, content, paused=True)
+            return PAUSED
         try:
             channel = await self.bot.create_dm(discord.Object(encouragement.recipient_id))
-            await channel.send(content)
+            await channel.send(content, view=note_buttons())
         except discord.HTTPException as error:
             log.info("could not DM encouragement %s (%s)", encouragement.id, error)
         else:
             await self.sharing.mark_delivered(encouragement.id)
-            return True
+            return SENT
         await self.sharing.hold(encouragement, content)
         fallback = await self.sharing.fallback_mention(encouragement)
         if fallback is not None:
@@ -205,7 +250,7 @@ class Encourage(commands.Cog):
                 )
             except (ChannelUnavailable, PostFailed) as error:
                 log.info("could not mention %s in the support channel (%s)", uid, error)
-        return False
+        return CLOSED
 
     @app_commands.command(name="encourage",
                           description="Send a member a note of encouragement, privately.")
@@ -224,19 +269,24 @@ class Encourage(commands.Cog):
             recipient_is_bot=member.bot,
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        delivered = await self.deliver(interaction, encouragement)
+        outcome = await self.deliver(interaction, encouragement)
         name = inert(member.display_name)
         how = " anonymously" if anonymous else ""
-        reply = (f"Sent to {name} by DM{how}." if delivered else
-                 f"Saved{how}. {name}'s DMs are closed, so they'll see it privately the next "
-                 "time they use one of my commands.")
+        if outcome == SENT:
+            reply = f"Sent to {name} by DM{how}."
+        elif outcome == PAUSED:
+            reply = (f"Saved{how}. {name} will see it privately the next time they use one of my "
+                     "commands.")
+        else:
+            reply = (f"Saved{how}. {name}'s DMs are closed, so they'll see it privately the next "
+                     "time they use one of my commands.")
         await interaction.followup.send(reply, ephemeral=True)
 
 
 async def setup(bot: commands.Bot) -> None:
-    bot.add_dynamic_items(ShareButton, EncourageButton)
+    bot.add_dynamic_items(ShareButton, EncourageButton, PauseNotesButton)
     await bot.add_cog(Encourage(bot))
 
 
 async def teardown(bot: commands.Bot) -> None:
-    bot.remove_dynamic_items(ShareButton, EncourageButton)
+    bot.remove_dynamic_items(ShareButton, EncourageButton, PauseNotesButton)

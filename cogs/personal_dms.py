@@ -98,7 +98,11 @@ def render_batch(batch: Batch) -> tuple[str, discord.ui.View]:
 
 
 def render_notice(notice: Notice) -> tuple[str, discord.ui.View]:
-    content = f"I couldn't reach you by DM, so here it is privately:\n\n{notice.content}"
+    if notice.paused:
+        content = (f"You've paused notes by DM, so here it is privately:\n\n{notice.content}\n"
+                   "-# /settings encouragement_dms:True sends notes by DM again.")
+    else:
+        content = f"I couldn't reach you by DM, so here it is privately:\n\n{notice.content}"
     return content, buttons(notice.items, notice.pauses)
 
 
@@ -174,6 +178,7 @@ class PersonalDMs(commands.Cog):
         self._sending = asyncio.Lock()
         self._closing = False
         self._task: asyncio.Task | None = None
+        self._showing: set[int] = set()     # members whose notices are being shown right now
 
     async def cog_load(self) -> None:
         await self.arm()
@@ -286,17 +291,23 @@ class PersonalDMs(commands.Cog):
         if interaction.response.type in (None, discord.InteractionResponseType.modal):
             return          # a follow-up needs an answered interaction that isn't a modal
         user_id = interaction.user.id
-        if not await self.personal.has_notices(user_id):
-            return
-        for notice in await self.personal.unshown_notices(user_id):
-            content, view = render_notice(notice)
-            try:
-                await interaction.followup.send(content, view=view, ephemeral=True)
-            except discord.HTTPException:
-                log.warning("could not show notice %s to %s; will try at their next command",
-                            notice.id, user_id)
+        if user_id in self._showing:
+            return          # another of their interactions is showing them: once is enough
+        self._showing.add(user_id)
+        try:
+            if not await self.personal.has_notices(user_id):
                 return
-            await self.personal.mark_notices_shown([notice.id])
+            for notice in await self.personal.unshown_notices(user_id):
+                content, view = render_notice(notice)
+                try:
+                    await interaction.followup.send(content, view=view, ephemeral=True)
+                except discord.HTTPException:
+                    log.warning("could not show notice %s to %s; will try at their next command",
+                                notice.id, user_id)
+                    return
+                await self.personal.mark_notice_shown(notice)
+        finally:
+            self._showing.discard(user_id)
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -27,6 +27,9 @@ def describe(prefs: MemberSettings) -> str:
         ("**Personal nudges** (when you're behind on your weekly goal): "
          f"{on_off(prefs.personal_nudges)}"),
         f"**Reflection prompt:** {when}",
+        ("**Notes of encouragement by DM:** "
+         f"{on_off(prefs.encouragement_dms)}"
+         + ("" if prefs.encouragement_dms else " (they wait for your next command instead)")),
         "You get at most one personal DM a day.",
     ])
 
@@ -47,6 +50,7 @@ class Settings(commands.Cog):
         dm_prompts="Reflection prompts and feedback follow-ups by DM.",
         personal_nudges="A DM when you're behind on your weekly application goal.",
         reflection_delay_hours=f"Hours after logging before the reflection prompt (0–{DELAY_MAX_HOURS}).",
+        encouragement_dms="Notes of encouragement by DM; when off, they wait for your next command.",
     )
     async def settings(
         self,
@@ -56,8 +60,10 @@ class Settings(commands.Cog):
         dm_prompts: bool | None = None,
         personal_nudges: bool | None = None,
         reflection_delay_hours: app_commands.Range[int, 0, DELAY_MAX_HOURS] | None = None,
+        encouragement_dms: bool | None = None,
     ) -> None:
-        given = (timezone, quiet_hours, dm_prompts, personal_nudges, reflection_delay_hours)
+        given = (timezone, quiet_hours, dm_prompts, personal_nudges, reflection_delay_hours,
+                 encouragement_dms)
         if all(option is None for option in given):
             prefs = await self.service.get(interaction.user.id)
             await interaction.response.send_message(
@@ -67,7 +73,7 @@ class Settings(commands.Cog):
         result = await self.service.update(
             interaction.user.id, timezone=timezone, quiet_hours=quiet_hours,
             dm_prompts=dm_prompts, personal_nudges=personal_nudges,
-            reflection_delay_hours=reflection_delay_hours,
+            reflection_delay_hours=reflection_delay_hours, encouragement_dms=encouragement_dms,
         )
         head = "Saved." if result.changed else "Nothing needed changing."
         if result.settings.personal_nudges and not result.settings.weekly_goal:

@@ -19,7 +19,7 @@ from bot.services.text import literal
 DELAY_MAX_HOURS = 168
 QUIET_HELP = "Use HH:MM-HH:MM in your timezone, like 22:00-08:00, or “off”."
 _QUIET = re.compile(r"^(\d{1,2}):(\d{2})\s*[-–—]\s*(\d{1,2}):(\d{2})$")
-PAUSABLE = ("dm_prompts", "personal_nudges")
+PAUSABLE = ("dm_prompts", "personal_nudges", "encouragement_dms")
 
 
 def parse_quiet_hours(value: str) -> tuple[str | None, str | None]:
@@ -81,6 +81,7 @@ class MemberSettingsService:
         dm_prompts: bool | None = None,
         personal_nudges: bool | None = None,
         reflection_delay_hours: int | None = None,
+        encouragement_dms: bool | None = None,
     ) -> SettingsUpdate:
         """Change the options given; every one is checked before anything is stored."""
         changes: dict[str, object] = {}
@@ -92,6 +93,8 @@ class MemberSettingsService:
             changes["dm_prompts"] = bool(dm_prompts)
         if personal_nudges is not None:
             changes["personal_nudges"] = bool(personal_nudges)
+        if encouragement_dms is not None:
+            changes["encouragement_dms"] = bool(encouragement_dms)
         if reflection_delay_hours is not None:
             if not 0 <= reflection_delay_hours <= DELAY_MAX_HOURS:
                 raise InvalidInput(
@@ -102,7 +105,7 @@ class MemberSettingsService:
         return await self._apply(user_id, changes)
 
     async def pause(self, user_id: int, setting: str) -> SettingsUpdate:
-        """The one-click pause every personal DM carries."""
+        """The one-click pause every DM carries (personal DMs and notes of encouragement)."""
         if setting not in PAUSABLE:
             raise InvalidInput("That isn't something I can pause.")
         return await self._apply(user_id, {setting: False})

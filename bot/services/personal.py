@@ -27,9 +27,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from bot.clock import Clock, from_db, to_db
 from bot.db.connection import Database
 from bot.db.repositories.applications import ApplicationRepository
+from bot.db.repositories.encouragements import EncouragementRepository
 from bot.db.repositories.feedback import FeedbackRepository
 from bot.db.repositories.member_settings import MemberSettings, MemberSettingsRepository
-from bot.db.repositories.notices import NoticeRepository
+from bot.db.repositories.notices import ENCOURAGEMENT_NOTICE, NoticeRepository
 from bot.db.repositories.reflections import ReflectionRepository
 from bot.db.repositories.rejections import Rejection, RejectionRepository
 from bot.db.repositories.timers import Timer, TimerRepository
@@ -130,6 +131,9 @@ class Notice:
     id: int
     content: str
     items: tuple[tuple[str, int | None], ...]     # (kind, subject_id): which buttons to show
+    kind: str = NOTICE_KIND
+    subject_id: int | None = None
+    paused: bool = False          # held because the member paused these DMs, not closed them
 
     @property
     def pauses(self) -> tuple[str, ...]:
@@ -166,6 +170,7 @@ class PersonalDMService:
         self.feedback = FeedbackRepository(db)
         self.applications = ApplicationRepository(db)
         self.notices = NoticeRepository(db)
+        self.encouragements = EncouragementRepository(db)
 
     async def next_due_at(self) -> datetime | None:
         earliest = await self.timers.next_due_at()
@@ -371,17 +376,26 @@ class PersonalDMService:
     async def unshown_notices(self, user_id: int) -> list[Notice]:
         found = []
         for row in await self.notices.unshown(user_id):
+            paused = False
             try:
                 body = json.loads(row.body)
                 content = str(body["content"])
                 items = tuple(
                     (str(i["kind"]), i.get("subject_id")) for i in body.get("items", [])
                 )
+                paused = bool(body.get("paused", False))
             except (ValueError, KeyError, TypeError):
                 content, items = row.body, ()
-            found.append(Notice(id=row.id, content=content, items=items))
+            found.append(Notice(id=row.id, content=content, items=items, kind=row.kind,
+                                subject_id=row.subject_id, paused=paused))
         return found
 
-    async def mark_notices_shown(self, notice_ids: list[int]) -> None:
+    async def mark_notice_shown(self, notice: Notice) -> None:
+        """The member has seen it. A note of encouragement shown this way has reached them:
+        it is marked delivered in the same transaction, so it never shows twice or stays
+        'waiting' after they read it."""
+        now = to_db(self.clock.now())
         async with self.db.transaction() as tx:
-            await self.notices.mark_shown(tx, notice_ids, to_db(self.clock.now()))
+            await self.notices.mark_shown(tx, [notice.id], now)
+            if notice.kind == ENCOURAGEMENT_NOTICE and notice.subject_id is not None:
+                await self.encouragements.mark_delivered(tx, notice.subject_id, now)

@@ -14,7 +14,8 @@ from bot.clock import Clock, to_db
 from bot.db.connection import Database
 from bot.db.repositories.encouragements import Encouragement, EncouragementRepository
 from bot.db.repositories.guild_config import GuildConfigRepository
-from bot.db.repositories.notices import NoticeRepository
+from bot.db.repositories.member_settings import MemberSettingsRepository
+from bot.db.repositories.notices import ENCOURAGEMENT_NOTICE, NoticeRepository
 from bot.db.repositories.rejections import Rejection, RejectionRepository
 from bot.db.repositories.shares import Share, ShareRepository
 from bot.errors import InvalidInput, NotAllowed, NotFound, UserFacingError
@@ -89,6 +90,7 @@ class SharingService:
         self.configs = GuildConfigRepository(db)
         self.encouragements = EncouragementRepository(db)
         self.notices = NoticeRepository(db)
+        self.member_settings = MemberSettingsRepository(db)
 
     # Sharing -------------------------------------------------------------------------------
 
@@ -197,14 +199,22 @@ class SharingService:
         async with self.db.transaction() as tx:
             await self.encouragements.mark_delivered(tx, encouragement_id, to_db(self.clock.now()))
 
-    async def hold(self, encouragement: Encouragement, content: str) -> None:
-        """DMs closed: the note waits (delivered_at stays NULL) and is shown privately at the
-        member's next command."""
+    async def wants_dm(self, recipient_id: int) -> bool:
+        """False while the member has paused notes by DM (the button on each one, or
+        /settings encouragement_dms)."""
+        return (await self.member_settings.get(recipient_id)).encouragement_dms
+
+    async def hold(self, encouragement: Encouragement, content: str, *,
+                   paused: bool = False) -> None:
+        """DMs closed, or notes by DM paused: the note waits (delivered_at stays NULL) and is
+        shown privately at the member's next command, which marks it delivered."""
+        body: dict[str, object] = {"content": content}
+        if paused:
+            body["paused"] = True
         async with self.db.transaction() as tx:
             await self.notices.add(
-                tx, user_id=encouragement.recipient_id, kind="encouragement",
-                subject_id=encouragement.id, body=json.dumps({"content": content}),
-                at=to_db(self.clock.now()),
+                tx, user_id=encouragement.recipient_id, kind=ENCOURAGEMENT_NOTICE,
+                subject_id=encouragement.id, body=json.dumps(body), at=to_db(self.clock.now()),
             )
 
     async def fallback_mention(self, encouragement: Encouragement) -> FallbackMention | None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 EPHEMERAL = 64
+PAUSE = "Pause notes by DM"
 
 
 async def set_up_support(world):
@@ -14,6 +16,27 @@ async def set_up_support(world):
 
 def support_posts(world):
     return world.emu.channel_messages(world.support_id)
+
+
+def labels(message) -> list[str]:
+    return [b["label"] for b in message.buttons]
+
+
+async def eventually(check, timeout=3.0):
+    """Wait until an async check holds: a message is seen a moment before it is recorded."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, "condition never held"
+        await asyncio.sleep(0.02)
+
+
+async def delivered_at(world, encouragement_id):
+    return await world.db.scalar(
+        "SELECT delivered_at FROM encouragements WHERE id = ?", (encouragement_id,))
+
+
+async def delivered(world, encouragement_id) -> bool:
+    return await delivered_at(world, encouragement_id) is not None
 
 
 def text_of(message) -> str:
@@ -127,6 +150,7 @@ async def test_send_encouragement_button_opens_a_modal_and_dms_the_author(world)
     received = await dm
     assert received.content.startswith("**bob** in Job Hunt Circle sent you a note")
     assert "> Been there. You'll land somewhere great." in received.content
+    assert labels(received) == [PAUSE]
     row = await world.db.fetchone(
         "SELECT sender_id, recipient_id, anonymous, delivered_at, share_id FROM encouragements")
     assert (row["sender_id"], row["recipient_id"], row["anonymous"]) == (world.bob, world.alice, 0)
@@ -167,6 +191,7 @@ async def test_encourage_command_dms_the_member(world):
     assert "Sent to alice by DM" in reply.content
     received = await dm
     assert "**bob** in Job Hunt Circle" in received.content
+    assert labels(received) == [PAUSE]
     assert received.mentioned_user_ids == []
     assert received.allowed_mentions == {"parse": []}
     anon_dm = world.emu.wait_for_message(dm_user_id=world.alice, timeout=5)
@@ -236,3 +261,78 @@ async def test_sharing_from_a_dm_says_it_happens_in_a_server(world):
     note = await res.wait_followup(1)
     assert "Sharing happens in a server" in note.content
     assert support_posts(world) == []
+
+
+async def test_a_waiting_note_shown_at_the_next_command_is_delivered_and_shown_once(world):
+    world.emu.set_dms_closed(world.alice, True)
+    bob = world.actor(world.bob)
+    await (await bob.slash("encourage", member=world.alice, message="proud of you")).reply()
+    note_id = await world.db.scalar("SELECT id FROM encouragements")
+    assert await delivered_at(world, note_id) is None           # waiting
+    alice = world.actor(world.alice)
+    first = await alice.slash("rejection list")
+    await first.reply()
+    shown = await first.wait_followup(1)
+    assert shown.flags & EPHEMERAL
+    assert shown.content.startswith("I couldn't reach you by DM")
+    assert "> proud of you" in shown.content
+    await eventually(lambda: delivered(world, note_id))
+    notice = await world.db.fetchone("SELECT shown_at FROM pending_notices")
+    assert notice["shown_at"] == await delivered_at(world, note_id)   # one transaction
+    again = await alice.slash("apply goal", per_week=3)
+    await again.reply()
+    await asyncio.sleep(0.3)
+    assert again.followups == []
+    assert world.emu.dm_messages(world.alice) == []
+
+
+async def test_pause_notes_by_dm_holds_them_for_the_next_command_until_turned_back_on(world):
+    await set_up_support(world)
+    bob = world.actor(world.bob)
+    first_dm = world.emu.wait_for_message(dm_user_id=world.alice, timeout=5)
+    await (await bob.slash("encourage", member=world.alice, message="you've got this")).reply()
+    dm = await first_dm
+    assert labels(dm) == [PAUSE]
+    # The button outlives a restart: its id names what it does.
+    await world.restart()
+    paused = await (await world.actor(world.alice, dm=True).click(dm, label=PAUSE)).reply()
+    assert paused.flags & EPHEMERAL
+    assert paused.content.startswith("Paused")
+    assert "/settings encouragement_dms:True" in paused.content
+    assert await world.db.scalar(
+        "SELECT encouragement_dms FROM member_settings WHERE user_id = ?", (world.alice,)) == 0
+    # The next note is saved, not DMed, and nobody is pinged in the support channel.
+    carol = world.actor(world.carol)
+    sent = await (await carol.slash("encourage", member=world.alice,
+                                    message="one step at a time", anonymous=True)).reply()
+    assert sent.flags & EPHEMERAL
+    assert "alice will see it privately the next time" in sent.content
+    assert "DMs are closed" not in sent.content
+    assert len(world.emu.dm_messages(world.alice)) == 1
+    assert support_posts(world) == []
+    note_id = await world.db.scalar("SELECT MAX(id) FROM encouragements")
+    assert await delivered_at(world, note_id) is None
+    # Her next command shows it, privately, and says how to get notes by DM again.
+    alice = world.actor(world.alice)
+    settings_shown = await alice.slash("settings")
+    shown_settings = await settings_shown.reply()
+    assert "Notes of encouragement by DM:** off" in shown_settings.content
+    notice = await settings_shown.wait_followup(1)
+    assert notice.flags & EPHEMERAL
+    assert notice.content.startswith("You've paused notes by DM")
+    assert "Someone in Job Hunt Circle sent you a note" in notice.content
+    assert "> one step at a time" in notice.content
+    assert "/settings encouragement_dms:True" in notice.content
+    assert labels(notice) == []
+    await eventually(lambda: delivered(world, note_id))
+    # Turned back on: the next note comes by DM again, with its pause.
+    back = await (await alice.slash("settings", encouragement_dms=True)).reply()
+    assert back.content.startswith("Saved.")
+    assert "Notes of encouragement by DM:** on" in back.content
+    assert await world.db.scalar(
+        "SELECT encouragement_dms FROM member_settings WHERE user_id = ?", (world.alice,)) == 1
+    next_dm = world.emu.wait_for_message(dm_user_id=world.alice, timeout=5)
+    again = await (await bob.slash("encourage", member=world.alice, message="welcome back")).reply()
+    assert "Sent to alice by DM" in again.content
+    received = await next_dm
+    assert "> welcome back" in received.content and labels(received) == [PAUSE]

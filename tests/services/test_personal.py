@@ -195,7 +195,7 @@ async def test_dms_closed_keeps_a_notice_to_show_later(db, clock):
     stored = json.loads(await db.scalar("SELECT body FROM pending_notices"))
     assert stored["items"] == [{"kind": "reflection_prompt", "subject_id": entry.id}]
     assert await service.unshown_notices(BOB) == []
-    await service.mark_notices_shown([notice.id])
+    await service.mark_notice_shown(notice)
     assert await service.unshown_notices(ALICE) == [] and not await service.has_notices(ALICE)
 
 

@@ -76,3 +76,20 @@ async def test_pause_turns_dm_prompts_off(db, clock):
     assert result.changed == ("dm_prompts",) and result.settings.dm_prompts is False
     with pytest.raises(InvalidInput):
         await service.pause(ALICE, "weekly_goal")
+
+
+async def test_encouragement_dms_default_on_pause_and_turn_back_on(db, clock):
+    service = MemberSettingsService(db, clock)
+    assert (await service.get(ALICE)).encouragement_dms is True
+    await service.update(ALICE, timezone="Europe/Berlin", dm_prompts=False)
+    assert await db.scalar("SELECT encouragement_dms FROM member_settings WHERE user_id = ?",
+                           (ALICE,)) == 1                   # other changes leave it on
+    paused = await service.pause(ALICE, "encouragement_dms")
+    assert paused.changed == ("encouragement_dms",)
+    assert paused.settings.encouragement_dms is False
+    assert (paused.settings.timezone, paused.settings.dm_prompts) == ("Europe/Berlin", False)
+    assert (await service.pause(ALICE, "encouragement_dms")).changed == ()
+    back = await service.update(ALICE, encouragement_dms=True)
+    assert back.changed == ("encouragement_dms",) and back.settings.encouragement_dms is True
+    assert await db.scalar("SELECT encouragement_dms FROM member_settings WHERE user_id = ?",
+                           (ALICE,)) == 1

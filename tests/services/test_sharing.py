@@ -1,11 +1,15 @@
 """Sharing a rejection with the group and notes of encouragement."""
 
 import json
+from datetime import timedelta
 
 import pytest
 
+from bot.clock import to_db
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.journal import JournalService
+from bot.services.member_settings import MemberSettingsService
+from bot.services.personal import PersonalDMService
 from bot.services.sharing import (
     AlreadyShared,
     FallbackMention,
@@ -177,3 +181,50 @@ async def test_note_text_hides_the_sender_when_anonymous(db, clock):
     hidden = note_text(anonymous, sender_name="bob", group_name="Circle",
                        message=anonymous.message)
     assert "bob" not in hidden and hidden.startswith("Someone in Circle")
+
+
+async def test_paused_notes_wait_as_a_notice_that_marks_them_delivered_once_shown(db, clock):
+    sharing = SharingService(db, clock)
+    settings = MemberSettingsService(db, clock)
+    assert await sharing.wants_dm(ALICE) is True              # on unless the member turns it off
+    await settings.pause(ALICE, "encouragement_dms")
+    assert await sharing.wants_dm(ALICE) is False
+    assert await sharing.wants_dm(BOB) is True                 # one member's choice only
+    note = await sharing.encourage(sender_id=BOB, recipient_id=ALICE, guild_id=GUILD,
+                                   message="you've got this", anonymous=False)
+    await sharing.hold(note, "**bob** sent you a note", paused=True)
+    personal = PersonalDMService(db, clock)
+    [notice] = await personal.unshown_notices(ALICE)
+    assert (notice.kind, notice.subject_id, notice.paused, notice.content) == (
+        "encouragement", note.id, True, "**bob** sent you a note")
+    assert notice.pauses == ()                  # not a DM: nothing to pause beside it
+    clock.advance(timedelta(minutes=5))
+    await personal.mark_notice_shown(notice)
+    row = await db.fetchone("SELECT delivered_at FROM encouragements WHERE id = ?", (note.id,))
+    assert row["delivered_at"] == to_db(clock.now())
+    assert await personal.unshown_notices(ALICE) == []
+    # Shown again by a late duplicate call: the first delivery time is kept.
+    clock.advance(timedelta(minutes=5))
+    await personal.mark_notice_shown(notice)
+    assert await db.scalar("SELECT delivered_at FROM encouragements WHERE id = ?",
+                           (note.id,)) == row["delivered_at"]
+    await settings.update(ALICE, encouragement_dms=True)
+    assert await sharing.wants_dm(ALICE) is True
+
+
+async def test_a_closed_dms_notice_marks_only_its_own_note_delivered(db, clock):
+    sharing = SharingService(db, clock)
+    first = await sharing.encourage(sender_id=BOB, recipient_id=ALICE, guild_id=GUILD,
+                                    message="one", anonymous=False)
+    second = await sharing.encourage(sender_id=BOB, recipient_id=ALICE, guild_id=GUILD,
+                                     message="two", anonymous=True)
+    await sharing.hold(first, "one")
+    await sharing.hold(second, "two")
+    personal = PersonalDMService(db, clock)
+    shown, waiting = await personal.unshown_notices(ALICE)
+    assert (shown.paused, shown.subject_id, waiting.subject_id) == (False, first.id, second.id)
+    await personal.mark_notice_shown(shown)
+    delivered = await db.fetchall("SELECT id, delivered_at IS NOT NULL FROM encouragements"
+                                  " ORDER BY id")
+    assert [tuple(r) for r in delivered] == [(first.id, 1), (second.id, 0)]
+    assert [n.id for n in await personal.unshown_notices(ALICE)] == [waiting.id]

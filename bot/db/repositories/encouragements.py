@@ -52,8 +52,10 @@ class EncouragementRepository:
         return _row(row) if row else None
 
     async def mark_delivered(self, tx: Transaction, encouragement_id: int, now: str) -> None:
+        """The first time it reached them (by DM, or shown at a command) is kept."""
         await tx.execute(
-            "UPDATE encouragements SET delivered_at = ? WHERE id = ?", (now, encouragement_id)
+            "UPDATE encouragements SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL",
+            (now, encouragement_id),
         )
 
     async def count_sent_since(self, sender_id: int, since: str) -> int:

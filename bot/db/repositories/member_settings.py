@@ -15,6 +15,7 @@ class MemberSettings:
     quiet_end: str | None = None
     dm_prompts: bool = True
     personal_nudges: bool = False
+    encouragement_dms: bool = True          # off: notes wait as a notice for the next command
     reflection_delay_hours: int = 24
     weekly_goal: int | None = None
     last_reframe: int | None = None
@@ -42,6 +43,7 @@ class MemberSettingsRepository:
         data = dict(row)
         data["dm_prompts"] = bool(data["dm_prompts"])
         data["personal_nudges"] = bool(data["personal_nudges"])
+        data["encouragement_dms"] = bool(data["encouragement_dms"])
         return MemberSettings(**data)
 
     async def save(self, tx: Transaction, settings: MemberSettings) -> None:

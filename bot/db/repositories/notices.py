@@ -1,7 +1,9 @@
-"""SQL for pending notices: what a member must still see because a DM could not reach them.
+"""SQL for pending notices: what a member must still see because a DM could not reach them
+(DMs closed, or paused by the member).
 
-`body` is JSON: {"content": "<the message text>", "items": [{"kind": ..., "subject_id": ...}]};
-the items say which buttons to show beside the text again.
+`body` is JSON: {"content": "<the message text>", "items": [{"kind": ..., "subject_id": ...}],
+"paused": true|false}; the items say which buttons to show beside the text again, and `paused`
+(optional) that the member turned these DMs off rather than closing their DMs.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.db.connection import Database, Transaction
+
+# A note of encouragement waiting for its recipient; subject_id is the encouragements row.
+ENCOURAGEMENT_NOTICE = "encouragement"
 
 
 @dataclass(frozen=True, slots=True)
