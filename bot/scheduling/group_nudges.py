@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from datetime import UTC, datetime
 
 import discord
 from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.triggers.date import DateTrigger
 
 from bot.scheduling.pacing import NUDGE_CONCURRENCY, NUDGE_POSTS_PER_SECOND, Pacer
@@ -40,6 +42,25 @@ def nudge_embed(post: NudgePost) -> discord.Embed:
     return embed
 
 
+@contextlib.contextmanager
+def adding_many_jobs(scheduler):
+    """Around adding tens of thousands of jobs at once (10,000 servers have 30,000): the
+    scheduler wakes up once for the batch instead of once per job, and the garbage collector
+    does not keep walking a heap that only grows with long-lived jobs (a third of the time)."""
+    pause = scheduler.state == STATE_RUNNING
+    collecting = gc.isenabled()
+    if pause:
+        scheduler.pause()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+        if pause:
+            scheduler.resume()
+
+
 class GroupNudgeScheduler:
     def __init__(self, bot, nudges: NudgeService) -> None:
         self.bot = bot
@@ -55,11 +76,16 @@ class GroupNudgeScheduler:
     # Jobs ------------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Rebuild from the rows: every scheduled (server, kind) fires now, which posts a slot
-        missed while the bot was down (within the grace window) and arms the next one."""
-        now = datetime.now(UTC)
-        for guild_id, kind in await self.nudges.scheduled():
-            self._add_job(guild_id, kind, now)
+        """Rebuild from the rows, read in bulk: a (server, kind) whose latest slot may still need
+        posting (missed while the bot was down) fires now, the same path as a job firing on
+        time; every other active one is armed for its next slot straight away."""
+        check, upcoming = await self.nudges.plan_start()
+        with adding_many_jobs(self.bot.scheduler):
+            for (guild_id, kind), slot in upcoming.items():
+                self._arm_slot(guild_id, kind, slot)
+            now = datetime.now(UTC)
+            for guild_id, kind in check:
+                self._add_job(guild_id, kind, now)
 
     async def stop(self) -> None:
         """Drop the jobs and let posts already under way finish (so they are recorded)."""
@@ -80,10 +106,13 @@ class GroupNudgeScheduler:
         if slot is None:
             self._remove_job(guild_id, kind)
             return None
+        self._arm_slot(guild_id, kind, slot)
+        return slot
+
+    def _arm_slot(self, guild_id: int, kind: str, slot: Slot) -> None:
         run_at = datetime.now(UTC) + (slot.at - self.bot.clock.now())
         self._add_job(guild_id, kind, run_at)
         self.armed[(guild_id, kind)] = slot
-        return slot
 
     async def arm_guild(self, guild_id: int) -> None:
         for kind in KINDS:

@@ -11,11 +11,6 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
-
 from bot.services.progress import WeekPoint
 
 TEXT = "#8A8F98"          # mid grey: legible on #313338 (dark) and #FFFFFF (light)
@@ -32,6 +27,13 @@ WIDTH_IN, HEIGHT_IN, DPI = 8.0, 3.6, 110
 
 def render_progress_chart(weeks: Sequence[WeekPoint], goal: int | None) -> bytes:
     """A PNG of the given weeks (oldest first)."""
+    # Imported on first use: matplotlib takes half a second and ~35 MB to load, which every
+    # start would pay before anyone asks for a chart.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import MaxNLocator
+
     fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
     fig.patch.set_alpha(0.0)
     FigureCanvasAgg(fig)

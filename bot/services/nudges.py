@@ -223,6 +223,39 @@ class NudgeService:
         """Every (guild, kind) that has a schedule row, whatever its state."""
         return [(s.guild_id, s.kind) for s in await self.schedules.all()]
 
+    async def plan_start(self) -> tuple[list[tuple[int, str]], dict[tuple[int, str], Slot]]:
+        """What a start-up does for every (guild, kind), decided from two bulk reads instead
+        of a few queries per pair (10,000 servers have 30,000 pairs). Returns the pairs whose
+        most recent slot came after the last edit and has no deliveries row, for which
+        `deliver_due` may post or record a skip, and the next slot of every other active pair,
+        for which it would do nothing. Inactive pairs (no channel, paused, disabled) need
+        neither. The rules are deliver_due's and next_run's."""
+        now = self.clock.now()
+        active = await self.schedules.active_with_timezone()
+        # Most servers share a few (days, time, timezone) combinations: work each out once.
+        previous: dict[tuple[str, str, str], Slot] = {}
+        following: dict[tuple[str, str, str], Slot] = {}
+        latest: dict[tuple[int, str], str] = {}
+        for s, timezone in active:
+            when = (s.days, s.time, timezone)
+            if when not in previous:
+                previous[when] = previous_slot(s.days, s.time, timezone, now)
+            slot = previous[when]
+            if slot.at > from_db(s.updated_at):
+                latest[(s.guild_id, s.kind)] = slot.key
+        claimed = await self.deliveries.existing([(g, k, key) for (g, k), key in latest.items()])
+        check = [(g, k) for (g, k), key in latest.items() if (g, k, key) not in claimed]
+        waiting = set(check)
+        upcoming: dict[tuple[int, str], Slot] = {}
+        for s, timezone in active:
+            if (s.guild_id, s.kind) in waiting:
+                continue
+            when = (s.days, s.time, timezone)
+            if when not in following:
+                following[when] = next_slot(s.days, s.time, timezone, now)
+            upcoming[(s.guild_id, s.kind)] = following[when]
+        return check, upcoming
+
     async def next_run(self, guild_id: int, kind: str) -> Slot | None:
         """The next slot to wake up for; None when nothing will be posted (not set up, paused,
         disabled)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass
 
@@ -33,6 +34,20 @@ class DeliveryRepository:
             (guild_id, kind, slot),
         )
         return Delivery(**dict(row)) if row else None
+
+    async def existing(self, slots: list[tuple[int, str, str]]) -> set[tuple[int, str, str]]:
+        """Which of these (guild_id, kind, slot) already have a row, in one read: the keys go
+        in as one JSON array and each is looked up in the unique index."""
+        if not slots:
+            return set()
+        rows = await self.db.fetchall(
+            "SELECT d.guild_id, d.kind, d.slot FROM json_each(?) AS k JOIN deliveries d"
+            " ON d.guild_id = json_extract(k.value, '$[0]')"
+            " AND d.kind = json_extract(k.value, '$[1]')"
+            " AND d.slot = json_extract(k.value, '$[2]')",
+            (json.dumps(slots),),
+        )
+        return {(int(r[0]), r[1], r[2]) for r in rows}
 
     async def for_guild(self, guild_id: int) -> list[Delivery]:
         rows = await self.db.fetchall(

@@ -49,6 +49,19 @@ class ScheduleRepository:
         )
         return [_row(r) for r in rows]
 
+    async def active_with_timezone(self) -> list[tuple[NudgeSchedule, str]]:
+        """Every enabled schedule of a server that has a support channel and is not paused,
+        with the server's timezone: what a start-up arms, in one read."""
+        rows = await self.db.fetchall(
+            "SELECT s.guild_id, s.kind, s.days, s.time, s.enabled, s.updated_at, g.timezone"
+            " FROM nudge_schedules s JOIN guild_config g ON g.guild_id = s.guild_id"
+            " WHERE s.enabled = 1 AND g.support_channel_id IS NOT NULL"
+            " AND g.paused_reason IS NULL ORDER BY s.guild_id, s.kind"
+        )
+        return [
+            (NudgeSchedule(r[0], r[1], r[2], r[3], bool(r[4]), r[5]), r[6]) for r in rows
+        ]
+
     async def save(self, tx: Transaction, schedule: NudgeSchedule) -> None:
         await tx.execute(
             f"INSERT INTO nudge_schedules ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
