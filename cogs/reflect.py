@@ -20,7 +20,8 @@ from bot.ui import OnwardModal, PersistentButton
 FORM_PREFIX = "onward:reflect-form:"
 MODAL_TIMEOUT = 30 * 60          # long enough to think; Discord keeps the modal open anyway
 SUMMARY_ANSWER_MAX = 200
-THEMES_SHOWN = 5
+THEMES_SHOWN = 3                 # the top of what /insights lists, in the same order
+PHRASE_MAX = 60
 
 
 def entry_title(entry: Rejection, prefix: str) -> str:
@@ -42,13 +43,19 @@ def summary(saved: SavedReflection) -> str:
         if answer:
             lines.append(f"**{SUMMARY_LABELS[name]}:** {inert(answer, SUMMARY_ANSWER_MAX)}")
     lines.append("")
-    if saved.themes:
-        shown = " · ".join(
-            f"{inert(t.phrase)} ({t.documents} notes)" for t in saved.themes[:THEMES_SHOWN]
-        )
-        lines.append(f"**What your reflections share so far:** {shown}")
-        lines.append("/insights turns them into a prep list.")
-    elif saved.notes < 2:
+    shared = saved.shared
+    if shared.themes:
+        lines.append("**What your reflections share so far:** " + " · ".join(
+            f"{inert(t.phrase, PHRASE_MAX)} ({t.notes} notes)"
+            for t in shared.themes[:THEMES_SHOWN]))
+    if shared.strengths:
+        lines.append("**What keeps going well:** " + " · ".join(
+            f"{inert(strength.phrase, PHRASE_MAX)} ({strength.notes} reflections)"
+            for strength in shared.strengths[:THEMES_SHOWN]))
+    if shared.themes or shared.strengths:
+        lines.append("/insights turns them into a prep list." if shared.themes else
+                     "/insights shows them in full.")
+    elif shared.notes < 2:
         lines.append("After your next reflection or feedback note, I'll show what they have "
                      "in common.")
     else:
@@ -127,8 +134,11 @@ class Reflect(commands.Cog):
     async def save_answers(
         self, interaction: discord.Interaction, rejection_id: int, answers: dict[str, str]
     ) -> None:
+        # Finding themes in a long journal can take a moment; answer Discord first. The
+        # summary then replaces the "thinking" message, and is sent after the commit.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         saved = await self.reflection.save(interaction.user.id, rejection_id, answers)
-        await interaction.response.send_message(summary(saved), ephemeral=True)
+        await interaction.edit_original_response(content=summary(saved))
         self.bot.dispatch("interaction_answered", interaction)
 
     @commands.Cog.listener()

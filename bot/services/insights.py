@@ -5,7 +5,11 @@ A theme is a phrase that occurs in at least two different notes of the same memb
 YAKE, run on each note separately: it scores 1–3 word phrases by statistics of the text
 itself (position, frequency, casing, context), works offline and needs no model. A
 candidate becomes a theme when it occurs in two or more of the member's notes.
-Only the member's own text is ever read."""
+Only the member's own text is ever read.
+
+This is the one place themes are found: the replies to /reflect and /feedback log show the
+top of this same list, so a member never sees two different answers to "what keeps
+coming up"."""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """Reflecting on a rejection (habit 3): five short, skippable questions, one reflection per
-entry, edits keep the earlier text, and what the member's notes share becomes visible."""
+entry, edits keep the earlier text, and what the member's notes share becomes visible.
+
+What they share is found by /insights' finder (bot.services.insights), so the phrases a
+member sees after reflecting are the ones /insights lists for them."""
 
 from __future__ import annotations
 
@@ -7,14 +10,13 @@ from dataclasses import dataclass
 
 from bot.clock import Clock, to_db
 from bot.db.connection import Database
-from bot.db.repositories.feedback import FeedbackRepository
 from bot.db.repositories.reflections import PROMPT_FIELDS, Reflection, ReflectionRepository
 from bot.db.repositories.rejections import Rejection
 from bot.db.repositories.timers import TimerRepository
 from bot.errors import InvalidInput
 from bot.services import text
+from bot.services.insights import Insights, InsightsService, PhraseExtractor, Theme
 from bot.services.journal import JournalService
-from bot.services.themes import Theme, find_themes
 
 # The questions, as the member reads them (also the modal's labels: at most 45 characters).
 PROMPTS: dict[str, str] = {
@@ -48,18 +50,19 @@ class SavedReflection:
     entry: Rejection
     reflection: Reflection
     edited: bool                 # True when it replaced an earlier reflection on this entry
-    themes: list[Theme]          # what the member's reflections and feedback share so far
-    notes: int                   # how many reflections and feedback notes the themes come from
+    shared: Insights             # what their notes share so far, as /insights finds it
 
 
 class ReflectionService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, extractor: PhraseExtractor | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
         self.journal = JournalService(db, clock)
         self.reflections = ReflectionRepository(db)
-        self.feedback = FeedbackRepository(db)
         self.timers = TimerRepository(db)
+        self.insights = InsightsService(db, clock, extractor)
 
     async def suggest_entries(self, user_id: int, typed: str) -> list[tuple[str, str]]:
         """(label, value) pairs of the member's own entries, newest first, at most 25."""
@@ -75,6 +78,8 @@ class ReflectionService:
     async def save(
         self, user_id: int, rejection_id: int | str | None, answers: dict[str, str | None]
     ) -> SavedReflection:
+        """Stores the answers, then reads the member's themes: the first reading of many
+        notes takes a while (it runs off the event loop), so callers answer Discord first."""
         entry = await self.journal.get_entry(user_id, rejection_id)
         cleaned = {
             name: text.clean_optional(answers.get(name), f"answer to “{PROMPTS[name]}”",
@@ -101,16 +106,11 @@ class ReflectionService:
             )
         saved = await self.reflections.for_entry(user_id, entry.id)
         assert saved is not None
-        notes = await self.notes(user_id)
         return SavedReflection(
             entry=entry, reflection=saved, edited=earlier is not None,
-            themes=find_themes(notes), notes=len(notes),
+            shared=await self.insights.insights(user_id),
         )
 
-    async def notes(self, user_id: int) -> list[str]:
-        """Every reflection and every feedback note of the member, one text each."""
-        reflections = [r.text() for r in await self.reflections.list_for_user(user_id)]
-        return reflections + await self.feedback.feedback_texts(user_id)
-
-    async def themes(self, user_id: int, limit: int = 10) -> list[Theme]:
-        return find_themes(await self.notes(user_id), limit=limit)
+    async def themes(self, user_id: int, limit: int = 5) -> list[Theme]:
+        """The member's recurring themes, most widespread first, as /insights lists them."""
+        return (await self.insights.insights(user_id)).themes[:limit]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 EPHEMERAL = 64
+DEFERRED = 5
 
 
 async def log_entry(actor, **options):
@@ -37,10 +38,13 @@ async def test_reflect_saves_answers_and_shows_a_summary(world):
     assert f"#{entry_id}" in modal["title"]
     done = await alice.submit_modal(opened, {"struggled": "system design",
                                              "practise": "mock interviews"})
+    # Themes can take a moment in a long journal: the form is answered "thinking" first.
+    assert await done.wait_response() == DEFERRED
     reply = await done.reply()
     assert reply.flags & EPHEMERAL
     assert f"#{entry_id}" in reply.content and "Acme" in reply.content
     assert "system design" in reply.content and "mock interviews" in reply.content
+    assert "After your next reflection or feedback note" in reply.content
     row = await world.db.fetchone("SELECT struggled, practise, went_well FROM reflections")
     assert tuple(row) == ("system design", "mock interviews", "")
     await asyncio.sleep(0.3)
@@ -68,8 +72,37 @@ async def test_reflecting_again_edits_keeps_history_and_shows_themes(world):
     opened = await alice.slash("reflect", rejection=str(second))
     third = await (await alice.submit_modal(
         opened, {"practise": "system design drills"})).reply()
-    assert "share so far" in third.content and "system design" in third.content
+    # The edited reflection counts with its new text only: salary negotiation is gone.
+    assert "**What your reflections share so far:** system design (2 notes)\n" in third.content
+    assert "salary" not in third.content
     assert await world.db.scalar("SELECT COUNT(*) FROM reflections") == 2
+
+
+async def test_themes_after_reflecting_are_the_ones_insights_lists(world):
+    alice = world.actor(world.alice)
+    for company, answers in (
+        ("Acme", {"struggled": "System design: sharding a database.",
+                  "unprepared": "Caching strategies.",
+                  "went_well": "The STAR method kept my stories short."}),
+        ("Globex", {"struggled": "The system design question on a URL shortener.",
+                    "unprepared": "Caching and scaling.",
+                    "went_well": "I used the STAR method again."}),
+    ):
+        await log_entry(alice, company=company)
+        opened = await alice.slash("reflect")
+        reply = await (await alice.submit_modal(opened, answers)).reply()
+    assert ("**What your reflections share so far:** system design (2 notes) · "
+            "caching (2 notes)\n") in reply.content
+    assert "**What keeps going well:** star method (2 reflections)\n" in reply.content
+    assert "/insights turns them into a prep list." in reply.content
+
+    (embed,) = (await (await alice.slash("insights")).reply()).embeds
+    assert [f["name"] for f in embed["fields"]] == [
+        "1. system design came up in 2 of your 2 reflections",
+        "2. caching came up in 2 of your 2 reflections",
+        "What keeps going well",
+    ]
+    assert embed["fields"][-1]["value"].startswith("• **star method** (2 reflections)")
 
 
 async def test_autocomplete_offers_only_own_entries_newest_first(world):

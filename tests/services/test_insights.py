@@ -2,8 +2,10 @@ import pytest
 
 from bot.services import insights as insights_module
 from bot.services.insights import (
+    Document,
     InsightsService,
     PhraseExtractor,
+    find_themes,
     next_step,
     ngram_keys,
     theme_line,
@@ -172,3 +174,32 @@ def test_tokens_keep_tech_spellings_and_plurals_fold():
     assert tokens("C++, Node.js and C# trade-offs.") == ["c++", "node.js", "and", "c#",
                                                          "trade-offs"]
     assert "system design question" in ngram_keys("Two system design questions.")
+
+
+def shared(texts, extractor, limit=5):
+    docs = [Document("reflection", i, "Acme", text) for i, text in enumerate(texts)]
+    return [(t.phrase, t.notes) for t in find_themes(docs, extractor, limit=limit)]
+
+
+def test_a_theme_needs_two_different_notes(extractor):
+    assert shared([
+        "Struggled with system design questions.",
+        "system design again; system design everywhere",   # counts once for this note
+        "Salary talk went badly.",
+    ], extractor) == [("system design", 2)]
+    assert shared(["Only one note about kubernetes."], extractor) == []
+    assert shared([], extractor) == []
+
+
+def test_longer_phrases_stand_in_for_the_word_they_share(extractor):
+    notes = ["API design for payments", "System design of a feed", "API design review",
+             "system design whiteboard"]
+    # "design" is in all four notes, but the two phrases say what kind.
+    assert shared(notes, extractor) == [("api design", 2), ("system design", 2)]
+
+
+def test_most_widespread_first_and_limited(extractor):
+    notes = ["API design for payments", "System design of a feed", "API design review",
+             "system design whiteboard", "caching layer", "caching again", "caching"]
+    assert shared(notes, extractor, limit=2) == [("caching", 3), ("api design", 2)]
+    assert shared(list(reversed(notes)), extractor, limit=2)[0] == ("caching", 3)

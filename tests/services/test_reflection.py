@@ -4,6 +4,7 @@ import pytest
 
 from bot.errors import InvalidInput, NotFound
 from bot.services.feedback import FeedbackService
+from bot.services.insights import InsightsService
 from bot.services.journal import JournalService
 from bot.services.reflection import PROMPTS, ReflectionService, entry_label
 
@@ -82,18 +83,46 @@ async def test_themes_come_from_reflections_and_feedback(db, clock):
     service = ReflectionService(db, clock)
     first, second, third = [await log(db, clock, company=c) for c in ("A", "B", "C")]
     saved = await service.save(ALICE, first.id, {"struggled": "system design questions"})
-    assert saved.themes == [] and saved.notes == 1
+    assert saved.shared.themes == [] and saved.shared.notes == 1
     await FeedbackService(db, clock).log_feedback(
         ALICE, second.id, "Your system design answer lacked depth on caching."
     )
     saved = await service.save(ALICE, third.id, {"practise": "caching strategies"})
-    assert [(t.phrase, t.documents) for t in saved.themes] == [
+    assert [(t.phrase, t.notes) for t in saved.shared.themes] == [
         ("system design", 2), ("caching", 2)]
-    assert saved.notes == 3
+    assert (saved.shared.reflections, saved.shared.feedback_notes) == (2, 1)
+    assert [t.phrase for t in await service.themes(ALICE)] == ["system design", "caching"]
     # Another member's notes never mix in.
     bob_entry = await log(db, clock, user=BOB)
     bob = await service.save(BOB, bob_entry.id, {"struggled": "system design"})
-    assert bob.themes == []
+    assert bob.shared.themes == [] and bob.shared.notes == 1
+
+
+async def test_themes_after_reflecting_are_the_ones_insights_lists(db, clock):
+    service = ReflectionService(db, clock)
+    answers = [
+        {"struggled": "Salary negotiation questions threw me.",
+         "unprepared": "I was unprepared for system design.",
+         "went_well": "The past project walkthrough went well."},
+        {"struggled": "System design: sharding a database.", "unprepared": "Scaling discussions.",
+         "went_well": "The STAR method kept my stories short."},
+        {"struggled": "The system design question on a URL shortener.",
+         "unprepared": "Caching strategies and scaling.",
+         "went_well": "I explained my past project clearly; the STAR method helped.",
+         "practise": "Practise system design with a timer."},
+    ]
+    entries = [await log(db, clock, company=c) for c in ("Acme", "Hooli", "Initech")]
+    await FeedbackService(db, clock).log_feedback(
+        ALICE, entries[0].id, "The system design round lacked depth on caching.")
+    for entry, answer in zip(entries, answers, strict=True):
+        saved = await service.save(ALICE, entry.id, answer)
+    listed = await InsightsService(db, clock).insights(ALICE)
+    assert saved.shared == listed
+    assert [(t.phrase, t.notes) for t in saved.shared.themes] == [
+        ("system design", 4), ("caching", 2), ("scaling", 2)]
+    # What went well is kept apart from the prep list, as /insights shows it.
+    assert {(t.phrase, t.notes) for t in saved.shared.strengths} == {
+        ("star method", 2), ("past project", 2)}
 
 
 async def test_suggestions_are_own_entries_newest_first_with_labels(db, clock):
