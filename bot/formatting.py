@@ -10,8 +10,17 @@ def inert(value: str | None, limit: int | None = None) -> str:
     AllowedMentions.none() on every message the bot sends)."""
     if not value:
         return ""
-    text = value if limit is None or len(value) <= limit else value[: limit - 1] + "…"
-    return discord.utils.escape_markdown(text, as_needed=False)
+    escaped = discord.utils.escape_markdown(value, as_needed=False)
+    if limit is None or len(escaped) <= limit:
+        return escaped
+    # Cut the text, not the escaped form, so no escape is split; the limit holds after escaping.
+    keep = limit - 1
+    while keep > 0:
+        escaped = discord.utils.escape_markdown(value[:keep], as_needed=False)
+        if len(escaped) <= limit - 1:
+            return escaped + "…"
+        keep -= len(escaped) - (limit - 1)
+    return "…"
 
 
 def timestamp(moment, style: str = "F") -> str:

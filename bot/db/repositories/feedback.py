@@ -66,11 +66,3 @@ class FeedbackRepository:
             " feedback_text = excluded.feedback_text, received_at = excluded.received_at",
             (rejection_id, user_id, feedback_text, at, at),
         )
-
-    async def feedback_texts(self, user_id: int) -> list[str]:
-        rows = await self.db.fetchall(
-            "SELECT feedback_text FROM feedback_requests WHERE user_id = ?"
-            " AND feedback_text IS NOT NULL ORDER BY id",
-            (user_id,),
-        )
-        return [r[0] for r in rows]

@@ -26,10 +26,6 @@ class Reflection:
     def answers(self) -> dict[str, str]:
         return {name: getattr(self, name) for name in PROMPT_FIELDS}
 
-    def text(self) -> str:
-        """All answers as one note, for finding themes."""
-        return "\n".join(value for value in self.answers().values() if value)
-
 
 @dataclass(frozen=True, slots=True)
 class ReflectionVersion:
@@ -86,13 +82,6 @@ class ReflectionRepository:
             f"UPDATE reflections SET {assignments}, updated_at = ? WHERE id = ?",
             (*(answers[f] for f in PROMPT_FIELDS), at, earlier.id),
         )
-
-    async def list_for_user(self, user_id: int) -> list[Reflection]:
-        rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM reflections WHERE user_id = ? ORDER BY created_at, id",
-            (user_id,),
-        )
-        return [Reflection(**dict(r)) for r in rows]
 
     async def history(self, reflection_id: int) -> list[ReflectionVersion]:
         rows = await self.db.fetchall(
