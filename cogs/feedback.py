@@ -186,6 +186,8 @@ class Feedback(commands.GroupCog, group_name="feedback"):
     async def save_feedback(
         self, interaction: discord.Interaction, rejection_id: int, feedback: str | None
     ) -> None:
+        # Finding themes can take a moment on a long journal; answer Discord first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         logged = await self.feedback.log_feedback(interaction.user.id, rejection_id, feedback)
         entry = logged.entry
         verb = "Updated" if logged.replaced else "Saved"
@@ -196,7 +198,7 @@ class Feedback(commands.GroupCog, group_name="feedback"):
         if themes:
             lines.append("**What your notes share so far:** "
                          + " · ".join(inert(t.phrase) for t in themes))
-        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+        await interaction.edit_original_response(content="\n".join(lines))
         self.bot.dispatch("interaction_answered", interaction)
 
     @commands.Cog.listener()

@@ -10,6 +10,7 @@ import pytest
 from bot.clock import from_db
 
 EPHEMERAL = 64
+DEFERRED = 5
 
 
 async def log_entry(actor, **options):
@@ -83,6 +84,8 @@ async def test_log_feedback_stores_it_and_cancels_the_followup(world):
     assert "Umbrella" in modal["title"]
     submitted = await alice.submit_modal(
         opened, {"feedback": "Great culture fit; system design needs depth."})
+    # Themes can take a moment in a long journal: the form is answered "thinking" first.
+    assert await submitted.wait_response() == DEFERRED
     reply = await submitted.reply()
     assert reply.flags & EPHEMERAL and "Saved the feedback" in reply.content
     await asyncio.sleep(0.3)
