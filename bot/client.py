@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 # One module per area of the product contract; each defines `setup(bot)`.
 COGS = (
+    "cogs.help",
     "cogs.rejection",
     "cogs.privacy",
     "cogs.progress",
