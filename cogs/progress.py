@@ -52,8 +52,9 @@ class Progress(commands.Cog):
                  "Only you can see this."
         )
         if not report.has_chart:
-            embed.description = (f"Nothing logged in the last {CHART_WEEKS} weeks, so no chart"
-                                 " this time. One application or reflection brings it back.")
+            embed.description = (f"No applications, reflections or feedback in the last "
+                                 f"{CHART_WEEKS} weeks, so no chart yet. One application or "
+                                 "reflection starts it.")
             await interaction.followup.send(embed=embed, ephemeral=True)
             return
         png = await asyncio.to_thread(render_progress_chart, report.weeks, report.goal)

@@ -135,7 +135,7 @@ def summary_fields(report: ProgressReport) -> list[tuple[str, str]]:
     else:
         this_week = (f"{_plural(week.applications, 'application')}. "
                      "Set a weekly goal with /apply goal to see how you're pacing.")
-    this_week += f"\n{t.applications} in total"
+    this_week += f"\n{_plural(t.applications, 'application')} in total"
 
     if report.streak is None:
         streak = "Set a weekly goal with /apply goal and your streak starts counting."

@@ -69,7 +69,7 @@ async def test_progress_leads_with_effort_and_attaches_a_chart(world):
         "Rejections logged"]
     values = dict(got)
     assert values["This week"].startswith("3 of 3 applications · goal met")
-    assert "3 in total" in values["This week"]
+    assert "3 applications in total" in values["This week"]
     assert values["Streak"].startswith("1 week meeting your goal")
     assert values["Reflections"] == "2 written · 2 this week"
     assert values["Feedback"] == "2 asked · 1 received"
