@@ -214,9 +214,15 @@ class PersonalDMs(commands.Cog):
         if due is None:
             self._remove_job()
             return
-        wait = max(due - self.bot.clock.now(), not_before, timedelta(0))
+        run_at = datetime.now(UTC) + max(due - self.bot.clock.now(), not_before, timedelta(0))
+        armed = self.bot.scheduler.get_job(JOB_ID)
+        if (not not_before and armed is not None and armed.next_run_time is not None
+                and armed.next_run_time <= run_at):
+            # Already wakes up in time (every /rejection log lands here): a run that finds
+            # nothing due re-arms from the rows, so the job only ever needs moving earlier.
+            return
         self.bot.scheduler.add_job(
-            self._start_run, "date", run_date=datetime.now(UTC) + wait, id=JOB_ID,
+            self._start_run, "date", run_date=run_at, id=JOB_ID,
             replace_existing=True, misfire_grace_time=None, coalesce=True,
         )
 

@@ -21,6 +21,8 @@ Share = Literal["private", "anonymous", "named"]
 
 
 def entry_buttons(rejection_id: int) -> discord.ui.View:
+    """The buttons under a logged entry. Each is handled by the dynamic item its cog registers,
+    so the view is stopped: discord.py then keeps no copy of it for 15 minutes per reply."""
     view = discord.ui.View(timeout=None)
     view.add_item(discord.ui.Button(
         label="Reflect now", style=discord.ButtonStyle.primary,
@@ -31,6 +33,7 @@ def entry_buttons(rejection_id: int) -> discord.ui.View:
     view.add_item(discord.ui.Button(
         label="Share with the group", style=discord.ButtonStyle.secondary,
         custom_id=custom_ids.share(rejection_id)))
+    view.stop()
     return view
 
 
