@@ -1,0 +1,197 @@
+"""Group-nudge fan-out: many servers whose nudges fall in the same minute, under Discord's
+global rate limit.
+
+Run: .venv/bin/python -m bench.fanout [--servers 1000] [--lead 20]
+     .venv/bin/python -m bench.fanout --servers 10000 --lead 60      (about 4 minutes)
+
+The emulator answers past 50 requests per second with 429 and retry_after, as Discord does
+(global limit), so N posts cannot take less than N / 50 seconds: that is the bound. The servers
+are spread over several timezones, each with a daily encouragement at the local time that is
+the same instant everywhere. The real bot (own process) starts on a database holding those
+schedules; its clock is shifted so that the instant comes `--lead` seconds after start.
+
+Reported: total time from the slot to the last post against the bound (aim ≤ 1.1×), 429s
+answered, duplicates and misses (the emulator's channel posts against the deliveries table;
+aim 0 and 0), and how long a command takes to be answered during the fan-out (aim < 3 s)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bench._harness import (
+    BotProcess,
+    Summary,
+    fresh_database,
+    install_timing,
+    ms,
+    pinning,
+    print_header,
+    read_only,
+    start_emulator,
+)
+from bot.clock import to_db
+
+ZONES = ("UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Sydney",
+         "America/Sao_Paulo", "Asia/Tokyo", "Europe/London")
+GLOBAL_LIMIT = 50   # requests per second, Discord's global limit for a bot
+
+
+async def seed(db_path: Path, servers, slot_bot_time: datetime) -> None:
+    """One support channel and one daily encouragement per server, all at `slot_bot_time`
+    (written as each server's local time). Edited ten minutes earlier, so nothing is caught
+    up at start."""
+    db = await fresh_database(db_path)
+    edited = to_db(slot_bot_time - timedelta(minutes=10))
+    configs, schedules = [], []
+    for i, server in enumerate(servers):
+        zone = ZONES[i % len(ZONES)]
+        local = slot_bot_time.astimezone(ZoneInfo(zone))
+        configs.append((server.id, server.support_id, zone, edited, edited))
+        schedules.append((server.id, "encouragement", "mon,tue,wed,thu,fri,sat,sun",
+                          local.strftime("%H:%M"), edited))
+    async with db.transaction() as tx:
+        await tx.executemany(
+            "INSERT INTO guild_config (guild_id, support_channel_id, timezone, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?)", configs)
+        await tx.executemany(
+            "INSERT INTO nudge_schedules (guild_id, kind, days, time, enabled, updated_at)"
+            " VALUES (?, ?, ?, ?, 1, ?)", schedules)
+    await db.close()
+
+
+async def probe(actor, stop: asyncio.Event, every: float, latencies: list[float],
+                failures: list[str]) -> None:
+    """A member using a command now and then while the posts go out."""
+    while not stop.is_set():
+        started = time.perf_counter()
+        try:
+            result = await actor.slash("rejection log", company="Probe", stage="onsite")
+            latencies.append(result.latency)
+            content = str((result.response_data or {}).get("content") or "")
+            if not content.startswith("Logged"):
+                failures.append(content[:80])
+        except Exception as error:  # noqa: BLE001 - a failed probe is a figure, not a crash
+            failures.append(repr(error)[:80])
+        await asyncio.sleep(max(0.0, every - (time.perf_counter() - started)))
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--servers", type=int, default=1000)
+    parser.add_argument("--lead", type=float, default=20.0,
+                        help="seconds from starting the bot to the slot (start-up must fit)")
+    parser.add_argument("--probe-every", type=float, default=0.5, help="seconds between probes")
+    parser.add_argument("--pin", action="store_true",
+                        help="this process on one CPU, the bot on another")
+    args = parser.parse_args()
+    print_header("Group-nudge fan-out", f"python -m bench.fanout --servers {args.servers} "
+                 f"--lead {args.lead:g}" + (" --pin" if args.pin else ""))
+    _, bot_cpu = pinning(args.pin)
+    install_timing()
+    bound = args.servers / GLOBAL_LIMIT
+
+    with tempfile.TemporaryDirectory() as folder:
+        db_path = Path(folder) / "onward.db"
+        built = time.perf_counter()
+        emu, servers = await start_emulator(args.servers, 1)
+        print(f"emulator: {args.servers:,} servers in {time.perf_counter() - built:.1f} s")
+
+        # The slot is a whole minute of the bot's clock; shift that clock so the minute comes
+        # `lead` seconds from now in real time.
+        fire_at = time.time() + args.lead
+        slot = (datetime.now(UTC) + timedelta(minutes=1)).replace(second=0, microsecond=0)
+        offset = (slot - datetime.fromtimestamp(fire_at, UTC)).total_seconds()
+        await seed(db_path, servers, slot)
+
+        emu.global_rate_limit = GLOBAL_LIMIT
+        bot = await BotProcess.spawn("onward", emu, db=db_path, clock_offset=offset,
+                                     expect_armed=args.servers, cpu=bot_cpu,
+                                     log_path=Path(folder) / "onward.log")
+        stop = asyncio.Event()
+        latencies: list[float] = []
+        failures: list[str] = []
+        try:
+            armed = await bot.wait("armed", timeout=args.lead + 120)
+            ready = await bot.wait("ready", timeout=120)
+            print(f"bot: ready {ready['t'] - bot.spawned_at:.1f} s, {armed['armed']:,} jobs "
+                  f"armed {armed['t'] - bot.spawned_at:.1f} s after start; slot in "
+                  f"{fire_at - time.time():.1f} s")
+            if armed["t"] > fire_at:
+                print("WARNING: the jobs were armed after the slot; raise --lead")
+
+            support_ids = [s.support_id for s in servers]
+            actor = emu.actor(servers[0].members[0], servers[0].id, timeout=60)
+            await asyncio.sleep(max(0.0, fire_at - time.time() - 2))
+            prober = asyncio.create_task(probe(actor, stop, args.probe_every, latencies,
+                                               failures))
+            deadline = fire_at + bound * 3 + 60
+            posted = 0
+            while time.time() < deadline:
+                posted = sum(1 for cid in support_ids if emu._channel_messages.get(cid))
+                if posted >= args.servers:
+                    break
+                await asyncio.sleep(0.25)
+            await asyncio.sleep(2)       # let stragglers (duplicates) arrive
+            stop.set()
+            await prober
+        finally:
+            await bot.stop()
+            await emu.stop()
+
+        posts = [r for r in emu.requests
+                 if r.method == "POST" and r.path.endswith("/messages") and r.status == 200
+                 and r.path.startswith("/channels/")]
+        refused = Counter(r.status for r in emu.requests if r.status and r.status >= 400)
+        per_channel = Counter(int(r.path.split("/")[2]) for r in posts)
+        nudge_posts = [r for r in posts if int(r.path.split("/")[2]) in set(support_ids)]
+        duplicates = sum(n - 1 for cid, n in per_channel.items() if n > 1)
+        missing_channels = sum(1 for cid in support_ids if per_channel.get(cid, 0) == 0)
+
+        conn = read_only(db_path)
+        statuses = dict(conn.execute(
+            "SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetchall())
+        delivered = {
+            int(mid) for (mid,) in conn.execute(
+                "SELECT message_id FROM deliveries WHERE status = 'posted'").fetchall()}
+        channel_message_ids = {m.id for cid in support_ids for m in emu.channel_messages(cid)}
+        unrecorded = len(channel_message_ids - delivered)
+        recorded_not_posted = len(delivered - channel_message_ids)
+        conn.close()
+
+        print()
+        if nudge_posts:
+            first = min(r.time for r in nudge_posts) - fire_at
+            last = max(r.time for r in nudge_posts) - fire_at
+            print(f"posts: {len(nudge_posts):,} of {args.servers:,}; first {first:+.2f} s, "
+                  f"last {last:+.2f} s after the slot")
+            print(f"total {last:.1f} s against the bound {bound:.1f} s "
+                  f"({args.servers:,} / {GLOBAL_LIMIT} per s): {last / bound:.2f}×   aim ≤ 1.1×")
+        else:
+            print("posts: none")
+        print(f"refused requests: {dict(refused) or 'none'}")
+        print(f"duplicates: {duplicates}   missed servers: {missing_channels}   aim 0 and 0")
+        print(f"deliveries table: {statuses}; posts without a 'posted' row: {unrecorded}; "
+              f"'posted' rows without a post: {recorded_not_posted}")
+        s = Summary.of([ms(x) for x in latencies])
+        print(f"/rejection log during the fan-out: n={s.n} p50 {s.p50:.0f} ms, p99 "
+              f"{s.p99:.0f} ms, max {s.max:.0f} ms, failures {len(failures)}   aim max < 3000 ms")
+        for failure in failures[:5]:
+            print(f"  probe failure: {failure}")
+        log = (Path(folder) / "onward.log").read_text(errors="replace").splitlines()
+        warnings = Counter(line.split(" ", 4)[-1][:70] for line in log
+                           if " WARNING " in line or " ERROR " in line)
+        if warnings:
+            print("bot log (warnings and errors, most frequent first):")
+            for text, count in warnings.most_common(6):
+                print(f"  {count:>6} × {text}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
