@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -26,28 +28,54 @@ def sqlite_path(database_url: str) -> str:
     return database_url[len(prefix):]
 
 
+def _claim(path: str) -> int:
+    """Two bots on one file would each run the schedules and post twice. SQLite's own locks
+    last only as long as a transaction, so a lock file next to the database marks its owner;
+    the kernel releases it if the process dies."""
+    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise DatabaseUnavailable(
+            f"The database at {path} is in use by another Onward process. "
+            "Stop that one first (or give this one its own DATABASE_URL)."
+        ) from None
+    return fd
+
+
+def _release(fd: int | None) -> None:
+    if fd is not None:
+        os.close(fd)  # closing the descriptor drops the lock
+
+
 class Database:
     """Wraps the connection. Writes go through `transaction()`, which serialises them,
     so a confirmation sent after the block is always about a committed row."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, owner_lock: int | None = None) -> None:
         self._conn = conn
         self._write_lock = asyncio.Lock()
+        self._owner_lock = owner_lock
 
     @classmethod
     async def open(cls, path: str) -> Database:
+        owner_lock = None
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            owner_lock = _claim(path)
         try:
             conn = await aiosqlite.connect(path, isolation_level=None, timeout=5)
         except sqlite3.Error as exc:
+            _release(owner_lock)
             raise DatabaseUnavailable(f"Cannot open the database at {path}: {exc}.") from exc
         conn.row_factory = aiosqlite.Row
-        db = cls(conn)
+        db = cls(conn, owner_lock)
         try:
             await db._check_usable(path)
         except BaseException:
             await conn.close()
+            _release(owner_lock)
             raise
         return db
 
@@ -82,6 +110,8 @@ class Database:
     async def close(self) -> None:
         async with self._write_lock:
             await self._conn.close()
+            _release(self._owner_lock)
+            self._owner_lock = None
 
     # Reads -----------------------------------------------------------------
     # Each call is one round trip to aiosqlite's thread (execute and fetch together); a

@@ -47,3 +47,13 @@ async def test_newer_schema_is_refused(tmp_path):
     with pytest.raises(DatabaseUnavailable, match="newer"):
         await migrate(db)
     await db.close()
+
+
+async def test_a_second_owner_of_the_same_file_is_refused_until_the_first_closes(tmp_path):
+    path = str(tmp_path / "shared.db")
+    first = await Database.open(path)
+    with pytest.raises(DatabaseUnavailable, match="in use by another Onward process"):
+        await Database.open(path)
+    await first.close()
+    second = await Database.open(path)
+    await second.close()
