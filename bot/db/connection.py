@@ -85,7 +85,9 @@ class Database:
             await self._conn.execute("PRAGMA busy_timeout = 5000")
             mode = await self.scalar("PRAGMA journal_mode = WAL")
             await self._conn.execute("PRAGMA foreign_keys = ON")
-            await self._conn.execute("PRAGMA synchronous = NORMAL")
+            # FULL: a commit is on disk before the member is told, even across a power cut
+            # (NORMAL would only survive a process crash); about 0.2 ms a commit here.
+            await self._conn.execute("PRAGMA synchronous = FULL")
             check = await self.scalar("PRAGMA quick_check")
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
