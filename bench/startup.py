@@ -129,7 +129,8 @@ async def main() -> None:
         await seed(db_path, servers, args.timers, args.weeks)
         expect = args.servers * len(DEFAULT_SCHEDULES)
         print(f"seeded {args.servers:,} servers ({expect:,} nudge schedules, {args.weeks} "
-              f"weeks of posts delivered) and {args.timers:,} pending timers in {time.perf_counter() - started:.1f} s; "
+              f"weeks of posts delivered) and {args.timers:,} pending timers in "
+              f"{time.perf_counter() - started:.1f} s; "
               f"database {db_path.stat().st_size / 2**20:.0f} MB", flush=True)
         try:
             runs = []

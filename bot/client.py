@@ -118,7 +118,8 @@ class Onward(commands.Bot):
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, digest),
             )
-        log.info("synced %d slash commands %s", len(payload), f"to {guild.id}" if guild else "globally")
+        where = f"to {guild.id}" if guild else "globally"
+        log.info("synced %d slash commands %s", len(payload), where)
 
     async def close(self) -> None:
         # Undo setup_hook in reverse: stop taking work, let cogs finish, close the database.

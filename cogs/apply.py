@@ -60,7 +60,9 @@ class Apply(commands.GroupCog, group_name="apply",
         lines.append(progress_line(logged.week))
         await interaction.response.send_message("\n".join(lines), ephemeral=True)
 
-    @app_commands.command(name="goal", description="Set how many applications you aim for each week.")
+    @app_commands.command(
+        name="goal", description="Set how many applications you aim for each week."
+    )
     @app_commands.describe(per_week=f"Applications per week ({GOAL_MIN}–{GOAL_MAX}).")
     async def goal(
         self, interaction: discord.Interaction,

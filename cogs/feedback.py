@@ -247,7 +247,9 @@ class Feedback(commands.GroupCog, group_name="feedback"):
         await interaction.response.send_message(reply, ephemeral=True)
         self.bot.dispatch("interaction_answered", interaction)
 
-    async def open_log_modal(self, interaction: discord.Interaction, rejection: int | str | None) -> None:
+    async def open_log_modal(
+        self, interaction: discord.Interaction, rejection: int | str | None
+    ) -> None:
         entry, earlier = await self.feedback.start_log(interaction.user.id, rejection)
         await interaction.response.send_modal(FeedbackModal(self, entry, earlier))
 

@@ -91,7 +91,8 @@ class Privacy(commands.GroupCog, group_name="privacy"):
         if len(content) > ATTACHMENT_LIMIT:
             content, filename = gzip.compress(content), filename + ".gz"
         if export.total:
-            message = (f"Here is everything Onward stores about you: {describe_counts(export.counts)}."
+            counts = describe_counts(export.counts)
+            message = (f"Here is everything Onward stores about you: {counts}."
                        " It's a JSON file; only you can see this message.")
         else:
             message = "Onward stores nothing about you right now; the file only has its header."
@@ -147,7 +148,9 @@ class Privacy(commands.GroupCog, group_name="privacy"):
         self._stop_expiries(owner_id)
         await interaction.response.edit_message(content="Nothing was deleted.", view=None)
 
-    async def confirmed(self, interaction: discord.Interaction, owner_id: int, deadline: int) -> None:
+    async def confirmed(
+        self, interaction: discord.Interaction, owner_id: int, deadline: int
+    ) -> None:
         try:
             self.privacy.check_confirmation(
                 owner_id=owner_id, clicker_id=interaction.user.id, deadline_epoch=deadline)

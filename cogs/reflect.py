@@ -156,7 +156,9 @@ class Reflect(commands.Cog):
         except Exception as error:  # noqa: BLE001 - routed to the one error path
             await handle_interaction_error(interaction, error)
 
-    async def open_modal(self, interaction: discord.Interaction, rejection_id: int | str | None) -> None:
+    async def open_modal(
+        self, interaction: discord.Interaction, rejection_id: int | str | None
+    ) -> None:
         entry, earlier = await self.reflection.start(interaction.user.id, rejection_id)
         await interaction.response.send_modal(ReflectionModal(self, entry, earlier))
 

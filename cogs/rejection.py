@@ -66,7 +66,7 @@ class Rejection(commands.GroupCog, group_name="rejection"):
         stage="How far you got.",
         date="When it happened: YYYY-MM-DD, today, yesterday or “3 days ago” (default today).",
         note="Anything you want to remember about it (only you see it).",
-        share="Who sees it: only you (default), the group anonymously, or the group with your name.",
+        share="Who sees it: only you (default), the group anonymously, or the group by name.",
     )
     async def log(
         self,

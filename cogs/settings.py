@@ -49,8 +49,12 @@ class Settings(commands.Cog):
         quiet_hours="No DMs between these times, like 22:00-08:00; or off.",
         dm_prompts="Reflection prompts and feedback follow-ups by DM.",
         personal_nudges="A DM when you're behind on your weekly application goal.",
-        reflection_delay_hours=f"Hours after logging before the reflection prompt (0–{DELAY_MAX_HOURS}).",
-        encouragement_dms="Notes of encouragement by DM; when off, they wait for your next command.",
+        reflection_delay_hours=(
+            f"Hours after logging before the reflection prompt (0–{DELAY_MAX_HOURS})."
+        ),
+        encouragement_dms=(
+            "Notes of encouragement by DM; when off, they wait for your next command."
+        ),
     )
     async def settings(
         self,

@@ -134,7 +134,8 @@ class Support(commands.GroupCog, group_name="support",
         await self.scheduler.arm_guild(guild_id)
         status = await self.support.status(guild_id)
         verb = "Set up" if result.created else "Updated"
-        lines = [f"{verb}: support channel {channel.mention}, timezone **{result.config.timezone}**."]
+        timezone = result.config.timezone
+        lines = [f"{verb}: support channel {channel.mention}, timezone **{timezone}**."]
         if result.lifted_pause:
             lines.append(f"Group nudges were paused ({result.lifted_pause}); they're back on.")
         lines += ["", "Group nudges:", *(schedule_line(k) for k in status.kinds), "",

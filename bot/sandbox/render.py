@@ -46,7 +46,7 @@ def relative(moment: datetime, now: datetime) -> str:
     future = delta >= timedelta(0)
     seconds = abs(delta.total_seconds())
     # A unit is used from 95% of it on, so a timer set for 24 h reads "in 1 day" a moment later.
-    for unit, size in (("year", 365 * 86400), ("month", 30 * 86400), ("day", 86400),
+    for unit, size in (("year", 365 * 86400), ("month", 30 * 86400), ("day", 86400),  # noqa: B007
                        ("hour", 3600), ("minute", 60)):
         if seconds >= 0.95 * size:
             count = max(1, round(seconds / size))

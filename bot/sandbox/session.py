@@ -775,7 +775,7 @@ class Sandbox:
         else:
             write(f"Group nudges in #{self._channel_name(config.support_channel_id)} "
                   f"({config.timezone}):")
-            for (guild_id, kind), at in sorted(runs.items(), key=lambda item: item[1]):
+            for (_guild_id, kind), at in sorted(runs.items(), key=lambda item: item[1]):
                 write(f"  {kind:<14} {local_time(at, config.timezone)}  ({relative(at, now)})")
         timers = await self._pending_timers()
         if not timers:

@@ -76,7 +76,9 @@ def next_allowed(local: datetime, prefs: MemberSettings) -> datetime:
     return candidate
 
 
-def next_nudge_due(now: datetime, timezone: str | None, *, from_day: date | None = None) -> datetime:
+def next_nudge_due(
+    now: datetime, timezone: str | None, *, from_day: date | None = None
+) -> datetime:
     """The next local NUDGE_AT after `now` (or on/after `from_day`), as UTC."""
     tz = zone(timezone)
     local = now.astimezone(tz)
@@ -284,7 +286,9 @@ class PersonalDMService:
             return await self._nudge(timer, prefs, now)
         return None
 
-    async def _nudge(self, timer: Timer, prefs: MemberSettings, now: datetime) -> DueItem | datetime:
+    async def _nudge(
+        self, timer: Timer, prefs: MemberSettings, now: datetime
+    ) -> DueItem | datetime:
         """A nudge goes out only when the member is behind on their weekly goal and has not
         logged a rejection in the last 48 h; otherwise it looks again the next evening."""
         today = now.astimezone(zone(prefs.timezone)).date()
@@ -342,7 +346,9 @@ class PersonalDMService:
 
     # The prompt's own buttons -----------------------------------------------------------------
 
-    async def remind_tomorrow(self, user_id: int, rejection_id: int | str) -> tuple[Rejection, datetime]:
+    async def remind_tomorrow(
+        self, user_id: int, rejection_id: int | str
+    ) -> tuple[Rejection, datetime]:
         entry = await self.journal.get_entry(user_id, rejection_id)
         if await self.reflections.exists(user_id, entry.id):
             raise UserFacingError(

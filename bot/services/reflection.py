@@ -69,7 +69,9 @@ class ReflectionService:
         entries = await self.journal.suggest_entries(user_id, typed)
         return [(entry_label(e), str(e.id)) for e in entries]
 
-    async def start(self, user_id: int, rejection_id: int | str | None) -> tuple[Rejection, Reflection | None]:
+    async def start(
+        self, user_id: int, rejection_id: int | str | None
+    ) -> tuple[Rejection, Reflection | None]:
         """The entry to reflect on (their latest when none is named) and any earlier reflection,
         so the questions can show what they wrote before."""
         entry = await self.journal.get_entry(user_id, rejection_id)

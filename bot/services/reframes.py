@@ -40,7 +40,9 @@ REFRAMES: tuple[tuple[frozenset[str] | None, str], ...] = (
 )
 
 
-def pick_reframe(stage: str | None, last_index: int | None, rng: random.Random | None = None) -> int:
+def pick_reframe(
+    stage: str | None, last_index: int | None, rng: random.Random | None = None
+) -> int:
     """Index of a line that suits the stage and differs from the member's last one."""
     rng = rng or random.Random()
     suited = [

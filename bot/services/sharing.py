@@ -94,7 +94,9 @@ class SharingService:
 
     # Sharing -------------------------------------------------------------------------------
 
-    async def start_share(self, user_id: int, guild_id: int | None, rejection_id: int) -> ShareClaim:
+    async def start_share(
+        self, user_id: int, guild_id: int | None, rejection_id: int
+    ) -> ShareClaim:
         """Reserve the (entry, server) share before posting, so a double click posts once.
         Anonymous unless the entry was logged `named`."""
         if guild_id is None:
@@ -104,7 +106,9 @@ class SharingService:
             )
         entry = await self.rejections.get_owned(user_id, rejection_id)
         if entry is None:
-            raise NotFound(f"You have no entry #{rejection_id}. /rejection list shows your entries.")
+            raise NotFound(
+                f"You have no entry #{rejection_id}. /rejection list shows your entries."
+            )
         config = await self.configs.get(guild_id)
         if config is None or config.support_channel_id is None:
             raise NotFound(NO_CHANNEL)

@@ -52,5 +52,7 @@ def clean_optional(value: str | None, label: str, limit: int) -> str | None:
             f"The {label} is {len(text):,} characters long; please keep it under {limit:,}."
         )
     if _has_control_chars(text):
-        raise InvalidInput(f"The {label} contains control characters I can't store; please retype it.")
+        raise InvalidInput(
+            f"The {label} contains control characters I can't store; please retype it."
+        )
     return text

@@ -38,7 +38,8 @@ async def test_dev_guild_gets_the_commands_instantly(tmp_path):
         guild_syncs = syncs(world, GUILD_SYNC)
         assert [GUILD_SYNC.match(r.path).group(1) for r in guild_syncs] == [str(world.guild_id)]
         assert syncs(world, GLOBAL_SYNC) == []
-        reply = await (await world.actor(world.alice).slash("rejection log", company="Acme")).reply()
+        alice = world.actor(world.alice)
+        reply = await (await alice.slash("rejection log", company="Acme")).reply()
         assert "Acme" in reply.content
     finally:
         await world.stop()

@@ -46,8 +46,10 @@ async def test_draft_without_interviewer_or_role_still_reads_well(db, clock, ton
 
 
 async def test_draft_with_long_names_stays_under_150_words(db, clock):
-    entry = await log(db, clock, company="Very Large Multinational Holding Company Incorporated",
-                      role="Senior Staff Principal Distributed Systems Platform Reliability Engineer")
+    entry = await log(
+        db, clock, company="Very Large Multinational Holding Company Incorporated",
+        role="Senior Staff Principal Distributed Systems Platform Reliability Engineer",
+    )
     for tone in TONES:
         draft = await FeedbackService(db, clock).draft(
             ALICE, entry.id, "Dr. Alexandra Catherine Montgomery-Smythe", tone)
@@ -80,7 +82,8 @@ async def test_i_sent_it_records_and_schedules_one_followup(db, clock):
 
 
 async def test_followup_fires_only_when_no_feedback_was_logged(db, clock):
-    quiet, answered = await log(db, clock, company="Quiet"), await log(db, clock, company="Answered")
+    quiet = await log(db, clock, company="Quiet")
+    answered = await log(db, clock, company="Answered")
     service = FeedbackService(db, clock)
     await service.mark_sent(ALICE, quiet.id)
     await service.mark_sent(ALICE, answered.id)
@@ -88,8 +91,10 @@ async def test_followup_fires_only_when_no_feedback_was_logged(db, clock):
     logged = await service.log_feedback(ALICE, answered.id, "Strong coding, weaker on design.")
     assert logged.replaced is False
     # Only the unanswered request is still waiting.
-    rows = await db.fetchall("SELECT subject_id, status FROM timers WHERE kind = 'feedback_followup'"
-                             " ORDER BY subject_id")
+    rows = await db.fetchall(
+        "SELECT subject_id, status FROM timers WHERE kind = 'feedback_followup'"
+        " ORDER BY subject_id"
+    )
     assert [tuple(r) for r in rows] == [(quiet.id, "pending"), (answered.id, "cancelled")]
     clock.advance(timedelta(days=5))
     batches = await PersonalDMService(db, clock).collect_due()
@@ -128,7 +133,9 @@ async def test_log_creates_the_row_when_never_drafted_and_edits_replace(db, cloc
     clock.advance(timedelta(minutes=5))
     second = await service.log_feedback(ALICE, entry.id, "second")
     assert second.replaced is True
-    row = await db.fetchone("SELECT user_id, feedback_text, received_at, sent_at FROM feedback_requests")
+    row = await db.fetchone(
+        "SELECT user_id, feedback_text, received_at, sent_at FROM feedback_requests"
+    )
     assert tuple(row) == (ALICE, "second", "2026-11-25T15:05:00+00:00", None)
 
 

@@ -1,3 +1,4 @@
+import itertools
 import random
 
 import pytest
@@ -63,7 +64,7 @@ async def test_reframe_never_repeats_twice_in_a_row(db, clock):
         logged = await journal.log_rejection(user_id=ALICE, guild_id=None, company="A",
                                              stage="onsite")
         seen.append(logged.reframe)
-    assert all(a != b for a, b in zip(seen, seen[1:]))
+    assert all(a != b for a, b in itertools.pairwise(seen))
     assert len(set(seen)) >= 4
     assert len(REFRAMES) >= 12
 

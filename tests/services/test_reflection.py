@@ -55,7 +55,9 @@ async def test_default_is_the_latest_entry(db, clock):
     assert saved.entry.id == newest.id
 
 
-@pytest.mark.parametrize("answers", [{}, {"struggled": "   "}, {"practise": "\u200b", "went_well": ""}])
+@pytest.mark.parametrize(
+    "answers", [{}, {"struggled": "   "}, {"practise": "\u200b", "went_well": ""}]
+)
 async def test_at_least_one_answer_is_needed(db, clock, answers):
     entry = await log(db, clock)
     with pytest.raises(InvalidInput, match="at least one"):
@@ -142,7 +144,8 @@ async def test_suggestions_are_own_entries_newest_first_with_labels(db, clock):
 async def test_label_fits_discords_limit(db, clock):
     entry = await log(db, clock, company="C" * 100, stage="recruiter-screen")
     label = entry_label(entry)
-    assert len(label) <= 100 and label.startswith(f"#{entry.id} CCC") and "recruiter-screen" in label
+    assert len(label) <= 100
+    assert label.startswith(f"#{entry.id} CCC") and "recruiter-screen" in label
 
 
 def test_prompt_labels_fit_a_modal():

@@ -34,7 +34,7 @@ async def test_setup_stores_channel_timezone_and_default_schedules(db, clock):
     assert nxt["keep-applying"].key == "2026-11-30T09:00"
 
 
-async def test_setup_again_changes_channel_and_timezone_keeps_schedules_and_lifts_a_pause(db, clock):
+async def test_setup_again_changes_channel_and_timezone_keeps_schedules_and_lifts_pause(db, clock):
     support = SupportService(db, clock)
     await support.setup(GUILD, CHANNEL, "Europe/Berlin")
     await support.set_schedule(GUILD, "digest", days="sun", time="18:30")

@@ -50,7 +50,8 @@ class GuildConfigRepository:
         await tx.execute(
             "INSERT INTO guild_config (guild_id, support_channel_id, timezone, paused_reason,"
             " created_at, updated_at) VALUES (?, ?, ?, NULL, ?, ?)"
-            " ON CONFLICT (guild_id) DO UPDATE SET support_channel_id = excluded.support_channel_id,"
+            " ON CONFLICT (guild_id) DO UPDATE SET"
+            " support_channel_id = excluded.support_channel_id,"
             " timezone = excluded.timezone, paused_reason = NULL, updated_at = excluded.updated_at",
             (guild_id, channel_id, timezone, now, now),
         )
