@@ -17,7 +17,13 @@ from bot.services import text
 from bot.services.feedback import Draft, FeedbackService
 from bot.services.reflection import ReflectionService
 from bot.tree import handle_interaction_error
-from bot.ui import OnwardModal, PersistentButton
+from bot.ui import (
+    ENTRY_OPTION_HELP,
+    EntryOption,
+    OnwardModal,
+    PersistentButton,
+    entry_choices,
+)
 
 Tone = Literal["brief", "warm", "formal"]
 FORM_PREFIX = "onward:feedback-form:"
@@ -255,23 +261,23 @@ class Feedback(commands.GroupCog, group_name="feedback"):
 
     @app_commands.command(name="draft", description="A polite, thankful feedback request to copy.")
     @app_commands.describe(
-        rejection="Which entry (start typing the company); default your latest.",
+        rejection=ENTRY_OPTION_HELP,
         interviewer="Who to address it to (optional).",
         tone="brief, warm (default) or formal.",
     )
     async def draft(
         self, interaction: discord.Interaction,
-        rejection: app_commands.Range[str, 1, 100] | None = None,
+        rejection: EntryOption | None = None,
         interviewer: app_commands.Range[str, 1, text.NAME_MAX] | None = None,
         tone: Tone = "warm",
     ) -> None:
         await self.send_draft(interaction, rejection, interviewer, tone)
 
     @app_commands.command(name="log", description="Keep the feedback you received, privately.")
-    @app_commands.describe(rejection="Which entry (start typing the company); default your latest.")
+    @app_commands.describe(rejection=ENTRY_OPTION_HELP)
     async def log(
         self, interaction: discord.Interaction,
-        rejection: app_commands.Range[str, 1, 100] | None = None,
+        rejection: EntryOption | None = None,
     ) -> None:
         await self.open_log_modal(interaction, rejection)
 
@@ -280,10 +286,7 @@ class Feedback(commands.GroupCog, group_name="feedback"):
     async def rejection_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=label, value=value)
-            for label, value in await self.reflection.suggest_entries(interaction.user.id, current)
-        ]
+        return await entry_choices(self.reflection.suggest_entries, interaction, current)
 
 
 async def setup(bot: commands.Bot) -> None:

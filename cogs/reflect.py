@@ -15,7 +15,13 @@ from bot.formatting import inert
 from bot.services import text
 from bot.services.reflection import PROMPTS, SUMMARY_LABELS, ReflectionService, SavedReflection
 from bot.tree import handle_interaction_error
-from bot.ui import OnwardModal, PersistentButton
+from bot.ui import (
+    ENTRY_OPTION_HELP,
+    EntryOption,
+    OnwardModal,
+    PersistentButton,
+    entry_choices,
+)
 
 FORM_PREFIX = "onward:reflect-form:"
 MODAL_TIMEOUT = 30 * 60          # long enough to think; Discord keeps the modal open anyway
@@ -166,12 +172,12 @@ class Reflect(commands.Cog):
         name="reflect", description="Five short questions about a rejection; skip any you like."
     )
     @app_commands.describe(
-        rejection="Which entry (start typing the company); default your latest.",
+        rejection=ENTRY_OPTION_HELP,
     )
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
     async def reflect(
         self, interaction: discord.Interaction,
-        rejection: app_commands.Range[str, 1, 100] | None = None,
+        rejection: EntryOption | None = None,
     ) -> None:
         await self.open_modal(interaction, rejection)
 
@@ -179,10 +185,7 @@ class Reflect(commands.Cog):
     async def rejection_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=label, value=value)
-            for label, value in await self.reflection.suggest_entries(interaction.user.id, current)
-        ]
+        return await entry_choices(self.reflection.suggest_entries, interaction, current)
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -546,28 +546,26 @@ class RestApi:
         newest_first = list(reversed(messages))[:limit]
         return json_response([self.emu._message_json(m) for m in newest_first])
 
-    def _channel_message(self, channel: Channel, mid: str) -> Message | None:
-        msg = self.emu.messages.get(int(mid))
-        if msg is None or msg.deleted or msg.ephemeral or msg.channel_id != channel.id:
-            return None
-        return msg
-
-    async def get_message(self, req: Req, cid: str, mid: str) -> web.Response:
+    def _readable_message(self, cid: str, mid: str) -> tuple[Message | None, web.Response | None]:
+        """A message the bot may see in that channel, or the error Discord would answer."""
         channel, problem = self._readable_channel(cid)
         if problem is not None:
+            return None, problem
+        msg = self.emu.messages.get(int(mid))
+        if msg is None or msg.deleted or msg.ephemeral or msg.channel_id != channel.id:
+            return None, error_response(404, 10008, "Unknown Message")
+        return msg, None
+
+    async def get_message(self, req: Req, cid: str, mid: str) -> web.Response:
+        msg, problem = self._readable_message(cid, mid)
+        if problem is not None:
             return problem
-        msg = self._channel_message(channel, mid)
-        if msg is None:
-            return error_response(404, 10008, "Unknown Message")
         return json_response(self.emu._message_json(msg))
 
     async def edit_message(self, req: Req, cid: str, mid: str) -> web.Response:
-        channel, problem = self._readable_channel(cid)
+        msg, problem = self._readable_message(cid, mid)
         if problem is not None:
             return problem
-        msg = self._channel_message(channel, mid)
-        if msg is None:
-            return error_response(404, 10008, "Unknown Message")
         if msg.author_id != self.emu.bot_user_id:
             return error_response(403, 50005, "Cannot edit a message authored by another user")
         problem = validate_message(req.json or {}, req.files, partial=True)
@@ -577,34 +575,25 @@ class RestApi:
         return json_response(self.emu._message_json(msg))
 
     async def delete_message(self, req: Req, cid: str, mid: str) -> web.Response:
-        channel, problem = self._readable_channel(cid)
+        msg, problem = self._readable_message(cid, mid)
         if problem is not None:
             return problem
-        msg = self._channel_message(channel, mid)
-        if msg is None:
-            return error_response(404, 10008, "Unknown Message")
         self.emu._delete_message(msg)
         return no_content()
 
     async def react(self, req: Req, cid: str, mid: str, emoji: str) -> web.Response:
-        channel, problem = self._readable_channel(cid)
+        msg, problem = self._readable_message(cid, mid)
         if problem is not None:
             return problem
-        msg = self._channel_message(channel, mid)
-        if msg is None:
-            return error_response(404, 10008, "Unknown Message")
         name = unquote(emoji)
         if name not in msg.reactions:
             msg.reactions.append(name)
         return no_content()
 
     async def unreact(self, req: Req, cid: str, mid: str, emoji: str) -> web.Response:
-        channel, problem = self._readable_channel(cid)
+        msg, problem = self._readable_message(cid, mid)
         if problem is not None:
             return problem
-        msg = self._channel_message(channel, mid)
-        if msg is None:
-            return error_response(404, 10008, "Unknown Message")
         name = unquote(emoji)
         if name in msg.reactions:
             msg.reactions.remove(name)
