@@ -6,12 +6,14 @@ import asyncio
 import fcntl
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
+
+T = TypeVar("T")
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -145,6 +147,30 @@ class Database:
             else:
                 await self._conn.execute("COMMIT")
 
+    async def run(self, work: Callable[[SyncTransaction], T]) -> T:
+        """Run `work` as one transaction in the database thread: BEGIN IMMEDIATE, its
+        statements and COMMIT in a single round trip, instead of one trip (each waiting for the
+        event loop) per statement while holding the write lock. `work` is plain synchronous
+        code; if it raises, the transaction is rolled back and the exception (a
+        UserFacingError included) is raised here. Returns what `work` returns, after COMMIT.
+        It shares the write lock with `transaction()`, so the two never interleave."""
+        async with self._write_lock:
+            # aiosqlite has no public way to run a function in its thread; `_execute` is what
+            # each of its own methods uses, so the call is queued behind them in order.
+            return await self._conn._execute(self._run_in_thread, work)
+
+    def _run_in_thread(self, work: Callable[[SyncTransaction], T]) -> T:
+        conn = self._conn._conn  # the sqlite3 connection; only ever touched in its thread
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(SyncTransaction(conn))
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:  # SQLite may already have rolled back (e.g. disk full)
+                conn.execute("ROLLBACK")
+            raise
+        return result
+
     async def executescript(self, script: str) -> None:
         async with self._write_lock:
             await self._conn.executescript(script)
@@ -172,3 +198,23 @@ class Transaction:
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         return list(await self._conn.execute_fetchall(sql, tuple(params)))
+
+
+class SyncTransaction:
+    """The statements of a transaction run by `Database.run`, in the database thread: the
+    same calls as `Transaction`, without awaiting. Rows are sqlite3.Row (dict(row) works)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Cursor:
+        return self._conn.execute(sql, tuple(params))
+
+    def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
+        return int(self._conn.execute(sql, tuple(params)).lastrowid)
+
+    def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        return self._conn.execute(sql, tuple(params)).fetchone()
+
+    def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        return self._conn.execute(sql, tuple(params)).fetchall()

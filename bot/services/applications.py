@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from bot.clock import Clock, to_db
-from bot.db.connection import Database
+from bot.db.connection import Database, SyncTransaction
 from bot.db.repositories.applications import Application, ApplicationRepository
 from bot.db.repositories.member_settings import MemberSettingsRepository
 from bot.errors import InvalidInput
@@ -46,6 +46,12 @@ def clean_link(value: str | None) -> str | None:
     return link
 
 
+def _week_around(today: date) -> tuple[date, date]:
+    """The Monday and Sunday of the week holding `today`."""
+    monday = today - timedelta(days=today.weekday())
+    return monday, monday + timedelta(days=6)
+
+
 class ApplicationService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
@@ -58,20 +64,31 @@ class ApplicationService:
         link: str | None = None, date: str | None = None,
     ) -> LoggedApplication:
         now = self.clock.now()
-        prefs = await self.settings.get(user_id)
         company = text.clean_required(company, "company", text.COMPANY_MAX)
         role = text.clean_optional(role, "role", text.ROLE_MAX)
         link = clean_link(link)
-        day = parse_day(date, now, prefs.timezone)
-        async with self.db.transaction() as tx:
-            new_id = await self.applications.add(tx, Application(
+
+        def write(tx: SyncTransaction) -> LoggedApplication:
+            # One trip to the database thread: the member's settings (read once, for the date
+            # and the week), the application, the stored row and the week's count with it.
+            prefs = self.settings.get_sync(tx, user_id)
+            day = parse_day(date, now, prefs.timezone)
+            new_id = self.applications.add_sync(tx, Application(
                 id=0, user_id=user_id, guild_id=guild_id, company=company, role=role, link=link,
                 applied_on=day.isoformat(), created_at=to_db(now),
             ))
-        stored = await self.applications.get(new_id)
-        assert stored is not None
-        week = await self.week(user_id)
-        return LoggedApplication(application=stored, week=week, in_this_week=day >= week.first_day)
+            stored = self.applications.get_sync(tx, new_id)
+            assert stored is not None
+            monday, sunday = _week_around(local_today(now, prefs.timezone))
+            count = self.applications.count_between_sync(
+                tx, user_id, monday.isoformat(), sunday.isoformat()
+            )
+            week = WeekProgress(first_day=monday, last_day=sunday, applications=count,
+                                goal=prefs.weekly_goal)
+            return LoggedApplication(application=stored, week=week,
+                                     in_this_week=day >= week.first_day)
+
+        return await self.db.run(write)
 
     async def set_goal(self, user_id: int, per_week: int) -> WeekProgress:
         if not GOAL_MIN <= per_week <= GOAL_MAX:
@@ -86,9 +103,7 @@ class ApplicationService:
     async def week(self, user_id: int) -> WeekProgress:
         """This local Monday–Sunday week for the member, with every application they logged."""
         prefs = await self.settings.get(user_id)
-        today = local_today(self.clock.now(), prefs.timezone)
-        monday = today - timedelta(days=today.weekday())
-        sunday = monday + timedelta(days=6)
+        monday, sunday = _week_around(local_today(self.clock.now(), prefs.timezone))
         count = await self.applications.count_between(
             user_id, monday.isoformat(), sunday.isoformat()
         )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.clock import Clock, to_db
-from bot.db.connection import Database
+from bot.db.connection import Database, SyncTransaction
 from bot.db.repositories.member_settings import MemberSettingsRepository
 from bot.db.repositories.rejections import Rejection, RejectionRepository
 from bot.db.repositories.timers import TimerRepository
@@ -53,7 +53,6 @@ class JournalService:
         share: str | None = None,
     ) -> LoggedRejection:
         now = self.clock.now()
-        prefs = await self.settings.get(user_id)
         company = text.clean_required(company, "company", text.COMPANY_MAX)
         role = text.clean_optional(role, "role", text.ROLE_MAX)
         note = text.clean_optional(note, "note", text.NOTE_MAX)
@@ -62,28 +61,34 @@ class JournalService:
         share = share or "private"
         if share not in SHARE_CHOICES:
             raise InvalidInput("Share must be private, anonymous or named.")
-        day = parse_day(date, now, prefs.timezone)
-        reframe_index = pick_reframe(stage, prefs.last_reframe, self.rng)
-        prompt_due = None
-        if prefs.dm_prompts:
-            prompt_due = to_db(now + timedelta(hours=prefs.reflection_delay_hours))
 
-        entry = Rejection(
-            id=0, user_id=user_id, guild_id=guild_id, company=company, role=role, stage=stage,
-            occurred_on=day.isoformat(), note=note, share=share, created_at=to_db(now),
-        )
-        async with self.db.transaction() as tx:
-            new_id = await self.rejections.add(tx, entry)
-            await self.settings.mark_reframe(tx, user_id, reframe_index, to_db(now))
+        def write(tx: SyncTransaction) -> LoggedRejection:
+            # One trip to the database thread: the member's settings, the date checked
+            # against their timezone (an InvalidInput here rolls back before any write), the
+            # entry, the reframe shown, the prompt timer and the stored row.
+            prefs = self.settings.get_sync(tx, user_id)
+            day = parse_day(date, now, prefs.timezone)
+            reframe_index = pick_reframe(stage, prefs.last_reframe, self.rng)
+            prompt_due = None
+            if prefs.dm_prompts:
+                prompt_due = to_db(now + timedelta(hours=prefs.reflection_delay_hours))
+            new_id = self.rejections.add_sync(tx, Rejection(
+                id=0, user_id=user_id, guild_id=guild_id, company=company, role=role,
+                stage=stage, occurred_on=day.isoformat(), note=note, share=share,
+                created_at=to_db(now),
+            ))
+            self.settings.mark_reframe_sync(tx, user_id, reframe_index, to_db(now))
             if prompt_due is not None:
-                await self.timers.add(
+                self.timers.add_sync(
                     tx, user_id=user_id, kind="reflection_prompt", subject_id=new_id,
                     due_at=prompt_due, created_at=to_db(now),
                 )
-        stored = await self.rejections.get_owned(user_id, new_id)
-        assert stored is not None
-        return LoggedRejection(entry=stored, reframe=reframe_text(reframe_index),
-                               prompt_due_at=prompt_due)
+            stored = self.rejections.get_owned_sync(tx, user_id, new_id)
+            assert stored is not None
+            return LoggedRejection(entry=stored, reframe=reframe_text(reframe_index),
+                                   prompt_due_at=prompt_due)
+
+        return await self.db.run(write)
 
     async def list_entries(self, user_id: int, limit: int = 10) -> list[Rejection]:
         if not 1 <= limit <= LIST_MAX:

@@ -101,20 +101,21 @@ async def test_no_prompt_when_dm_prompts_off(db, clock):
 
 
 async def test_logging_never_undoes_a_settings_change_made_meanwhile(db, clock):
-    """The journal reads preferences before its transaction; a /settings save landing in
-    between must survive the log's write."""
+    """The journal writes only the reframe it showed, never the preferences it read: a
+    settings change stored after that read must survive the log's write. (The read runs in
+    the log's own transaction, so the change is made there, right after it.)"""
     from bot.db.repositories.member_settings import MemberSettingsRepository
     journal = JournalService(db, clock)
     repo = MemberSettingsRepository(db)
-    read = journal.settings.get
+    read = journal.settings.get_sync
 
-    async def read_then_someone_saves(user_id):
-        prefs = await read(user_id)
-        async with db.transaction() as tx:
-            await repo.save(tx, prefs.with_changes(timezone="Europe/Berlin", updated_at="x"))
+    def read_then_timezone_changes(tx, user_id):
+        prefs = read(tx, user_id)
+        tx.execute("INSERT INTO member_settings (user_id, timezone, updated_at)"
+                   " VALUES (?, 'Europe/Berlin', 'x')", (user_id,))
         return prefs
 
-    journal.settings.get = read_then_someone_saves
+    journal.settings.get_sync = read_then_timezone_changes
     await journal.log_rejection(user_id=ALICE, guild_id=None, company="Acme")
     stored = await repo.get(ALICE)
     assert stored.timezone == "Europe/Berlin"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.db.connection import Database, Transaction
+from bot.db.connection import Database, SyncTransaction, Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +20,19 @@ class Application:
 
 
 _COLUMNS = "id, user_id, guild_id, company, role, link, applied_on, created_at"
+_INSERT = (
+    "INSERT INTO applications (user_id, guild_id, company, role, link, applied_on, created_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_GET = f"SELECT {_COLUMNS} FROM applications WHERE id = ?"
+_COUNT_BETWEEN = (
+    "SELECT COUNT(*) FROM applications WHERE user_id = ? AND applied_on BETWEEN ? AND ?"
+)
+
+
+def _insert_params(app: Application) -> tuple:
+    return (app.user_id, app.guild_id, app.company, app.role, app.link, app.applied_on,
+            app.created_at)
 
 
 class ApplicationRepository:
@@ -27,22 +40,30 @@ class ApplicationRepository:
         self.db = db
 
     async def add(self, tx: Transaction, app: Application) -> int:
-        return await tx.insert(
-            "INSERT INTO applications (user_id, guild_id, company, role, link, applied_on,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (app.user_id, app.guild_id, app.company, app.role, app.link, app.applied_on,
-             app.created_at),
-        )
+        return await tx.insert(_INSERT, _insert_params(app))
+
+    @staticmethod
+    def add_sync(tx: SyncTransaction, app: Application) -> int:
+        """`add` inside `Database.run`."""
+        return tx.insert(_INSERT, _insert_params(app))
 
     async def count_between(self, user_id: int, first_day: str, last_day: str) -> int:
         """Applications applied on first_day..last_day inclusive (local YYYY-MM-DD)."""
-        return int(await self.db.scalar(
-            "SELECT COUNT(*) FROM applications WHERE user_id = ? AND applied_on BETWEEN ? AND ?",
-            (user_id, first_day, last_day),
-        ))
+        return int(await self.db.scalar(_COUNT_BETWEEN, (user_id, first_day, last_day)))
+
+    @staticmethod
+    def count_between_sync(tx: SyncTransaction, user_id: int, first_day: str,
+                           last_day: str) -> int:
+        """`count_between` inside `Database.run` (it counts that transaction's writes)."""
+        row = tx.fetchone(_COUNT_BETWEEN, (user_id, first_day, last_day))
+        return int(row[0])
 
     async def get(self, application_id: int) -> Application | None:
-        row = await self.db.fetchone(
-            f"SELECT {_COLUMNS} FROM applications WHERE id = ?", (application_id,)
-        )
+        row = await self.db.fetchone(_GET, (application_id,))
+        return Application(**dict(row)) if row else None
+
+    @staticmethod
+    def get_sync(tx: SyncTransaction, application_id: int) -> Application | None:
+        """`get` inside `Database.run` (it sees that transaction's writes)."""
+        row = tx.fetchone(_GET, (application_id,))
         return Application(**dict(row)) if row else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
-from bot.db.connection import Database, Transaction
+from bot.db.connection import Database, SyncTransaction, Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,21 @@ class MemberSettings:
 
 
 _FIELDS = [f.name for f in fields(MemberSettings)]
+_GET = f"SELECT {', '.join(_FIELDS)} FROM member_settings WHERE user_id = ?"
+_MARK_REFRAME = (
+    "INSERT INTO member_settings (user_id, last_reframe, updated_at) VALUES (?, ?, ?)"
+    " ON CONFLICT (user_id) DO UPDATE SET last_reframe = excluded.last_reframe"
+)
+
+
+def _settings(user_id: int, row) -> MemberSettings:
+    if row is None:
+        return MemberSettings(user_id=user_id)
+    data = dict(row)
+    data["dm_prompts"] = bool(data["dm_prompts"])
+    data["personal_nudges"] = bool(data["personal_nudges"])
+    data["encouragement_dms"] = bool(data["encouragement_dms"])
+    return MemberSettings(**data)
 
 
 class MemberSettingsRepository:
@@ -35,16 +50,12 @@ class MemberSettingsRepository:
 
     async def get(self, user_id: int) -> MemberSettings:
         """Stored preferences, or the defaults for a member who never set any."""
-        row = await self.db.fetchone(
-            f"SELECT {', '.join(_FIELDS)} FROM member_settings WHERE user_id = ?", (user_id,)
-        )
-        if row is None:
-            return MemberSettings(user_id=user_id)
-        data = dict(row)
-        data["dm_prompts"] = bool(data["dm_prompts"])
-        data["personal_nudges"] = bool(data["personal_nudges"])
-        data["encouragement_dms"] = bool(data["encouragement_dms"])
-        return MemberSettings(**data)
+        return _settings(user_id, await self.db.fetchone(_GET, (user_id,)))
+
+    @staticmethod
+    def get_sync(tx: SyncTransaction, user_id: int) -> MemberSettings:
+        """`get` inside `Database.run`."""
+        return _settings(user_id, tx.fetchone(_GET, (user_id,)))
 
     async def save(self, tx: Transaction, settings: MemberSettings) -> None:
         columns = ", ".join(_FIELDS)
@@ -72,8 +83,9 @@ class MemberSettingsRepository:
 
     async def mark_reframe(self, tx: Transaction, user_id: int, index: int, at: str) -> None:
         """Remember the reframe line just shown, touching nothing else the member set."""
-        await tx.execute(
-            "INSERT INTO member_settings (user_id, last_reframe, updated_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET last_reframe = excluded.last_reframe",
-            (user_id, index, at),
-        )
+        await tx.execute(_MARK_REFRAME, (user_id, index, at))
+
+    @staticmethod
+    def mark_reframe_sync(tx: SyncTransaction, user_id: int, index: int, at: str) -> None:
+        """`mark_reframe` inside `Database.run`."""
+        tx.execute(_MARK_REFRAME, (user_id, index, at))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.db.connection import Database, Transaction
+from bot.db.connection import Database, SyncTransaction, Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +24,20 @@ class Rejection:
 _COLUMNS = "id, user_id, guild_id, company, role, stage, occurred_on, note, share, created_at"
 
 
+_INSERT = (
+    "INSERT INTO rejections (user_id, guild_id, company, role, stage, occurred_on, note, share,"
+    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_GET_OWNED = f"SELECT {_COLUMNS} FROM rejections WHERE id = ? AND user_id = ?"
+
+
 def _row(row) -> Rejection:
     return Rejection(**dict(row))
+
+
+def _insert_params(entry: Rejection) -> tuple:
+    return (entry.user_id, entry.guild_id, entry.company, entry.role, entry.stage,
+            entry.occurred_on, entry.note, entry.share, entry.created_at)
 
 
 class RejectionRepository:
@@ -33,28 +45,22 @@ class RejectionRepository:
         self.db = db
 
     async def add(self, tx: Transaction, entry: Rejection) -> int:
-        return await tx.insert(
-            "INSERT INTO rejections (user_id, guild_id, company, role, stage, occurred_on, note,"
-            " share, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                entry.user_id,
-                entry.guild_id,
-                entry.company,
-                entry.role,
-                entry.stage,
-                entry.occurred_on,
-                entry.note,
-                entry.share,
-                entry.created_at,
-            ),
-        )
+        return await tx.insert(_INSERT, _insert_params(entry))
+
+    @staticmethod
+    def add_sync(tx: SyncTransaction, entry: Rejection) -> int:
+        """`add` inside `Database.run`."""
+        return tx.insert(_INSERT, _insert_params(entry))
 
     async def get_owned(self, user_id: int, rejection_id: int) -> Rejection | None:
         """The entry only if it belongs to this member."""
-        row = await self.db.fetchone(
-            f"SELECT {_COLUMNS} FROM rejections WHERE id = ? AND user_id = ?",
-            (rejection_id, user_id),
-        )
+        row = await self.db.fetchone(_GET_OWNED, (rejection_id, user_id))
+        return _row(row) if row else None
+
+    @staticmethod
+    def get_owned_sync(tx: SyncTransaction, user_id: int, rejection_id: int) -> Rejection | None:
+        """`get_owned` inside `Database.run` (it sees that transaction's writes)."""
+        row = tx.fetchone(_GET_OWNED, (rejection_id, user_id))
         return _row(row) if row else None
 
     async def latest(self, user_id: int) -> Rejection | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.db.connection import Database, Transaction
+from bot.db.connection import Database, SyncTransaction, Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +20,10 @@ class Timer:
 
 
 _COLUMNS = "id, user_id, kind, subject_id, due_at, status, created_at, fired_at"
+_INSERT = (
+    "INSERT INTO timers (user_id, kind, subject_id, due_at, status, created_at)"
+    " VALUES (?, ?, ?, ?, 'pending', ?)"
+)
 
 
 class TimerRepository:
@@ -30,11 +34,15 @@ class TimerRepository:
         self, tx: Transaction, *, user_id: int, kind: str, subject_id: int | None, due_at: str,
         created_at: str,
     ) -> int:
-        return await tx.insert(
-            "INSERT INTO timers (user_id, kind, subject_id, due_at, status, created_at)"
-            " VALUES (?, ?, ?, ?, 'pending', ?)",
-            (user_id, kind, subject_id, due_at, created_at),
-        )
+        return await tx.insert(_INSERT, (user_id, kind, subject_id, due_at, created_at))
+
+    @staticmethod
+    def add_sync(
+        tx: SyncTransaction, *, user_id: int, kind: str, subject_id: int | None, due_at: str,
+        created_at: str,
+    ) -> int:
+        """`add` inside `Database.run`."""
+        return tx.insert(_INSERT, (user_id, kind, subject_id, due_at, created_at))
 
     async def cancel_pending(
         self, tx: Transaction, *, user_id: int, kind: str, subject_id: int | None

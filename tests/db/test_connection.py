@@ -1,0 +1,118 @@
+"""Database.run: a whole write transaction in one trip to the database thread."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from bot.db.connection import SyncTransaction
+from bot.errors import InvalidInput
+
+
+def _put(tx: SyncTransaction, key: str, value: str) -> None:
+    tx.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+
+async def _stored(db) -> dict[str, str]:
+    return {row["key"]: row["value"] for row in await db.fetchall("SELECT key, value FROM meta")}
+
+
+async def test_run_commits_and_returns_what_the_work_returns(db):
+    def work(tx: SyncTransaction) -> dict:
+        _put(tx, "a", "1")
+        _put(tx, "b", "2")
+        # Reads inside see the transaction's own writes, as dict-able rows.
+        return dict(tx.fetchone("SELECT key, value FROM meta WHERE key = ?", ("b",)))
+
+    assert await db.run(work) == {"key": "b", "value": "2"}
+    assert await _stored(db) == {"a": "1", "b": "2"}
+
+
+async def test_run_rolls_back_everything_when_the_work_raises(db):
+    def work(tx: SyncTransaction) -> None:
+        _put(tx, "a", "1")
+        raise RuntimeError("broken half way")
+
+    with pytest.raises(RuntimeError, match="broken half way"):
+        await db.run(work)
+    assert await _stored(db) == {}
+    # The connection is left outside any transaction: the next write works.
+    await db.run(lambda tx: _put(tx, "c", "3"))
+    assert await _stored(db) == {"c": "3"}
+
+
+async def test_a_user_facing_error_inside_reaches_the_caller_and_nothing_is_stored(db):
+    def work(tx: SyncTransaction) -> None:
+        _put(tx, "a", "1")
+        raise InvalidInput("That date is in the future.")
+
+    with pytest.raises(InvalidInput) as caught:
+        await db.run(work)
+    assert caught.value.message == "That date is in the future."
+    assert await _stored(db) == {}
+
+
+async def test_a_constraint_failure_rolls_back_the_earlier_statements(db):
+    await db.run(lambda tx: _put(tx, "taken", "0"))
+
+    def work(tx: SyncTransaction) -> None:
+        _put(tx, "a", "1")
+        _put(tx, "taken", "again")   # primary key: sqlite3.IntegrityError
+
+    with pytest.raises(Exception, match="UNIQUE"):
+        await db.run(work)
+    assert await _stored(db) == {"taken": "0"}
+
+
+async def test_run_waits_for_an_open_transaction_to_commit(db):
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_transaction() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO meta (key, value) VALUES ('first', '1')")
+            entered.set()
+            await release.wait()
+            await tx.execute("INSERT INTO meta (key, value) VALUES ('second', '2')")
+
+    def read_then_write(tx: SyncTransaction) -> list[str]:
+        seen = [row["key"] for row in tx.fetchall("SELECT key FROM meta ORDER BY key")]
+        _put(tx, "third", "3")
+        return seen
+
+    slow = asyncio.create_task(slow_transaction())
+    await entered.wait()
+    run = asyncio.create_task(db.run(read_then_write))
+    await asyncio.sleep(0.05)
+    assert not run.done()            # held back by the write lock, not interleaved
+    release.set()
+    await slow
+    assert await run == ["first", "second"]   # it ran after the whole transaction
+    assert await _stored(db) == {"first": "1", "second": "2", "third": "3"}
+
+
+async def test_a_transaction_waits_for_run_to_commit(db):
+    in_thread, release = threading.Event(), threading.Event()
+
+    def blocking_work(tx: SyncTransaction) -> None:
+        _put(tx, "first", "1")
+        in_thread.set()
+        assert release.wait(timeout=5)
+        _put(tx, "second", "2")
+
+    async def later_transaction() -> int:
+        async with db.transaction() as tx:
+            row = await tx.fetchone("SELECT COUNT(*) FROM meta")
+            await tx.execute("INSERT INTO meta (key, value) VALUES ('third', '3')")
+        return row[0]
+
+    run = asyncio.create_task(db.run(blocking_work))
+    assert await asyncio.to_thread(in_thread.wait, 5)
+    later = asyncio.create_task(later_transaction())
+    await asyncio.sleep(0.05)
+    assert not later.done()
+    release.set()
+    await run
+    assert await later == 2          # it saw both of run's rows, committed
+    assert await _stored(db) == {"first": "1", "second": "2", "third": "3"}
