@@ -72,7 +72,8 @@ class RejectionRepository:
 
     async def list_recent(self, user_id: int, limit: int, offset: int = 0) -> list[Rejection]:
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM rejections WHERE user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+            f"SELECT {_COLUMNS} FROM rejections WHERE user_id = ?"
+            " ORDER BY id DESC LIMIT ? OFFSET ?",
             (user_id, limit, offset),
         )
         return [_row(r) for r in rows]
@@ -89,4 +90,6 @@ class RejectionRepository:
         return [_row(r) for r in rows]
 
     async def count(self, user_id: int) -> int:
-        return int(await self.db.scalar("SELECT COUNT(*) FROM rejections WHERE user_id = ?", (user_id,)))
+        return int(await self.db.scalar(
+            "SELECT COUNT(*) FROM rejections WHERE user_id = ?", (user_id,)
+        ))

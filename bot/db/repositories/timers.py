@@ -101,7 +101,8 @@ class TimerRepository:
         moved = 0
         for timer_id in timer_ids:
             cur = await tx.execute(
-                "UPDATE timers SET status = 'sent', fired_at = ? WHERE id = ? AND status = 'pending'",
+                "UPDATE timers SET status = 'sent', fired_at = ?"
+                " WHERE id = ? AND status = 'pending'",
                 (fired_at, timer_id),
             )
             moved += cur.rowcount
