@@ -205,6 +205,13 @@ class PersonalDMs(commands.Cog):
         except JobLookupError:
             pass
 
+    def _armed_by(self, due: datetime) -> bool:
+        """Whether the job already wakes up no later than a timer due at `due` (bot's clock)."""
+        armed = self.bot.scheduler.get_job(JOB_ID)
+        run_at = datetime.now(UTC) + max(due - self.bot.clock.now(), timedelta(0))
+        return armed is not None and armed.next_run_time is not None and (
+            armed.next_run_time <= run_at)
+
     async def arm(self, not_before: timedelta = timedelta(0)) -> None:
         """Point the one job at the earliest pending timer. The bot's clock may run ahead of
         the real one (the sandbox moves it), so the wait is measured on the bot's clock."""
@@ -279,7 +286,12 @@ class PersonalDMs(commands.Cog):
             await self.personal.record_delivered(batch)
 
     @commands.Cog.listener()
-    async def on_timer_scheduled(self) -> None:
+    async def on_timer_scheduled(self, due: datetime | None = None) -> None:
+        # A sender that knows when its new timer is due passes it: when the job already wakes
+        # up by then (every /rejection log after the first), there is nothing to move and no
+        # need to read the earliest timer back from the database.
+        if due is not None and self._armed_by(due):
+            return
         await self.arm()
 
     # Notices for members whose DMs are closed -----------------------------------------------

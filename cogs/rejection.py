@@ -83,6 +83,7 @@ class Rejection(commands.GroupCog, group_name="rejection"):
             role=role, stage=stage, date=date, note=note, share=share,
         )
         entry = logged.entry
+        due = None
         lines = [
             f"Logged **#{entry.id}**: {describe(entry)[len(f'**#{entry.id}** '):]}.",
             "",
@@ -98,7 +99,7 @@ class Rejection(commands.GroupCog, group_name="rejection"):
         if share != "private":
             lines.append(f"You chose to share it with the group ({share}); it will be posted to "
                          "the support channel, and I'll confirm below.")
-        self.bot.dispatch("timer_scheduled")
+        self.bot.dispatch("timer_scheduled", due)
         await interaction.response.send_message(
             "\n".join(lines), view=entry_buttons(entry.id), ephemeral=True
         )

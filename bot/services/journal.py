@@ -66,6 +66,7 @@ class JournalService:
             # One trip to the database thread: the member's settings, the date checked
             # against their timezone (an InvalidInput here rolls back before any write), the
             # entry, the reframe shown, the prompt timer and the stored row.
+            stamp = to_db(now)      # one text form for every row this entry writes
             prefs = self.settings.get_sync(tx, user_id)
             day = parse_day(date, now, prefs.timezone)
             reframe_index = pick_reframe(stage, prefs.last_reframe, self.rng)
@@ -75,13 +76,13 @@ class JournalService:
             new_id = self.rejections.add_sync(tx, Rejection(
                 id=0, user_id=user_id, guild_id=guild_id, company=company, role=role,
                 stage=stage, occurred_on=day.isoformat(), note=note, share=share,
-                created_at=to_db(now),
+                created_at=stamp,
             ))
-            self.settings.mark_reframe_sync(tx, user_id, reframe_index, to_db(now))
+            self.settings.mark_reframe_sync(tx, user_id, reframe_index, stamp)
             if prompt_due is not None:
                 self.timers.add_sync(
                     tx, user_id=user_id, kind="reflection_prompt", subject_id=new_id,
-                    due_at=prompt_due, created_at=to_db(now),
+                    due_at=prompt_due, created_at=stamp,
                 )
             stored = self.rejections.get_owned_sync(tx, user_id, new_id)
             assert stored is not None
