@@ -48,3 +48,32 @@ async def entry_choices(
         discord.app_commands.Choice(name=label, value=value)
         for label, value in await suggest(interaction.user.id, current)
     ]
+
+
+def submitted_values(data: dict | None) -> dict[str, str]:
+    """custom_id → value of a submitted modal's text inputs (in action rows or labels)."""
+    values: dict[str, str] = {}
+    for row in (data or {}).get("components", []):
+        children = list(row.get("components", []))
+        if "component" in row:
+            children.append(row["component"])
+        for child in children:
+            if "custom_id" in child and "value" in child:
+                values[child["custom_id"]] = child["value"]
+    return values
+
+
+def orphaned_form(
+    interaction: discord.Interaction, prefix: str, open_forms: set[str]
+) -> tuple[int, dict[str, str]] | None:
+    """A submitted form whose custom_id starts with `prefix` but that this process did not open
+    (it was opened before a restart): the entry id its custom_id names, and the answers.
+    None for every other interaction. A malformed id reads as entry 0, which no one owns."""
+    if interaction.type is not discord.InteractionType.modal_submit:
+        return None
+    custom_id = str((interaction.data or {}).get("custom_id", ""))
+    if not custom_id.startswith(prefix) or custom_id in open_forms:
+        return None
+    named = custom_id[len(prefix):].split(":")[0]
+    rejection_id = int(named) if named.isdigit() and len(named) <= 19 else 0
+    return rejection_id, submitted_values(interaction.data)

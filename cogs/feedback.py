@@ -23,6 +23,7 @@ from bot.ui import (
     OnwardModal,
     PersistentButton,
     entry_choices,
+    orphaned_form,
 )
 
 Tone = Literal["brief", "warm", "formal"]
@@ -65,19 +66,6 @@ def sent_view(rejection_id: int) -> discord.ui.View:
         label="I sent it", style=discord.ButtonStyle.success,
         custom_id=custom_ids.feedback_sent(rejection_id)))
     return view
-
-
-def submitted_values(data: dict | None) -> dict[str, str]:
-    """custom_id → value of a submitted modal's text inputs (in action rows or labels)."""
-    values: dict[str, str] = {}
-    for row in (data or {}).get("components", []):
-        children = list(row.get("components", []))
-        if "component" in row:
-            children.append(row["component"])
-        for child in children:
-            if "custom_id" in child and "value" in child:
-                values[child["custom_id"]] = child["value"]
-    return values
 
 
 class FeedbackModal(OnwardModal):
@@ -211,15 +199,12 @@ class Feedback(commands.GroupCog, group_name="feedback"):
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """A form opened before a restart: nothing in memory knows it, but its id says which
         entry it is about, so the feedback is saved all the same."""
-        if interaction.type is not discord.InteractionType.modal_submit:
+        form = orphaned_form(interaction, FORM_PREFIX, self.open_forms)
+        if form is None:
             return
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
-        if not custom_id.startswith(FORM_PREFIX) or custom_id in self.open_forms:
-            return
+        rejection_id, values = form
         try:
-            rejection_id = int(custom_id[len(FORM_PREFIX):].split(":")[0])
-            feedback = submitted_values(interaction.data).get("feedback")
-            await self.save_feedback(interaction, rejection_id, feedback)
+            await self.save_feedback(interaction, rejection_id, values.get("feedback"))
         except Exception as error:  # noqa: BLE001 - routed to the one error path
             await handle_interaction_error(interaction, error)
 

@@ -21,6 +21,7 @@ from bot.ui import (
     OnwardModal,
     PersistentButton,
     entry_choices,
+    orphaned_form,
 )
 
 FORM_PREFIX = "onward:reflect-form:"
@@ -67,19 +68,6 @@ def summary(saved: SavedReflection) -> str:
     else:
         lines.append("Nothing repeats across your notes yet; patterns show up over time.")
     return "\n".join(lines)
-
-
-def submitted_values(data: dict | None) -> dict[str, str]:
-    """custom_id → value of a submitted modal's text inputs (in action rows or labels)."""
-    values: dict[str, str] = {}
-    for row in (data or {}).get("components", []):
-        children = list(row.get("components", []))
-        if "component" in row:
-            children.append(row["component"])
-        for child in children:
-            if "custom_id" in child and "value" in child:
-                values[child["custom_id"]] = child["value"]
-    return values
 
 
 class ReflectionModal(OnwardModal):
@@ -151,14 +139,12 @@ class Reflect(commands.Cog):
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """A form opened before a restart: nothing in memory knows it, but its id says which
         entry it is about, so the answers are saved all the same."""
-        if interaction.type is not discord.InteractionType.modal_submit:
+        form = orphaned_form(interaction, FORM_PREFIX, self.open_forms)
+        if form is None:
             return
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
-        if not custom_id.startswith(FORM_PREFIX) or custom_id in self.open_forms:
-            return
+        rejection_id, values = form
         try:
-            rejection_id = int(custom_id[len(FORM_PREFIX):].split(":")[0])
-            await self.save_answers(interaction, rejection_id, submitted_values(interaction.data))
+            await self.save_answers(interaction, rejection_id, values)
         except Exception as error:  # noqa: BLE001 - routed to the one error path
             await handle_interaction_error(interaction, error)
 
