@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> None:
         print(str(exc), file=sys.stderr)
         raise SystemExit(3) from None
     except KeyboardInterrupt:
-        pass
+        return  # a second Ctrl-C while stopping: leave quietly, without a traceback
 
 
 if __name__ == "__main__":

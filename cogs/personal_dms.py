@@ -8,6 +8,7 @@ A member whose DMs are closed sees the same message, privately, at their next co
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -200,10 +201,8 @@ class PersonalDMs(commands.Cog):
             await asyncio.wait({task})
 
     def _remove_job(self) -> None:
-        try:
+        with contextlib.suppress(JobLookupError):  # nothing armed is fine
             self.bot.scheduler.remove_job(JOB_ID)
-        except JobLookupError:
-            pass
 
     def _armed_by(self, due: datetime) -> bool:
         """Whether the job already wakes up no later than a timer due at `due` (bot's clock)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import time
 from collections.abc import Callable
@@ -196,10 +197,9 @@ class InteractionResult:
                 raise TimeoutError(f"timed out after {timeout}s waiting for {what} ({self!r})")
             fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             self._waiters.append(fut)
-            try:
+            # Waking up means "look again"; timing out is checked at the top of the loop.
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(fut, remaining)
-            except TimeoutError:
-                pass
 
     def __repr__(self) -> str:
         return (
