@@ -192,6 +192,7 @@ async def run(
         if interactive:
             source = TerminalLines(loop)
             install_completion(sandbox, loop, out)
+            # Not every event loop can take signal handlers (Windows); Ctrl-C then just stops.
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signal.SIGINT, lambda: console.write(
                     "(type quit, or press Ctrl-D, to leave)"))
