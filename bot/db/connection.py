@@ -59,6 +59,8 @@ class Database:
         self._conn = conn
         self._write_lock = asyncio.Lock()
         self._owner_lock = owner_lock
+        self._queued: list[_Queued] = []
+        self._committer: asyncio.Task | None = None
 
     @classmethod
     async def open(cls, path: str) -> Database:
@@ -148,32 +150,94 @@ class Database:
                 await self._conn.execute("COMMIT")
 
     async def run(self, work: Callable[[SyncTransaction], T]) -> T:
-        """Run `work` as one transaction in the database thread: BEGIN IMMEDIATE, its
-        statements and COMMIT in a single round trip, instead of one trip (each waiting for the
-        event loop) per statement while holding the write lock. `work` is plain synchronous
-        code; if it raises, the transaction is rolled back and the exception (a
-        UserFacingError included) is raised here. Returns what `work` returns, after COMMIT.
-        It shares the write lock with `transaction()`, so the two never interleave."""
-        async with self._write_lock:
-            # aiosqlite has no public way to run a function in its thread; `_execute` is what
-            # each of its own methods uses, so the call is queued behind them in order.
-            return await self._conn._execute(self._run_in_thread, work)
+        """Run `work` as its own transaction in the database thread and return what it returns,
+        after COMMIT. `work` is plain synchronous code; if it raises, everything it wrote is
+        rolled back and the exception (a UserFacingError included) is raised here.
 
-    def _run_in_thread(self, work: Callable[[SyncTransaction], T]) -> T:
+        Work queued while a commit is under way is committed together in the next one (group
+        commit): one trip to the database thread and one disk sync for the lot, each piece in a
+        savepoint of its own, so one failing leaves the others' writes in. Under load this is
+        what lets writes keep up: each commit waits for the disk and for the event loop, and
+        one per entry made every entry wait its turn for both. Shares the write lock with
+        `transaction()`, so the two never interleave."""
+        loop = asyncio.get_running_loop()
+        outcome: asyncio.Future[T] = loop.create_future()
+        self._queued.append((work, outcome))
+        if self._committer is None or self._committer.done():
+            # A task of its own, so a caller cancelled while waiting never strands the others.
+            self._committer = loop.create_task(self._commit_queued())
+        return await outcome
+
+    async def _commit_queued(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self._queued:
+                async with self._write_lock:
+                    batch, self._queued = self._queued, []
+                    # aiosqlite has no public way to run a function in its thread; `_execute`
+                    # is what each of its own methods uses, so the call queues behind them.
+                    await self._conn._execute(self._commit_batch, loop, batch)
+        except BaseException:   # cancelled at shutdown: nobody may wait forever
+            for _, outcome in self._queued:
+                outcome.cancel()
+            self._queued = []
+            raise
+
+    def _commit_batch(self, loop: asyncio.AbstractEventLoop, batch: list[_Queued]) -> None:
+        """In the database thread. Each caller's outcome is settled from here, in one hop back
+        to the event loop, and only after COMMIT, so no reply can run ahead of its row."""
+        try:
+            results = self._apply([work for work, _ in batch])
+        except Exception as exc:  # BEGIN or COMMIT failed: none of the batch was kept
+            results = [(False, exc)] * len(batch)
+        loop.call_soon_threadsafe(_settle, batch, results)
+
+    def _apply(self, works: list[Callable[[SyncTransaction], Any]]) -> list[tuple[bool, Any]]:
         conn = self._conn._conn  # the sqlite3 connection; only ever touched in its thread
+        tx = SyncTransaction(conn)
+        alone = len(works) == 1     # then the transaction itself is the unit to roll back
+        results: list[tuple[bool, Any]] = []
         conn.execute("BEGIN IMMEDIATE")
         try:
-            result = work(SyncTransaction(conn))
+            for work in works:
+                if not alone:
+                    conn.execute("SAVEPOINT work")
+                try:
+                    value = work(tx)
+                except Exception as exc:
+                    # Raises in turn if SQLite already rolled the whole transaction back
+                    # (disk full): then the batch fails as one, below.
+                    conn.execute("ROLLBACK" if alone else "ROLLBACK TO work")
+                    results.append((False, exc))
+                    if alone:
+                        return results
+                else:
+                    results.append((True, value))
+                if not alone:
+                    conn.execute("RELEASE work")
             conn.execute("COMMIT")
         except BaseException:
-            if conn.in_transaction:  # SQLite may already have rolled back (e.g. disk full)
+            if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        return result
+        return results
 
     async def executescript(self, script: str) -> None:
         async with self._write_lock:
             await self._conn.executescript(script)
+
+
+_Queued = tuple[Callable[["SyncTransaction"], Any], asyncio.Future]
+
+
+def _settle(batch: list[_Queued], results: list[tuple[bool, Any]]) -> None:
+    for (_, outcome), (ok, value) in zip(batch, results, strict=True):
+        if outcome.done():      # its caller stopped waiting; the write stands
+            continue
+        if ok:
+            outcome.set_result(value)
+        else:
+            outcome.set_exception(value)
 
 
 class Transaction:

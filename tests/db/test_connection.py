@@ -116,3 +116,78 @@ async def test_a_transaction_waits_for_run_to_commit(db):
     await run
     assert await later == 2          # it saw both of run's rows, committed
     assert await _stored(db) == {"first": "1", "second": "2", "third": "3"}
+
+
+async def _hold_the_thread(db) -> tuple[asyncio.Task, threading.Event]:
+    """Start a write that waits in the database thread until released, so the writes queued
+    meanwhile are committed together after it."""
+    in_thread, release = threading.Event(), threading.Event()
+
+    def blocking_work(tx: SyncTransaction) -> None:
+        _put(tx, "first", "1")
+        in_thread.set()
+        assert release.wait(timeout=5)
+
+    first = asyncio.create_task(db.run(blocking_work))
+    assert await asyncio.to_thread(in_thread.wait, 5)
+    return first, release
+
+
+async def test_writes_queued_during_a_commit_share_the_next_commit(db):
+    statements: list[str] = []
+    await db.run(lambda tx: tx._conn.set_trace_callback(statements.append))
+    statements.clear()
+    first, release = await _hold_the_thread(db)
+
+    def put(i: int):
+        def work(tx: SyncTransaction) -> int:
+            _put(tx, f"k{i}", str(i))
+            return i * 10
+        return work
+
+    queued = [asyncio.create_task(db.run(put(i))) for i in range(10)]
+    await asyncio.sleep(0.05)
+    assert not any(task.done() for task in queued)   # nothing returns before its commit
+    release.set()
+    await first
+    assert await asyncio.gather(*queued) == [i * 10 for i in range(10)]
+    assert statements.count("COMMIT") == 2           # the held write, then the ten together
+    assert len(await _stored(db)) == 11
+
+
+async def test_one_failing_write_in_a_shared_commit_leaves_the_others_stored(db):
+    first, release = await _hold_the_thread(db)
+
+    def put(key: str, fail: bool = False):
+        def work(tx: SyncTransaction) -> str:
+            _put(tx, key, "x")
+            if fail:
+                raise InvalidInput("That date is in the future.")
+            return key
+        return work
+
+    before = asyncio.create_task(db.run(put("before")))
+    broken = asyncio.create_task(db.run(put("broken", fail=True)))
+    after = asyncio.create_task(db.run(put("after")))
+    await asyncio.sleep(0.05)
+    release.set()
+    await first
+    assert await before == "before"
+    assert await after == "after"
+    with pytest.raises(InvalidInput, match="in the future"):
+        await broken
+    assert set(await _stored(db)) == {"first", "before", "after"}
+
+
+async def test_a_caller_that_stops_waiting_neither_loses_its_write_nor_blocks_others(db):
+    first, release = await _hold_the_thread(db)
+    impatient = asyncio.create_task(db.run(lambda tx: _put(tx, "impatient", "1")))
+    patient = asyncio.create_task(db.run(lambda tx: _put(tx, "patient", "2")))
+    await asyncio.sleep(0.05)
+    impatient.cancel()
+    release.set()
+    await first
+    await patient
+    assert impatient.cancelled()
+    # Queued before it gave up, its write was already promised to the thread: it stands.
+    assert await _stored(db) == {"first": "1", "impatient": "1", "patient": "2"}
