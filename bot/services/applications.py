@@ -73,12 +73,10 @@ class ApplicationService:
             # and the week), the application, the stored row and the week's count with it.
             prefs = self.settings.get_sync(tx, user_id)
             day = parse_day(date, now, prefs.timezone)
-            new_id = self.applications.add_sync(tx, Application(
+            stored = self.applications.add_sync(tx, Application(
                 id=0, user_id=user_id, guild_id=guild_id, company=company, role=role, link=link,
                 applied_on=day.isoformat(), created_at=to_db(now),
             ))
-            stored = self.applications.get_sync(tx, new_id)
-            assert stored is not None
             monday, sunday = _week_around(local_today(now, prefs.timezone))
             count = self.applications.count_between_sync(
                 tx, user_id, monday.isoformat(), sunday.isoformat()

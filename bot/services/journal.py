@@ -73,7 +73,7 @@ class JournalService:
             prompt_due = None
             if prefs.dm_prompts:
                 prompt_due = to_db(now + timedelta(hours=prefs.reflection_delay_hours))
-            new_id = self.rejections.add_sync(tx, Rejection(
+            stored = self.rejections.add_sync(tx, Rejection(
                 id=0, user_id=user_id, guild_id=guild_id, company=company, role=role,
                 stage=stage, occurred_on=day.isoformat(), note=note, share=share,
                 created_at=stamp,
@@ -81,11 +81,9 @@ class JournalService:
             self.settings.mark_reframe_sync(tx, user_id, reframe_index, stamp)
             if prompt_due is not None:
                 self.timers.add_sync(
-                    tx, user_id=user_id, kind="reflection_prompt", subject_id=new_id,
+                    tx, user_id=user_id, kind="reflection_prompt", subject_id=stored.id,
                     due_at=prompt_due, created_at=stamp,
                 )
-            stored = self.rejections.get_owned_sync(tx, user_id, new_id)
-            assert stored is not None
             return LoggedRejection(entry=stored, reframe=reframe_text(reframe_index),
                                    prompt_due_at=prompt_due)
 

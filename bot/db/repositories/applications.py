@@ -24,6 +24,7 @@ _INSERT = (
     "INSERT INTO applications (user_id, guild_id, company, role, link, applied_on, created_at)"
     " VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
+_INSERT_RETURNING = f"{_INSERT} RETURNING {_COLUMNS}"
 _GET = f"SELECT {_COLUMNS} FROM applications WHERE id = ?"
 _COUNT_BETWEEN = (
     "SELECT COUNT(*) FROM applications WHERE user_id = ? AND applied_on BETWEEN ? AND ?"
@@ -43,9 +44,10 @@ class ApplicationRepository:
         return await tx.insert(_INSERT, _insert_params(app))
 
     @staticmethod
-    def add_sync(tx: SyncTransaction, app: Application) -> int:
-        """`add` inside `Database.run`."""
-        return tx.insert(_INSERT, _insert_params(app))
+    def add_sync(tx: SyncTransaction, app: Application) -> Application:
+        """`add` inside `Database.run`; returns the row as stored, in the same statement."""
+        (row,) = tx.fetchall(_INSERT_RETURNING, _insert_params(app))
+        return Application(**dict(row))
 
     async def count_between(self, user_id: int, first_day: str, last_day: str) -> int:
         """Applications applied on first_day..last_day inclusive (local YYYY-MM-DD)."""
@@ -60,10 +62,4 @@ class ApplicationRepository:
 
     async def get(self, application_id: int) -> Application | None:
         row = await self.db.fetchone(_GET, (application_id,))
-        return Application(**dict(row)) if row else None
-
-    @staticmethod
-    def get_sync(tx: SyncTransaction, application_id: int) -> Application | None:
-        """`get` inside `Database.run` (it sees that transaction's writes)."""
-        row = tx.fetchone(_GET, (application_id,))
         return Application(**dict(row)) if row else None

@@ -28,6 +28,7 @@ _INSERT = (
     "INSERT INTO rejections (user_id, guild_id, company, role, stage, occurred_on, note, share,"
     " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_INSERT_RETURNING = f"{_INSERT} RETURNING {_COLUMNS}"
 _GET_OWNED = f"SELECT {_COLUMNS} FROM rejections WHERE id = ? AND user_id = ?"
 
 
@@ -48,19 +49,14 @@ class RejectionRepository:
         return await tx.insert(_INSERT, _insert_params(entry))
 
     @staticmethod
-    def add_sync(tx: SyncTransaction, entry: Rejection) -> int:
-        """`add` inside `Database.run`."""
-        return tx.insert(_INSERT, _insert_params(entry))
+    def add_sync(tx: SyncTransaction, entry: Rejection) -> Rejection:
+        """`add` inside `Database.run`; returns the row as stored, in the same statement."""
+        (row,) = tx.fetchall(_INSERT_RETURNING, _insert_params(entry))
+        return _row(row)
 
     async def get_owned(self, user_id: int, rejection_id: int) -> Rejection | None:
         """The entry only if it belongs to this member."""
         row = await self.db.fetchone(_GET_OWNED, (rejection_id, user_id))
-        return _row(row) if row else None
-
-    @staticmethod
-    def get_owned_sync(tx: SyncTransaction, user_id: int, rejection_id: int) -> Rejection | None:
-        """`get_owned` inside `Database.run` (it sees that transaction's writes)."""
-        row = tx.fetchone(_GET_OWNED, (rejection_id, user_id))
         return _row(row) if row else None
 
     async def latest(self, user_id: int) -> Rejection | None:
