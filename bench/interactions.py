@@ -13,6 +13,9 @@ per second, open loop: sends do not wait for answers) it times, in the same run:
 then sustained throughput with 40 interactions in flight (closed loop). Every /rejection log
 reply is checked against the bot's database at the moment it arrives: the entry it names must
 already be committed, and at the end the count of entries must equal the count of replies.
+Before the bots start it also times a committed one-row SQLite write on its own, on the same
+disk (synchronous FULL, as the bot commits, and NORMAL): the floor under any reply that must
+wait for its commit.
 
 Aims: p99 ≤ 1.5× bare /ack's p99 one at a time and at 200/s; /rejection log throughput ≥ 2/3
 of bare /ack's. The emulator and the load generator run in this process; each bot runs in its
@@ -24,6 +27,8 @@ import argparse
 import asyncio
 import random
 import re
+import sqlite3
+import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -86,6 +91,27 @@ class CommitCheck:
 
     def stored(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM rejections").fetchone()[0]
+
+
+def commit_alone(folder: Path, synchronous: str, count: int = 500) -> Summary:
+    """A committed one-row write on its own, in plain sqlite3 on this disk: the part of
+    /rejection log's answer that no code can remove while the entry must be committed before the
+    reply. WAL as the bot uses it; `synchronous` FULL (the bot's) or NORMAL for comparison."""
+    conn = sqlite3.connect(folder / f"commit-{synchronous.lower()}.db", isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute(f"PRAGMA synchronous = {synchronous}")
+    conn.execute("CREATE TABLE entries (id INTEGER PRIMARY KEY, user_id INTEGER, body TEXT)")
+    conn.execute("CREATE INDEX entries_by_user ON entries (user_id, id)")
+    times = []
+    for i in range(count + 50):
+        start = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO entries (user_id, body) VALUES (?, ?)", (i % 500, "Acme"))
+        conn.execute("COMMIT")
+        if i >= 50:                 # the first ones grow the files
+            times.append(ms(time.perf_counter() - start))
+    conn.close()
+    return Summary.of(times)
 
 
 async def answered(target: Target, call: Awaitable[TimedInteractionResult]) -> tuple[float, bool]:
@@ -232,6 +258,8 @@ async def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         db_path = Path(folder) / "onward.db"
+        # Before any bot runs, so nothing else is writing to the disk.
+        floors = {mode: commit_alone(Path(folder), mode) for mode in ("FULL", "NORMAL")}
         emu_onward, (server,) = await start_emulator(1, args.members)
         emu_bare, (bare_server,) = await start_emulator(1, args.members)
         onward = await BotProcess.spawn("onward", emu_onward, db=db_path, ack=True, cpu=bot_cpu,
@@ -308,6 +336,12 @@ async def main() -> None:
                         t.results[load][i]["p99"] / bare.results[load][i]["p99"]
                         for t in targets[2:] for i in range(args.rounds))
                     print(f"worst p99 ÷ bare p99, {load}: {worst:.2f}   aim ≤ 1.5")
+            print()
+            bare_p99 = statistics.median(r["p99"] for r in bare.results[loads[0]])
+            print(f"headroom one at a time: 1.5 × bare p99 − bare p99 = {bare_p99 / 2:.2f} ms")
+            for mode, floor in floors.items():
+                print(f"a committed one-row write alone, synchronous={mode}: p50 {floor.p50:.2f} "
+                      f"ms, p99 {floor.p99:.2f} ms")
             stored = check.stored()
             print(f"/rejection log replies: {check.acknowledged}; entries in the database: "
                   f"{stored}; replies whose entry was not yet committed when the reply arrived: "
