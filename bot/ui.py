@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,6 +21,19 @@ class OnwardView(discord.ui.View):
 class OnwardModal(discord.ui.Modal):
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
         await handle_interaction_error(interaction, error)
+
+
+class EntryForm(discord.ui.Modal):
+    """A form about one entry, whose custom_id (`prefix` + entry id + a random tag) says what it
+    is about. It is finished before it is sent, so discord.py keeps no copy while the member
+    types: every submission, from a form opened a minute ago or before a restart, is read from
+    its custom_id by the cog's `on_interaction` (see `submitted_form`). An open form costs no
+    memory however long it stays open, and a restart changes nothing."""
+
+    def __init__(self, *, title: str, prefix: str, entry_id: int) -> None:
+        super().__init__(title=title, timeout=None,
+                         custom_id=f"{prefix}{entry_id}:{secrets.token_hex(4)}")
+        self.stop()
 
 
 class PersistentButton(discord.ui.DynamicItem[discord.ui.Button], template=r"onward:base"):
@@ -63,16 +77,16 @@ def submitted_values(data: dict | None) -> dict[str, str]:
     return values
 
 
-def orphaned_form(
-    interaction: discord.Interaction, prefix: str, open_forms: set[str]
+def submitted_form(
+    interaction: discord.Interaction, prefix: str
 ) -> tuple[int, dict[str, str]] | None:
-    """A submitted form whose custom_id starts with `prefix` but that this process did not open
-    (it was opened before a restart): the entry id its custom_id names, and the answers.
-    None for every other interaction. A malformed id reads as entry 0, which no one owns."""
+    """A submitted `EntryForm` whose custom_id starts with `prefix`: the entry id the custom_id
+    names, and the answers. None for every other interaction. A malformed id reads as entry 0,
+    which no one owns."""
     if interaction.type is not discord.InteractionType.modal_submit:
         return None
     custom_id = str((interaction.data or {}).get("custom_id", ""))
-    if not custom_id.startswith(prefix) or custom_id in open_forms:
+    if not custom_id.startswith(prefix):
         return None
     named = custom_id[len(prefix):].split(":")[0]
     rejection_id = int(named) if named.isdigit() and len(named) <= 19 else 0

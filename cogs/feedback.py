@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Literal
 
 import discord
@@ -19,16 +18,15 @@ from bot.services.reflection import ReflectionService
 from bot.tree import handle_interaction_error
 from bot.ui import (
     ENTRY_OPTION_HELP,
+    EntryForm,
     EntryOption,
-    OnwardModal,
     PersistentButton,
     entry_choices,
-    orphaned_form,
+    submitted_form,
 )
 
 Tone = Literal["brief", "warm", "formal"]
 FORM_PREFIX = "onward:feedback-form:"
-MODAL_TIMEOUT = 30 * 60
 
 
 class Buttons(discord.ui.View):
@@ -68,27 +66,17 @@ def sent_view(rejection_id: int) -> discord.ui.View:
     return view
 
 
-class FeedbackModal(OnwardModal):
-    def __init__(self, cog: Feedback, entry: Rejection, earlier: FeedbackRequest | None) -> None:
-        # The id names the entry, so a form opened before a restart can still be saved.
-        super().__init__(title=_title(entry), timeout=MODAL_TIMEOUT,
-                         custom_id=f"{FORM_PREFIX}{entry.id}:{secrets.token_hex(4)}")
-        self.cog = cog
-        self.entry_id = entry.id
-        cog.open_forms.add(self.custom_id)
-        self.feedback = discord.ui.TextInput(
+class FeedbackForm(EntryForm):
+    """The feedback received; its submission is saved by `Feedback.on_interaction`."""
+
+    def __init__(self, entry: Rejection, earlier: FeedbackRequest | None) -> None:
+        super().__init__(title=_title(entry), prefix=FORM_PREFIX, entry_id=entry.id)
+        self.add_item(discord.ui.TextInput(
             label="The feedback you received", custom_id="feedback",
             style=discord.TextStyle.paragraph, required=True, max_length=text.FEEDBACK_MAX,
             placeholder="Paste or summarise what they told you.",
             default=earlier.feedback_text if earlier and earlier.feedback_text else None,
-        )
-        self.add_item(self.feedback)
-
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        await self.cog.save_feedback(interaction, self.entry_id, self.feedback.value)
-
-    async def on_timeout(self) -> None:
-        self.cog.open_forms.discard(self.custom_id)
+        ))
 
 
 def _title(entry: Rejection) -> str:
@@ -174,7 +162,6 @@ class Feedback(commands.GroupCog, group_name="feedback"):
         self.followup_days = bot.settings.feedback_followup_days
         self.feedback = FeedbackService(bot.database, bot.clock, self.followup_days)
         self.reflection = ReflectionService(bot.database, bot.clock)
-        self.open_forms: set[str] = set()     # forms this process opened (and still tracks)
         super().__init__()
 
     async def save_feedback(
@@ -197,9 +184,8 @@ class Feedback(commands.GroupCog, group_name="feedback"):
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """A form opened before a restart: nothing in memory knows it, but its id says which
-        entry it is about, so the feedback is saved all the same."""
-        form = orphaned_form(interaction, FORM_PREFIX, self.open_forms)
+        """A submitted feedback form: its id says which entry it is about."""
+        form = submitted_form(interaction, FORM_PREFIX)
         if form is None:
             return
         rejection_id, values = form
@@ -242,7 +228,7 @@ class Feedback(commands.GroupCog, group_name="feedback"):
         self, interaction: discord.Interaction, rejection: int | str | None
     ) -> None:
         entry, earlier = await self.feedback.start_log(interaction.user.id, rejection)
-        await interaction.response.send_modal(FeedbackModal(self, entry, earlier))
+        await interaction.response.send_modal(FeedbackForm(entry, earlier))
 
     @app_commands.command(name="draft", description="A polite, thankful feedback request to copy.")
     @app_commands.describe(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -17,15 +15,14 @@ from bot.services.reflection import PROMPTS, SUMMARY_LABELS, ReflectionService, 
 from bot.tree import handle_interaction_error
 from bot.ui import (
     ENTRY_OPTION_HELP,
+    EntryForm,
     EntryOption,
-    OnwardModal,
     PersistentButton,
     entry_choices,
-    orphaned_form,
+    submitted_form,
 )
 
 FORM_PREFIX = "onward:reflect-form:"
-MODAL_TIMEOUT = 30 * 60          # long enough to think; Discord keeps the modal open anyway
 SUMMARY_ANSWER_MAX = 200
 THEMES_SHOWN = 3                 # the top of what /insights lists, in the same order
 PHRASE_MAX = 60
@@ -70,16 +67,12 @@ def summary(saved: SavedReflection) -> str:
     return "\n".join(lines)
 
 
-class ReflectionModal(OnwardModal):
-    def __init__(self, cog: Reflect, entry: Rejection, earlier: Reflection | None) -> None:
-        # The id names the entry, so a form opened before a restart can still be saved.
-        super().__init__(
-            title=entry_title(entry, "Reflect on"), timeout=MODAL_TIMEOUT,
-            custom_id=f"{FORM_PREFIX}{entry.id}:{secrets.token_hex(4)}",
-        )
-        self.cog = cog
-        self.entry_id = entry.id
-        cog.open_forms.add(self.custom_id)
+class ReflectionForm(EntryForm):
+    """The five questions; its submission is saved by `Reflect.on_interaction`."""
+
+    def __init__(self, entry: Rejection, earlier: Reflection | None) -> None:
+        super().__init__(title=entry_title(entry, "Reflect on"), prefix=FORM_PREFIX,
+                         entry_id=entry.id)
         answers = earlier.answers() if earlier else {}
         for name in PROMPT_FIELDS:
             self.add_item(discord.ui.TextInput(
@@ -87,16 +80,6 @@ class ReflectionModal(OnwardModal):
                 required=False, max_length=text.REFLECTION_FIELD_MAX,
                 default=answers.get(name) or None,
             ))
-
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        answers = {
-            item.custom_id: item.value for item in self.children
-            if isinstance(item, discord.ui.TextInput)
-        }
-        await self.cog.save_answers(interaction, self.entry_id, answers)
-
-    async def on_timeout(self) -> None:
-        self.cog.open_forms.discard(self.custom_id)
 
 
 class ReflectButton(PersistentButton, template=custom_ids.REFLECT):
@@ -123,7 +106,6 @@ class Reflect(commands.Cog):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
         self.reflection = ReflectionService(bot.database, bot.clock)
-        self.open_forms: set[str] = set()     # forms this process opened (and still tracks)
 
     async def save_answers(
         self, interaction: discord.Interaction, rejection_id: int, answers: dict[str, str]
@@ -137,9 +119,8 @@ class Reflect(commands.Cog):
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """A form opened before a restart: nothing in memory knows it, but its id says which
-        entry it is about, so the answers are saved all the same."""
-        form = orphaned_form(interaction, FORM_PREFIX, self.open_forms)
+        """A submitted reflection form: its id says which entry it is about."""
+        form = submitted_form(interaction, FORM_PREFIX)
         if form is None:
             return
         rejection_id, values = form
@@ -152,7 +133,7 @@ class Reflect(commands.Cog):
         self, interaction: discord.Interaction, rejection_id: int | str | None
     ) -> None:
         entry, earlier = await self.reflection.start(interaction.user.id, rejection_id)
-        await interaction.response.send_modal(ReflectionModal(self, entry, earlier))
+        await interaction.response.send_modal(ReflectionForm(entry, earlier))
 
     @app_commands.command(
         name="reflect", description="Five short questions about a rejection; skip any you like."

@@ -174,3 +174,24 @@ async def test_a_form_opened_before_a_restart_is_still_saved(world):
     assert reply.flags & EPHEMERAL and "Cyberdyne" in reply.content
     assert await world.db.scalar("SELECT differently FROM reflections") == "ask more questions"
     assert await world.db.scalar("SELECT COUNT(*) FROM reflections") == 1
+
+
+async def test_forms_left_open_cost_no_memory_and_each_is_saved_when_sent(world):
+    alice = world.actor(world.alice)
+    await log_entry(alice, company="Acme")
+    await log_entry(alice, company="Globex")
+    acme, globex = await entry_ids(world, world.alice)
+    # Forms opened and never sent (a member who closes the window) leave nothing behind in
+    # the bot: the custom_id says what each is about, so nothing needs keeping.
+    forms = [await alice.slash("reflect", rejection=str(acme)) for _ in range(50)]
+    for opened in forms:
+        await opened.modal()
+    on_globex = await alice.slash("reflect", rejection=str(globex))
+    await on_globex.modal()
+    assert world.bot._connection._view_store._modals == {}
+    # Any of them, sent late and out of order, is saved against its own entry.
+    await (await alice.submit_modal(on_globex, {"struggled": "the take-home"})).reply()
+    await (await alice.submit_modal(forms[7], {"struggled": "the system design"})).reply()
+    rows = await world.db.fetchall(
+        "SELECT rejection_id, struggled FROM reflections ORDER BY rejection_id")
+    assert [tuple(r) for r in rows] == [(acme, "the system design"), (globex, "the take-home")]
