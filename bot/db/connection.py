@@ -170,6 +170,7 @@ class Database:
 
     async def _commit_queued(self) -> None:
         loop = asyncio.get_running_loop()
+        batch: list[_Queued] = []
         try:
             while self._queued:
                 async with self._write_lock:
@@ -177,7 +178,14 @@ class Database:
                     # aiosqlite has no public way to run a function in its thread; `_execute`
                     # is what each of its own methods uses, so the call queues behind them.
                     await self._conn._execute(self._commit_batch, loop, batch)
-        except BaseException:   # cancelled at shutdown: nobody may wait forever
+                batch = []
+        except Exception as exc:
+            # The thread never took the batch (the connection is closed): nothing was written.
+            stranded, self._queued = batch + self._queued, []
+            _settle(stranded, [(False, exc)] * len(stranded))
+        except BaseException:
+            # Cancelled at shutdown. A batch the thread has taken is still settled from there;
+            # the rest must not wait forever.
             for _, outcome in self._queued:
                 outcome.cancel()
             self._queued = []

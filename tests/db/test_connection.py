@@ -191,3 +191,12 @@ async def test_a_caller_that_stops_waiting_neither_loses_its_write_nor_blocks_ot
     assert impatient.cancelled()
     # Queued before it gave up, its write was already promised to the thread: it stands.
     assert await _stored(db) == {"first": "1", "impatient": "1", "patient": "2"}
+
+
+async def test_a_write_after_the_database_closed_fails_instead_of_waiting_forever(tmp_path):
+    from bot.db.connection import Database
+
+    database = await Database.open(str(tmp_path / "closed.db"))
+    await database.close()
+    with pytest.raises(ValueError):
+        await asyncio.wait_for(database.run(lambda tx: _put(tx, "late", "1")), timeout=5)
