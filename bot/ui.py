@@ -91,3 +91,20 @@ def submitted_form(
     named = custom_id[len(prefix):].split(":")[0]
     rejection_id = int(named) if named.isdigit() and len(named) <= 19 else 0
     return rejection_id, submitted_values(interaction.data)
+
+
+async def save_submitted_form(
+    interaction: discord.Interaction, prefix: str,
+    save: Callable[[discord.Interaction, int, dict[str, str]], Awaitable[None]],
+) -> None:
+    """For a cog's `on_interaction`: a submitted `EntryForm` with `prefix` is passed to `save`
+    (entry id and answers), its failures to the one error path; other interactions are left
+    alone."""
+    form = submitted_form(interaction, prefix)
+    if form is None:
+        return
+    entry_id, values = form
+    try:
+        await save(interaction, entry_id, values)
+    except Exception as error:  # noqa: BLE001 - routed to the one error path
+        await handle_interaction_error(interaction, error)

@@ -15,14 +15,13 @@ from bot.formatting import inert, timestamp
 from bot.services import text
 from bot.services.feedback import Draft, FeedbackService
 from bot.services.reflection import ReflectionService
-from bot.tree import handle_interaction_error
 from bot.ui import (
     ENTRY_OPTION_HELP,
     EntryForm,
     EntryOption,
     PersistentButton,
     entry_choices,
-    submitted_form,
+    save_submitted_form,
 )
 
 Tone = Literal["brief", "warm", "formal"]
@@ -165,11 +164,12 @@ class Feedback(commands.GroupCog, group_name="feedback"):
         super().__init__()
 
     async def save_feedback(
-        self, interaction: discord.Interaction, rejection_id: int, feedback: str | None
+        self, interaction: discord.Interaction, rejection_id: int, answers: dict[str, str]
     ) -> None:
         # Finding themes can take a moment on a long journal; answer Discord first.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        logged = await self.feedback.log_feedback(interaction.user.id, rejection_id, feedback)
+        logged = await self.feedback.log_feedback(
+            interaction.user.id, rejection_id, answers.get("feedback"))
         entry = logged.entry
         verb = "Updated" if logged.replaced else "Saved"
         themes = await self.reflection.themes(interaction.user.id, limit=5)
@@ -185,14 +185,7 @@ class Feedback(commands.GroupCog, group_name="feedback"):
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """A submitted feedback form: its id says which entry it is about."""
-        form = submitted_form(interaction, FORM_PREFIX)
-        if form is None:
-            return
-        rejection_id, values = form
-        try:
-            await self.save_feedback(interaction, rejection_id, values.get("feedback"))
-        except Exception as error:  # noqa: BLE001 - routed to the one error path
-            await handle_interaction_error(interaction, error)
+        await save_submitted_form(interaction, FORM_PREFIX, self.save_feedback)
 
     async def send_draft(
         self, interaction: discord.Interaction, rejection: int | str | None,

@@ -12,14 +12,13 @@ from bot.db.repositories.rejections import Rejection
 from bot.formatting import inert
 from bot.services import text
 from bot.services.reflection import PROMPTS, SUMMARY_LABELS, ReflectionService, SavedReflection
-from bot.tree import handle_interaction_error
 from bot.ui import (
     ENTRY_OPTION_HELP,
     EntryForm,
     EntryOption,
     PersistentButton,
     entry_choices,
-    submitted_form,
+    save_submitted_form,
 )
 
 FORM_PREFIX = "onward:reflect-form:"
@@ -120,14 +119,7 @@ class Reflect(commands.Cog):
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """A submitted reflection form: its id says which entry it is about."""
-        form = submitted_form(interaction, FORM_PREFIX)
-        if form is None:
-            return
-        rejection_id, values = form
-        try:
-            await self.save_answers(interaction, rejection_id, values)
-        except Exception as error:  # noqa: BLE001 - routed to the one error path
-            await handle_interaction_error(interaction, error)
+        await save_submitted_form(interaction, FORM_PREFIX, self.save_answers)
 
     async def open_modal(
         self, interaction: discord.Interaction, rejection_id: int | str | None
