@@ -225,7 +225,7 @@ class Database:
                     conn.execute("RELEASE work")
             conn.execute("COMMIT")
         except BaseException:
-            if conn.in_transaction:
+            if conn.in_transaction:  # SQLite may already have rolled back (e.g. disk full)
                 conn.execute("ROLLBACK")
             raise
         return results
