@@ -23,9 +23,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bot.sandbox import actors
-from bot.sandbox.actors import InteractionResult
-from bot.sandbox.emulator import DiscordEmulator
+from discord_emulator import actors
+from discord_emulator.actors import InteractionResult
+from discord_emulator.emulator import DiscordEmulator
 
 ROOT = Path(__file__).resolve().parents[1]
 

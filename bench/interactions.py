@@ -49,7 +49,7 @@ from bench._harness import (
     spread,
     start_emulator,
 )
-from bot.sandbox.actors import Actor
+from discord_emulator.actors import Actor
 
 COMPANIES = ("Acme", "Globex", "Initech", "Hooli", "Umbrella", "Stark Industries", "Wayne Labs",
              "Cyberdyne", "Soylent", "Tyrell", "Wonka", "Aperture", "Vandelay", "Pied Piper")

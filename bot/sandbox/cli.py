@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 from .commandline import CommandLineError
 from .session import Console, Sandbox
-from .state import EmulatorError
+from discord_emulator.state import EmulatorError
 
 log = logging.getLogger(__name__)
 

@@ -36,9 +36,9 @@ from .commandline import (
     quote_if_needed,
     split_words,
 )
-from .emulator import DiscordEmulator
+from discord_emulator.emulator import DiscordEmulator
 from .render import DIM, Names, Renderer, relative, text_inputs
-from .state import DM, FLAG_LOADING, EmulatorError, Message
+from discord_emulator.state import DM, FLAG_LOADING, EmulatorError, Message
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import pytest
 from bot.client import COGS, Onward
 from bot.clock import Clock
 from bot.db.connection import Database
-from bot.sandbox.emulator import DiscordEmulator
+from discord_emulator.emulator import DiscordEmulator
 from bot.settings import Settings
 
 READY_TIMEOUT = 15

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from bot.sandbox.emulator import RecordedRequest
+from discord_emulator.emulator import RecordedRequest
 
 CHANNEL_POST = re.compile(r"^/channels/(\d+)/messages$")
 CHANNEL_EDIT = re.compile(r"^/channels/(\d+)/messages/(\d+)$")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox.emulator import DiscordEmulator
+from discord_emulator.emulator import DiscordEmulator
 
 START_TIMEOUT = 30
 MEMBERS = 6

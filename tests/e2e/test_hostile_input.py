@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from bot.sandbox.emulator import EmulatorError
+from discord_emulator.emulator import EmulatorError
 from tests.e2e.outbound import UNEXPECTED, outbound, ping_problems
 
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER = 3, 4, 5, 6, 7, 8, 9, 10

@@ -16,7 +16,7 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.sandbox.emulator import DiscordEmulator, EmulatorError
+from discord_emulator.emulator import DiscordEmulator, EmulatorError
 
 pytestmark = pytest.mark.asyncio
 
