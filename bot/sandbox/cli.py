@@ -21,9 +21,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
+from discord_emulator.state import EmulatorError
+
 from .commandline import CommandLineError
 from .session import Console, Sandbox
-from discord_emulator.state import EmulatorError
 
 log = logging.getLogger(__name__)
 

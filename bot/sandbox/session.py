@@ -23,6 +23,8 @@ from bot.db.repositories.member_settings import MemberSettingsRepository
 from bot.db.repositories.rejections import RejectionRepository
 from bot.db.repositories.timers import TimerRepository
 from bot.services.dates import zone
+from discord_emulator.emulator import DiscordEmulator
+from discord_emulator.state import DM, FLAG_LOADING, EmulatorError, Message
 
 from .commandline import (
     CHANNEL,
@@ -36,9 +38,7 @@ from .commandline import (
     quote_if_needed,
     split_words,
 )
-from discord_emulator.emulator import DiscordEmulator
 from .render import DIM, Names, Renderer, relative, text_inputs
-from discord_emulator.state import DM, FLAG_LOADING, EmulatorError, Message
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ import pytest
 from bot.client import COGS, Onward
 from bot.clock import Clock
 from bot.db.connection import Database
-from discord_emulator.emulator import DiscordEmulator
 from bot.settings import Settings
+from discord_emulator.emulator import DiscordEmulator
 
 READY_TIMEOUT = 15
 
