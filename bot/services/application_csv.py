@@ -166,8 +166,9 @@ def parse(
     `read_date` reads a date cell, `clean` checks company, role, link and note (both raise
     UserFacingError)."""
     text = decode(data)
+    delimiter = _delimiter(text)
     try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error:
         raise InvalidInput(NOT_CSV) from None
     # The line each record starts on (quoted cells may hold line breaks).
@@ -183,7 +184,7 @@ def parse(
             "and import the parts. Nothing was imported.")
     if not body:
         raise InvalidInput("That file has a header but no rows. Nothing was imported.")
-    lines = _line_numbers(text, len(records))
+    lines = _line_numbers(text, len(records), delimiter)
     parsed = ParsedFile(ignored_columns=ignored)
     for index, record in body:
         line = lines[index]
@@ -198,10 +199,17 @@ def parse(
     return parsed
 
 
-def _line_numbers(text: str, count: int) -> list[int]:
+def _delimiter(text: str) -> str:
+    """Comma, or the semicolon or tab a spreadsheet in many languages writes instead, as the
+    first non-empty line uses most."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return max((",", ";", "\t"), key=first.count) if first else ","
+
+
+def _line_numbers(text: str, count: int, delimiter: str) -> list[int]:
     """Line (1-based) on which each CSV record starts."""
     starts = []
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     previous_end = 0
     for _ in range(count):
         starts.append(previous_end + 1)

@@ -202,6 +202,17 @@ async def test_a_utf8_bom_and_day_first_dates_are_read(world):
     assert tuple(row) == ("Café Société", "Chef", "2026-11-02")
 
 
+async def test_a_semicolon_separated_file_from_a_spreadsheet_is_read(world):
+    de = world.emu.actor(world.alice, world.guild_id, locale="de")
+    data = "Firma;Position;Date applied;Employer notes\n".replace("Firma", "Employer")
+    data += "Siemens;Entwickler;03.11.2026;\n"
+    preview = await upload(world, de, "export.csv", data.encode("utf-8"))
+    assert "• 1 to import" in preview.content, preview.content
+    await (await de.click(preview, label="Import")).reply()
+    row = await world.db.fetchone("SELECT company, role, applied_on FROM applications")
+    assert tuple(row) == ("Siemens", "Entwickler", "2026-11-03")
+
+
 async def test_privacy_export_includes_the_applications_csv(world):
     alice = await seed_alice(world)
     _, csv_file, _ = await export(alice)

@@ -16,8 +16,6 @@ UPDATE applications SET number = (
 );
 UPDATE applications SET status_changed_on = applied_on;
 CREATE UNIQUE INDEX ux_applications_user_number ON applications (user_id, number);
--- The duplicate check on /apply log and /apply import.
-CREATE INDEX ix_applications_user_company ON applications (user_id, company COLLATE NOCASE);
 
 -- Every status an application has had, with the day it changed: the stage a rejection
 -- reached, and the interviews and offers counted as wins.
