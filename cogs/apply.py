@@ -65,6 +65,19 @@ def describe(app: Application) -> str:
     return line
 
 
+def fit_list(heading: str, lines: list[str], limit: int = 2000) -> str:
+    """Whole lines only, as many as fit in one message, and how many more there are."""
+    shown = [heading]
+    for index, line in enumerate(lines):
+        rest = len(lines) - index
+        tail = f"\n…and {rest} more that don't fit here; /apply export lists them all."
+        if sum(len(x) + 1 for x in shown) + len(line) + len(tail) > limit:
+            shown.append(tail.strip())
+            break
+        shown.append(line)
+    return "\n".join(shown)
+
+
 def locale_of(interaction: discord.Interaction) -> str:
     return str(interaction.locale)
 
@@ -321,9 +334,8 @@ class Apply(commands.GroupCog, group_name="apply",
                 ephemeral=True)
             return
         heading = f"Your {status} applications" if status else "Your applications"
-        body = "\n".join(describe(a) for a in apps)
         await interaction.response.send_message(
-            f"{heading}, newest first:\n{body}"[:2000], ephemeral=True)
+            fit_list(f"{heading}, newest first:", [describe(a) for a in apps]), ephemeral=True)
 
     @app_commands.command(name="update", description="Change an application: its status or "
                                                      "details.")

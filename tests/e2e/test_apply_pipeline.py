@@ -225,3 +225,14 @@ async def test_dates_follow_the_locale_and_refuse_the_future_and_the_far_past(wo
     far = await log(uk, "Initech", date="1990-01-01")
     assert "dates can go back 20 years at most" in far.content
     assert await count(world) == stored
+
+
+async def test_a_long_list_fits_in_one_message(world):
+    alice = world.actor(world.alice)
+    for n in range(30):
+        await log(alice, f"Company with a rather long name number {n:02d}" + "x" * 40,
+                  role="Senior Staff Principal Engineer, Platform")
+    listed = await (await alice.slash("apply list", limit=30)).reply()
+    assert len(listed.content) <= 2000
+    assert listed.content.splitlines()[1].startswith("**#30** ")
+    assert listed.content.endswith("more that don't fit here; /apply export lists them all.")
