@@ -454,7 +454,7 @@ class Apply(commands.GroupCog, group_name="apply",
                               "journal.")
         stage = await self.applications.rejection_stage(app.id)
         logged = await self.journal.log_rejection(
-            user_id=app.user_id, guild_id=interaction.guild_id or app.guild_id,
+            user_id=app.user_id, guild_id=interaction.guild_id,
             company=app.company, role=app.role, stage=stage,
             date=app.status_changed_on if app.status == "rejected" else None,
             also=self.applications.link_rejection(app))
@@ -463,6 +463,8 @@ class Apply(commands.GroupCog, group_name="apply",
         lines = [f"Logged the rejection from {what(app)} in your journal, linked to "
                  f"#{app.number}" + (f" (stage: {stage})" if stage else "") + ".",
                  "", f"> {logged.reframe}", ""]
+        if stage is None:
+            lines.append("Which stage it reached isn't known; /rejection edit can add it.")
         if due is not None:
             lines.append("I'll send you a few reflection questions by DM later unless you "
                          "/reflect first.")
