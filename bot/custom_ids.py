@@ -9,6 +9,11 @@ SHARE = r"onward:share:(?P<rejection_id>[0-9]{1,19})"
 ENCOURAGE = r"onward:encourage:(?P<share_id>[0-9]{1,19}):(?P<mode>named|anon)"
 PRIVACY_DELETE = r"onward:privacy-delete:(?P<user_id>[0-9]{1,20}):(?P<deadline>[0-9]{1,12})"
 PRIVACY_KEEP = r"onward:privacy-keep:(?P<user_id>[0-9]{1,20})"
+APPLY_UNDO = r"onward:apply-undo:(?P<application_id>[0-9]{1,19})"
+APPLY_ANYWAY = r"onward:apply-anyway:(?P<pending_id>[0-9]{1,19})"
+APPLY_DELETE = r"onward:apply-delete:(?P<application_id>[0-9]{1,19})"
+APPLY_REJECTION = r"onward:apply-rejection:(?P<application_id>[0-9]{1,19})"
+APPLY_IMPORT = r"onward:apply-import:(?P<pending_id>[0-9]{1,19}):(?P<action>go|cancel)"
 PROMPT_LATER = r"onward:prompt-later:(?P<rejection_id>[0-9]{1,19})"
 PROMPT_SKIP = r"onward:prompt-skip:(?P<rejection_id>[0-9]{1,19})"
 FEEDBACK_SENT = r"onward:feedback-sent:(?P<rejection_id>[0-9]{1,19})"
@@ -40,6 +45,26 @@ def privacy_delete(user_id: int, deadline_epoch: int) -> str:
 
 def privacy_keep(user_id: int) -> str:
     return f"onward:privacy-keep:{user_id}"
+
+
+def apply_undo(application_id: int) -> str:
+    return f"onward:apply-undo:{application_id}"
+
+
+def apply_anyway(pending_id: int) -> str:
+    return f"onward:apply-anyway:{pending_id}"
+
+
+def apply_delete(application_id: int) -> str:
+    return f"onward:apply-delete:{application_id}"
+
+
+def apply_rejection(application_id: int) -> str:
+    return f"onward:apply-rejection:{application_id}"
+
+
+def apply_import(pending_id: int, go: bool) -> str:
+    return f"onward:apply-import:{pending_id}:{'go' if go else 'cancel'}"
 
 
 def prompt_later(rejection_id: int) -> str:

@@ -450,8 +450,11 @@ class Actor:
         if otype == BOOLEAN:
             return bool(value)
         if otype == ATTACHMENT:
-            filename, content = value
-            att = Attachment(self.emu._ids.next(), filename, content)
+            if isinstance(value, Attachment):      # from emu.upload(...)
+                att = value
+            else:
+                filename, content = value
+                att = Attachment(self.emu._ids.next(), filename, content)
             self._pending_attachments.append(att)
             resolved.setdefault("attachments", {})[str(att.id)] = self.emu._attachment_json(
                 self.channel_id, att

@@ -360,6 +360,14 @@ class DiscordEmulator:
             channel_id = self._dm_channel(user_id).id
         return Actor(self, user_id, guild_id, channel_id, locale=locale, timeout=timeout)
 
+    def upload(
+        self, filename: str, data: bytes, *, content_type: str | None = None
+    ) -> Attachment:
+        """A file a member attaches to a slash command: pass it as the value of an attachment
+        option (``actor.slash("apply import", file=emu.upload(...))``). It arrives in
+        ``data.resolved.attachments`` with a ``url`` on this emulator, which serves the bytes."""
+        return Attachment(self._ids.next(), filename, bytes(data), content_type=content_type)
+
     # ------------------------------------------------------------- reading
 
     def channel_messages(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -51,7 +52,10 @@ class JournalService:
         date: str | None = None,
         note: str | None = None,
         share: str | None = None,
+        also: Callable[[SyncTransaction, Rejection], None] | None = None,
     ) -> LoggedRejection:
+        """`also`, when given, runs in the same transaction once the entry is stored (e.g. to
+        link it to the application it came from); if it raises, nothing is kept."""
         now = self.clock.now()
         company = text.clean_required(company, "company", text.COMPANY_MAX)
         role = text.clean_optional(role, "role", text.ROLE_MAX)
@@ -84,6 +88,8 @@ class JournalService:
                     tx, user_id=user_id, kind="reflection_prompt", subject_id=stored.id,
                     due_at=prompt_due, created_at=stamp,
                 )
+            if also is not None:
+                also(tx, stored)
             return LoggedRejection(entry=stored, reframe=reframe_text(reframe_index),
                                    prompt_due_at=prompt_due)
 

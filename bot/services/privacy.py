@@ -24,6 +24,7 @@ from bot.clock import Clock, to_db
 from bot.db.connection import Database
 from bot.db.repositories.privacy import PERSONAL_TABLES, PrivacyRepository, SharedPost
 from bot.errors import NotAllowed, UserFacingError
+from bot.services.applications import applications_csv
 
 EXPORT_FORMAT = "onward-export"
 EXPORT_VERSION = 1
@@ -113,6 +114,8 @@ class PrivacyService:
                 "left out, as it was when you got it."
             ),
             "tables": {table: tables[table] for table in PERSONAL_TABLES},
+            # The same CSV as /apply export, for a benefits office or a spreadsheet.
+            "applications_csv": applications_csv(tables["applications"]),
         }
         content = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
         return Export(

@@ -112,7 +112,7 @@ class ProgressReport:
         """Nothing logged at all: a friendly start instead of zeros and an empty chart."""
         t = self.totals
         return not (t.applications or t.rejections or t.reflections or t.feedback_asked
-                    or t.feedback_received)
+                    or t.feedback_received or t.interviews_won or t.offers)
 
     @property
     def has_chart(self) -> bool:
@@ -125,7 +125,8 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
 
 def summary_fields(report: ProgressReport) -> list[tuple[str, str]]:
     """(name, value) pairs in the order the member reads them: effort first, the things
-    they control; rejections last, as a plain count and never as a score."""
+    they control, then wins (interviews reached and offers); rejections last, as a plain
+    count and never as a score."""
     week = report.this_week
     t = report.totals
     if report.goal:
@@ -149,11 +150,18 @@ def summary_fields(report: ProgressReport) -> list[tuple[str, str]]:
         if not report.streak.this_week_met:
             streak += "\nThis week can add one more."
 
+    if t.interviews_won or t.offers:
+        wins = (f"{_plural(t.interviews_won, 'interview')} reached · "
+                f"{_plural(t.offers, 'offer')}")
+    else:
+        wins = ("None yet. Moving an application to interviewing or offer with /apply update "
+                "counts here.")
     return [
         ("This week", this_week),
         ("Streak", streak),
         ("Reflections", f"{t.reflections} written · {week.reflections} this week"),
         ("Feedback", f"{t.feedback_asked} asked · {t.feedback_received} received"),
+        ("Wins", wins),
         ("Interviews reached",
          f"{_plural(t.interviews_reached, 'entry', 'entries')} got to an interview"),
         ("Rejections logged", f"{t.rejections}"),

@@ -24,6 +24,7 @@ from discord_emulator.emulator import EmulatorError
 from tests.e2e.outbound import UNEXPECTED, outbound, ping_problems
 
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER = 3, 4, 5, 6, 7, 8, 9, 10
+ATTACHMENT = 11
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 MODAL = 9
 TOO_LONG = "A" * 10_000
@@ -142,6 +143,10 @@ def option_value(draw, world, option: dict[str, Any]) -> Any:
         return draw(st.sampled_from([world.general_id, world.support_id]))
     if kind in (ROLE, MENTIONABLE):
         return world.guild_id  # the @everyone role
+    if kind == ATTACHMENT:     # a CSV whose cells are hostile text
+        cells = draw(st.lists(nasty_text(world), min_size=1, max_size=3))
+        body = "company,role,date applied\n" + "\n".join(f'"{c}",x,today' for c in cells)
+        return world.emu.upload("hostile.csv", body.encode("utf-8"), content_type="text/csv")
     raise AssertionError(f"no strategy for option type {kind}")
 
 
@@ -417,7 +422,7 @@ async def test_declared_limits_are_checked_again_by_the_bot(world, capsys):
     await (await admin.slash("support setup", channel=world.support_id)).reply()
     await (await world.actor(world.alice).slash("rejection log", company="Acme")).reply()
     required_defaults = {STRING: "Acme", INTEGER: 5, BOOLEAN: False, USER: world.bob,
-                         CHANNEL: world.support_id}
+                         CHANNEL: world.support_id, ATTACHMENT: ("jobs.csv", b"company\nAcme\n")}
     tried = 0
     for leaf in leaves(world.emu.registered_commands()):
         actor = admin if leaf.admin_only else world.actor(world.alice)

@@ -65,7 +65,7 @@ async def test_progress_leads_with_effort_and_attaches_a_chart(world):
     assert reply.flags & EPHEMERAL
     got = fields(reply)
     assert [name for name, _ in got] == [
-        "This week", "Streak", "Reflections", "Feedback", "Interviews reached",
+        "This week", "Streak", "Reflections", "Feedback", "Wins", "Interviews reached",
         "Rejections logged"]
     values = dict(got)
     assert values["This week"].startswith("3 of 3 applications · goal met")

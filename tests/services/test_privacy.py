@@ -64,9 +64,18 @@ async def seed_member(tx, user_id, company, *, named_message=None):
         "INSERT INTO feedback_requests (rejection_id, user_id, interviewer, tone, sent_at,"
         " received_at, feedback_text, created_at) VALUES (?, ?, 'Pat', 'warm', ?, ?, ?, ?)",
         (rej, user_id, T, T, f"{company} feedback text", T))
+    app = await tx.insert(
+        "INSERT INTO applications (user_id, guild_id, company, applied_on, created_at, number)"
+        " VALUES (?, ?, ?, '2026-11-20', ?, 1)", (user_id, GUILD, company + " Apply", T))
     await tx.insert(
-        "INSERT INTO applications (user_id, guild_id, company, applied_on, created_at)"
-        " VALUES (?, ?, ?, '2026-11-20', ?)", (user_id, GUILD, company + " Apply", T))
+        "INSERT INTO application_status_history (application_id, user_id, status, changed_on,"
+        " created_at) VALUES (?, ?, 'rejected', '2026-11-21', ?)", (app, user_id, T))
+    await tx.insert(
+        "INSERT INTO application_rejections (application_id, rejection_id, user_id, created_at)"
+        " VALUES (?, ?, ?, ?)", (app, rej, user_id, T))
+    await tx.insert(
+        "INSERT INTO pending_imports (user_id, kind, rows, created_at, expires_at)"
+        " VALUES (?, 'import', '[]', ?, ?)", (user_id, T, T))
     named = await tx.insert(
         "INSERT INTO shares (rejection_id, user_id, guild_id, channel_id, message_id, named,"
         " created_at) VALUES (?, ?, ?, ?, ?, 1, ?)",

@@ -249,7 +249,8 @@ async def test_fields_lead_with_effort_and_end_with_rejections(db, clock):
     await add_rejection(db, ALICE, "onsite")
     fields = summary_fields(await ProgressService(db, clock).report(ALICE))
     names = [name for name, _ in fields]
-    assert names == ["This week", "Streak", "Reflections", "Feedback", "Interviews reached",
+    assert names == ["This week", "Streak", "Reflections", "Feedback", "Wins",
+                     "Interviews reached",
                      "Rejections logged"]
     values = dict(fields)
     assert values["This week"].startswith("4 of 4 applications · goal met")

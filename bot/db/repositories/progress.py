@@ -29,6 +29,10 @@ class Totals:
     reflections: int
     feedback_asked: int
     feedback_received: int
+    # Wins, from the applications' status history (/apply update): applications that
+    # reached the interviews (or went straight to an offer), and offers.
+    interviews_won: int = 0
+    offers: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +104,11 @@ class ProgressRepository:
             " (SELECT COUNT(*) FROM feedback_requests WHERE user_id = ?1"
             "   AND sent_at IS NOT NULL) AS asked,"
             " (SELECT COUNT(*) FROM feedback_requests WHERE user_id = ?1"
-            "   AND received_at IS NOT NULL) AS received",
+            "   AND received_at IS NOT NULL) AS received,"
+            " (SELECT COUNT(DISTINCT application_id) FROM application_status_history"
+            "   WHERE user_id = ?1 AND status IN ('interviewing', 'offer')) AS interviews_won,"
+            " (SELECT COUNT(DISTINCT application_id) FROM application_status_history"
+            "   WHERE user_id = ?1 AND status = 'offer') AS offers",
             [user_id, *INTERVIEW_STAGES],
         )
         assert row is not None
@@ -108,6 +116,7 @@ class ProgressRepository:
             applications=int(row["applications"]), rejections=int(row["rejections"]),
             interviews_reached=int(row["interviews"]), reflections=int(row["reflections"]),
             feedback_asked=int(row["asked"]), feedback_received=int(row["received"]),
+            interviews_won=int(row["interviews_won"]), offers=int(row["offers"]),
         )
 
     async def recent_notes(self, user_id: int, limit: int) -> list[Note]:
