@@ -361,8 +361,10 @@ class SharingService:
 
     async def get_share(self, share_id: int) -> Share:
         share = await self.shares.get(share_id)
-        if share is None or share.message_id is None:
+        if share is None:
             raise DataDeleted(DELETED)
+        if share.message_id is None:
+            raise UserFacingError("This post is still going up; try again in a moment.")
         return share
 
     # Encouragement -------------------------------------------------------------------------
@@ -453,7 +455,7 @@ class SharingService:
             message=message, anonymous=anonymous, share_id=share.id,
         )
 
-    # Reports and blocks --------------------------------------------------------------------
+    # Reports --------------------------------------------------------------------
 
     async def report(self, reporter_id: int, encouragement_id: int) -> NoteReport:
         """Report on an anonymous note: where it goes. The note must still exist and be the
@@ -467,15 +469,6 @@ class SharingService:
         config = await self.configs.get(note.guild_id)
         return NoteReport(note=note, guild_id=note.guild_id,
                           reports_channel_id=config.reports_channel_id if config else None)
-
-    async def block(self, guild_id: int, member_id: int, admin_id: int) -> bool:
-        async with self.db.transaction() as tx:
-            return await self.safety.block(tx, guild_id, member_id, admin_id,
-                                           to_db(self.clock.now()))
-
-    async def unblock(self, guild_id: int, member_id: int) -> bool:
-        async with self.db.transaction() as tx:
-            return await self.safety.unblock(tx, guild_id, member_id)
 
     async def mark_delivered(self, encouragement_id: int) -> None:
         async with self.db.transaction() as tx:

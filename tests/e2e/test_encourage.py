@@ -72,7 +72,13 @@ async def post_shared(world, user_id, share, **options):
     await (await world.actor(user_id).click(preview, label="Post it")).reply()
     if share == "anonymous":
         await run_due_timers(world, timedelta(minutes=61))
+    else:
+        await eventually(lambda: _says_posted(preview))
     return await posted
+
+
+async def _says_posted(preview) -> bool:
+    return preview.content.startswith("Posted")     # the share is recorded by then
 
 
 async def test_share_anonymous_previews_then_posts_later_without_name_company_or_note(world):

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from bot.clock import to_db
-from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.errors import InvalidInput, NotAllowed, NotFound, UserFacingError
 from bot.services.journal import JournalService
 from bot.services.member_settings import MemberSettingsService
 from bot.services.personal import PersonalDMService
@@ -196,7 +196,7 @@ async def test_encouraging_a_share_goes_to_its_author_never_to_oneself(db, clock
     sharing = SharingService(db, clock)
     entry = await logged(db, clock)
     got = await claim(sharing, entry)
-    with pytest.raises(NotFound, match="That was deleted."):   # not posted yet
+    with pytest.raises(UserFacingError, match="still going up"):   # not posted yet
         await sharing.encourage_share(sender_id=BOB, share_id=got.share_id, message="hi",
                                       anonymous=False)
     await sharing.finish_share(got.share_id, 4242)
@@ -343,13 +343,14 @@ async def test_a_member_can_refuse_anonymous_notes(db, clock):
 
 
 async def test_blocked_members_send_no_anonymous_notes_in_that_server(db, clock):
-    sharing = SharingService(db, clock)
-    assert await sharing.block(GUILD, BOB, admin_id=CAROL) is True
-    assert await sharing.block(GUILD, BOB, admin_id=CAROL) is False
+    sharing, support = SharingService(db, clock), SupportService(db, clock)
+    assert await support.block(GUILD, BOB, admin_id=CAROL) is True
+    assert await support.block(GUILD, BOB, admin_id=CAROL) is False
     with pytest.raises(NotAllowed, match="admins have turned off anonymous notes from you"):
         await anon(sharing, BOB, ALICE)
     await anon(sharing, BOB, ALICE, guild=OTHER_GUILD)        # another server, another rule
-    assert await sharing.unblock(GUILD, BOB) is True
+    assert await support.unblock(GUILD, BOB) is True
+    assert await support.unblock(GUILD, BOB) is False
     await anon(sharing, BOB, CAROL)
     with pytest.raises(InvalidInput, match="sent from a server"):
         await anon(sharing, BOB, 2001, guild=None)
