@@ -189,9 +189,13 @@ async def test_delete_removes_every_row_their_posts_and_their_name_from_digests(
 async def test_old_buttons_after_delete_say_so_and_write_nothing(world):
     await set_up_support(world)
     alice = world.actor(world.alice)
+    await (await alice.slash("settings", reflection_delay_hours=0)).reply()
+    prompt = world.emu.wait_for_message(dm_user_id=world.alice)
     res = await alice.slash("rejection log", company="Acme", stage="onsite", share="anonymous")
     logged = await res.reply()
     preview = await res.wait_followup(1)
+    prompt_dm = await prompt
+    assert "Pause DM prompts" in [b["label"] for b in prompt_dm.buttons]
     _, posted = await log_shared(world, world.alice, "Initech", "named")
     post = world.emu.messages[posted]
     # A note to her, with its Report, and a DM prompt's pause.
@@ -211,16 +215,20 @@ async def test_old_buttons_after_delete_say_so_and_write_nothing(world):
         (alice, preview, "Cancel"),
         (dm_alice, note_dm, "Report"),
         (dm_alice, note_dm, "Pause notes by DM"),
+        (dm_alice, prompt_dm, "Pause DM prompts"),
     ]
     for actor, message, label in presses:
         answer = await (await actor.click(message, label=label)).reply()
         assert answer.flags & EPHEMERAL, label
         assert answer.content == "That was deleted.", (label, answer.content)
     assert post.deleted
-    # Reflect now and the DM prompt's pause write nothing about her either.
-    await (await alice.click(logged, label="Reflect now")).wait_response()
-    pause = await (await dm_alice.click(note_dm, label="Pause notes by DM")).reply()
-    assert pause.content == "That was deleted."
+    # Reflect now and the prompt's other buttons refuse too, writing nothing about her.
+    for actor, message, label in ((alice, logged, "Reflect now"),
+                                  (dm_alice, prompt_dm, "Reflect now"),
+                                  (dm_alice, prompt_dm, "Remind me tomorrow"),
+                                  (dm_alice, prompt_dm, "Not this one")):
+        answer = await (await actor.click(message, label=label)).reply()
+        assert answer.flags & EPHEMERAL, label
     await asyncio.sleep(0.2)
     assert all(n == 0 for n in (await personal_counts(world.db, world.alice)).values())
     assert await personal_counts(world.db, world.bob) == before
