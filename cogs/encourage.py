@@ -372,19 +372,11 @@ class Encourage(commands.Cog):
 
     async def cancel_preview(self, interaction: discord.Interaction, rejection_id: int) -> None:
         await self.sharing.cancel_preview(interaction.user.id, interaction.guild_id, rejection_id)
-        message = interaction.message
-        named = show_company = False
-        for row in (message.components if message else []):
-            for child in getattr(row, "children", []):
-                custom_id = getattr(child, "custom_id", "") or ""
-                if custom_id.startswith("onward:share-post:"):
-                    _, _, _, mode, company = custom_id.split(":")
-                    named, show_company = mode == "named", company == "1"
+        # Both buttons shown disabled: which Post it it was no longer matters.
         await interaction.response.edit_message(
             content="Cancelled: nothing was posted. Your entry stays private in your journal.",
             embed=None,
-            view=preview_buttons(rejection_id, named=named, show_company=show_company,
-                                 disabled=True))
+            view=preview_buttons(rejection_id, named=False, show_company=False, disabled=True))
 
     @commands.Cog.listener()
     async def on_rejection_shared(self, interaction: discord.Interaction, entry) -> None:
