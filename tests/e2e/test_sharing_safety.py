@@ -299,3 +299,20 @@ def _only_our_channel_tag(text: str, world) -> bool:
     """Our own sentences may name the support channel; member text never makes a tag."""
     rest = text.replace(f"<#{world.support_id}>", "")
     return not any(tag in rest for tag in LIVE_TAGS)
+
+
+async def test_remove_entry_posts_takes_down_one_entrys_posts_for_rejection_delete(world):
+    await set_up_support(world)
+    alice = world.actor(world.alice)
+    kept, removed = await log(world, world.alice, "Acme"), await log(world, world.alice, "Hooli")
+    for entry in (kept, removed):
+        await (await alice.click(await preview(world, world.alice, entry, show_company=True),
+                                 label="Post it")).reply()
+    await run_due_timers(world, timedelta(minutes=61))
+    assert len(shared_posts(world)) == 2
+    gone = await world.bot.get_cog("Encourage").remove_entry_posts(world.alice, removed)
+    assert gone == 1
+    [left] = shared_posts(world)
+    assert "Acme" in text_of(left)
+    assert await world.db.scalar("SELECT COUNT(*) FROM shares WHERE rejection_id = ?",
+                                 (removed,)) == 0
