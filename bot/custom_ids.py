@@ -93,3 +93,23 @@ def pause(setting: str) -> str:
 
 def pause_notes() -> str:
     return "onward:pause-notes"
+
+
+SHARE_POST = (r"onward:share-post:(?P<rejection_id>[0-9]{1,19}):(?P<mode>named|anon)"
+              r":(?P<company>[01])")
+SHARE_CANCEL = r"onward:share-cancel:(?P<rejection_id>[0-9]{1,19})"
+REPORT_NOTE = r"onward:report-note:(?P<encouragement_id>[0-9]{1,19})"
+
+
+def share_post(rejection_id: int, *, named: bool, show_company: bool) -> str:
+    """Post it on a share preview: the id says exactly what the preview showed."""
+    return (f"onward:share-post:{rejection_id}:{'named' if named else 'anon'}"
+            f":{int(show_company)}")
+
+
+def share_cancel(rejection_id: int) -> str:
+    return f"onward:share-cancel:{rejection_id}"
+
+
+def report_note(encouragement_id: int) -> str:
+    return f"onward:report-note:{encouragement_id}"

@@ -1,25 +1,34 @@
-"""Echoing member text back safely: shown as typed, never formatted or pinging."""
+"""Echoing member text back safely: shown as typed, never formatted, never a tag."""
 
 from __future__ import annotations
 
 import discord
 
+from bot.plain import untag
 
-def inert(value: str | None, limit: int | None = None) -> str:
-    """Member text made literal for Discord markdown (mentions are inert through
-    AllowedMentions.none() on every message the bot sends)."""
+
+def inert(value: str | None, limit: int | None = None, *, markdown: bool = True) -> str:
+    """The one way member-typed text (company, role, notes, names, notes to others) is shown:
+    Markdown escaped so it reads as typed, and no tag (`<@…>`, `<@&…>`, `<#…>`, `</…:…>`,
+    `@everyone`, `@here`) left live, whatever AllowedMentions says. `markdown=False` is for
+    places Discord shows as plain text (autocomplete labels), where escapes would show."""
     if not value:
         return ""
-    escaped = discord.utils.escape_markdown(value, as_needed=False)
-    if limit is None or len(escaped) <= limit:
-        return escaped
-    # Cut the text, not the escaped form, so no escape is split; the limit holds after escaping.
+
+    def render(text: str) -> str:
+        shown = discord.utils.escape_markdown(text, as_needed=False) if markdown else text
+        return untag(shown)
+
+    shown = render(value)
+    if limit is None or len(shown) <= limit:
+        return shown
+    # Cut the text, not the rendered form, so no escape is split; the limit holds after it.
     keep = limit - 1
     while keep > 0:
-        escaped = discord.utils.escape_markdown(value[:keep], as_needed=False)
-        if len(escaped) <= limit - 1:
-            return escaped + "…"
-        keep -= len(escaped) - (limit - 1)
+        shown = render(value[:keep])
+        if len(shown) <= limit - 1:
+            return shown + "…"
+        keep -= len(shown) - (limit - 1)
     return "…"
 
 

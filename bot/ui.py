@@ -8,6 +8,7 @@ from typing import Any
 
 import discord
 
+from bot.formatting import inert
 from bot.tree import handle_interaction_error
 
 
@@ -59,7 +60,7 @@ async def entry_choices(
 ) -> list[discord.app_commands.Choice[str]]:
     """Autocomplete over the member's own entries (label, value) as the service suggests them."""
     return [
-        discord.app_commands.Choice(name=label, value=value)
+        discord.app_commands.Choice(name=inert(label, 100, markdown=False), value=value)
         for label, value in await suggest(interaction.user.id, current)
     ]
 

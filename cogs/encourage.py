@@ -1,8 +1,10 @@
 """Sharing a rejection with the group, and notes of encouragement: /encourage, the Share with
-the group button, and the Send encouragement buttons under each shared post."""
+the group button and its preview (Post it / Cancel), the Send encouragement buttons under each
+shared post, Report under each anonymous note, and the scheduled posting of anonymous shares."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
@@ -10,22 +12,32 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import custom_ids
+from bot.clock import from_db
 from bot.errors import NotAllowed, UserFacingError
-from bot.formatting import inert
+from bot.formatting import inert, timestamp
 from bot.scheduling.group_nudges import EMBED_COLOUR
 from bot.scheduling.posting import post_to_channel
 from bot.services import text
 from bot.services.member_settings import MemberSettingsService
 from bot.services.nudges import ChannelUnavailable, PostFailed
-from bot.services.sharing import SharingService, note_text, share_post
+from bot.services.sharing import (
+    ShareClaim,
+    SharePost,
+    SharePreview,
+    SharingService,
+    note_text,
+    quote,
+)
 from bot.tree import handle_interaction_error
 from bot.ui import OnwardModal, PersistentButton
 
 log = logging.getLogger(__name__)
 
 PAUSE_NOTES_LABEL = "Pause notes by DM"
+REPORT_LABEL = "Report"
 # How a note went: by DM, or waiting for the member's next command (DMs paused, or closed).
 SENT, PAUSED, CLOSED = "sent", "paused", "closed"
+DELETE_TIMEOUT_SECONDS = 10
 
 
 def encourage_buttons(share_id: int) -> discord.ui.View:
@@ -42,14 +54,69 @@ def encourage_buttons(share_id: int) -> discord.ui.View:
     return view
 
 
-def note_buttons() -> discord.ui.View:
-    """The pause every note by DM carries (clicks go to PauseNotesButton, so no view is kept)."""
+def note_buttons(encouragement=None) -> discord.ui.View:
+    """The pause every note by DM carries, and Report on an anonymous one (clicks go to
+    PauseNotesButton and ReportButton, so no view is kept)."""
     view = discord.ui.View(timeout=None)
     view.add_item(discord.ui.Button(
         label=PAUSE_NOTES_LABEL, style=discord.ButtonStyle.secondary,
         custom_id=custom_ids.pause_notes()))
+    if encouragement is not None and encouragement.anonymous:
+        view.add_item(discord.ui.Button(
+            label=REPORT_LABEL, style=discord.ButtonStyle.danger,
+            custom_id=custom_ids.report_note(encouragement.id)))
     view.stop()
     return view
+
+
+def preview_buttons(rejection_id: int, *, named: bool, show_company: bool,
+                    disabled: bool = False) -> discord.ui.View:
+    """Post it / Cancel under a share preview; disabled once one of them was used."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(discord.ui.Button(
+        label="Post it", style=discord.ButtonStyle.success, disabled=disabled,
+        custom_id=custom_ids.share_post(rejection_id, named=named, show_company=show_company)))
+    view.add_item(discord.ui.Button(
+        label="Cancel", style=discord.ButtonStyle.secondary, disabled=disabled,
+        custom_id=custom_ids.share_cancel(rejection_id)))
+    view.stop()
+    return view
+
+
+def post_embed(post: SharePost) -> discord.Embed:
+    embed = discord.Embed(title=post.title, description=post.description, colour=EMBED_COLOUR)
+    embed.set_footer(text=post.footer)
+    return embed
+
+
+def render_post(sharing: SharingService, entry, *, named: bool, show_company: bool,
+                author_name: str | None) -> SharePost:
+    return sharing.post_for(entry, named=named, show_company=show_company,
+                            author_name=author_name, render=inert)
+
+
+def preview_message(preview: SharePreview, author_name: str
+                    ) -> tuple[str, discord.Embed, discord.ui.View]:
+    """The private preview: exactly the post the group would see, with Post it and Cancel."""
+    entry = preview.entry
+    post = SharingService.post_for(entry, named=preview.named, show_company=preview.show_company,
+                                   author_name=author_name, render=inert)
+    if preview.named:
+        how = "with your name"
+        when = "It goes up as soon as you press **Post it**."
+    else:
+        how = "anonymously"
+        when = ("After **Post it** it goes up at a random moment 5–60 minutes later, so its "
+                "timing doesn't point at you.")
+    company = ("The company is shown." if preview.show_company
+               else "The company isn't shown (show_company:True would show it).")
+    content = (
+        f"**Preview** of **#{entry.id}** shared {how} in <#{preview.channel_id}>: this is "
+        f"exactly what the group will see. {company} Your role and note are never shown.\n"
+        f"{when} Nothing is posted until then."
+    )
+    view = preview_buttons(entry.id, named=preview.named, show_company=preview.show_company)
+    return content, post_embed(post), view
 
 
 def cog_of(interaction: discord.Interaction) -> Encourage:
@@ -58,8 +125,42 @@ def cog_of(interaction: discord.Interaction) -> Encourage:
     return cog
 
 
+async def delete_posts(bot: discord.Client, posts) -> int:
+    """Delete shared posts (anything with channel_id, guild_id and message_id) from their
+    channels; returns how many are gone (already deleted ones count as gone)."""
+    async def delete(post) -> bool:
+        if post.message_id is None or post.channel_id is None:
+            return False
+        channel = bot.get_partial_messageable(post.channel_id, guild_id=post.guild_id)
+        try:
+            await asyncio.wait_for(channel.get_partial_message(post.message_id).delete(),
+                                   DELETE_TIMEOUT_SECONDS)
+        except discord.NotFound:
+            return True
+        except (TimeoutError, discord.HTTPException) as error:
+            log.warning("could not delete message %s in channel %s: %s",
+                        post.message_id, post.channel_id, error)
+            return False
+        return True
+
+    return sum(await asyncio.gather(*(delete(p) for p in posts)))
+
+
+async def dm_server_owner(bot: discord.Client, owner_id: int, content: str) -> bool:
+    """The one place a report of an anonymous note goes to a server owner by DM. True when
+    it was delivered."""
+    try:
+        channel = await bot.create_dm(discord.Object(owner_id))
+        await channel.send(content, allowed_mentions=discord.AllowedMentions.none())
+    except discord.HTTPException as error:
+        log.warning("could not DM the report to the server owner %s: %s", owner_id, error)
+        return False
+    return True
+
+
 class ShareButton(PersistentButton, template=custom_ids.SHARE):
-    """Share with the group, under a /rejection log reply."""
+    """Share with the group, under a /rejection log reply: the same preview as /rejection share
+    (anonymous, company hidden)."""
 
     def __init__(self, rejection_id: int) -> None:
         super().__init__(discord.ui.Button(label="Share with the group",
@@ -71,9 +172,39 @@ class ShareButton(PersistentButton, template=custom_ids.SHARE):
         return cls(int(match["rejection_id"]))
 
     async def on_click(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        reply = await cog_of(interaction).share_entry(interaction, self.rejection_id)
-        await interaction.followup.send(reply, ephemeral=True)
+        await cog_of(interaction).send_preview(interaction, self.rejection_id, named=False,
+                                               show_company=False, from_button=True)
+
+
+class PostItButton(PersistentButton, template=custom_ids.SHARE_POST):
+    def __init__(self, rejection_id: int, named: bool, show_company: bool) -> None:
+        super().__init__(discord.ui.Button(label="Post it", custom_id=custom_ids.share_post(
+            rejection_id, named=named, show_company=show_company)))
+        self.rejection_id = rejection_id
+        self.named = named
+        self.show_company = show_company
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match):
+        return cls(int(match["rejection_id"]), match["mode"] == "named", match["company"] == "1")
+
+    async def on_click(self, interaction: discord.Interaction) -> None:
+        await cog_of(interaction).post_it(interaction, self.rejection_id, named=self.named,
+                                          show_company=self.show_company)
+
+
+class CancelShareButton(PersistentButton, template=custom_ids.SHARE_CANCEL):
+    def __init__(self, rejection_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Cancel",
+                                           custom_id=custom_ids.share_cancel(rejection_id)))
+        self.rejection_id = rejection_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match):
+        return cls(int(match["rejection_id"]))
+
+    async def on_click(self, interaction: discord.Interaction) -> None:
+        await cog_of(interaction).cancel_preview(interaction, self.rejection_id)
 
 
 class EncourageButton(PersistentButton, template=custom_ids.ENCOURAGE):
@@ -92,7 +223,7 @@ class EncourageButton(PersistentButton, template=custom_ids.ENCOURAGE):
 
     async def on_click(self, interaction: discord.Interaction) -> None:
         cog = cog_of(interaction)
-        await cog.sharing.check_can_encourage(interaction.user.id, self.share_id)
+        await cog.sharing.check_can_encourage(interaction.user.id, self.share_id, self.anonymous)
         await interaction.response.send_modal(NoteModal(cog, self.share_id, self.anonymous))
 
 
@@ -114,6 +245,22 @@ class PauseNotesButton(PersistentButton, template=custom_ids.PAUSE_NOTES):
             "show them to you privately the next time you use one of my commands. Turn them "
             "back on any time with /settings encouragement_dms:True.", ephemeral=True)
         interaction.client.dispatch("interaction_answered", interaction)
+
+
+class ReportButton(PersistentButton, template=custom_ids.REPORT_NOTE):
+    """Report, under every anonymous note: the note and its sender go to the server's admins."""
+
+    def __init__(self, encouragement_id: int) -> None:
+        super().__init__(discord.ui.Button(
+            label=REPORT_LABEL, custom_id=custom_ids.report_note(encouragement_id)))
+        self.encouragement_id = encouragement_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match):
+        return cls(int(match["encouragement_id"]))
+
+    async def on_click(self, interaction: discord.Interaction) -> None:
+        await cog_of(interaction).report(interaction, self.encouragement_id)
 
 
 class NoteModal(OnwardModal):
@@ -159,24 +306,52 @@ class Encourage(commands.Cog):
         self.sharing = SharingService(bot.database, bot.clock)
         self.member_settings = MemberSettingsService(bot.database, bot.clock)
 
-    # Sharing -----------------------------------------------------------------------------------
+    # Sharing: preview first --------------------------------------------------------------------
 
-    async def share_entry(self, interaction: discord.Interaction, rejection_id: int) -> str:
-        """Post the entry to the support channel; returns what to tell the member."""
-        claim = await self.sharing.start_share(
-            interaction.user.id, interaction.guild_id, rejection_id
-        )
-        author = inert(interaction.user.display_name) if claim.named else None
-        post = share_post(company=inert(claim.entry.company), stage=claim.entry.stage,
-                          author_name=author)
-        embed = discord.Embed(title=post.title, description=post.description,
-                              colour=EMBED_COLOUR)
-        embed.set_footer(text=post.footer)
+    async def send_preview(
+        self, interaction: discord.Interaction, rejection_id: int | str, *, named: bool,
+        show_company: bool, from_button: bool = False,
+    ) -> None:
+        """Answer (or follow up) with the private preview of the share."""
+        preview = await self.sharing.preview(
+            interaction.user.id, interaction.guild_id, rejection_id, named=named,
+            show_company=show_company, from_button=from_button)
+        content, embed, view = preview_message(preview, interaction.user.display_name)
+        if interaction.response.is_done():
+            await interaction.followup.send(content, embed=embed, view=view, ephemeral=True)
+        else:
+            await interaction.response.send_message(content, embed=embed, view=view,
+                                                    ephemeral=True)
+
+    async def post_it(self, interaction: discord.Interaction, rejection_id: int, *,
+                      named: bool, show_company: bool) -> None:
+        claim = await self.sharing.post_it(
+            interaction.user.id, interaction.guild_id, rejection_id, named=named,
+            show_company=show_company)
+        done = preview_buttons(rejection_id, named=named, show_company=show_company,
+                               disabled=True)
+        if not named:
+            assert claim.post_at is not None
+            at = claim.post_at
+            await interaction.response.edit_message(
+                content=(f"Scheduled: **#{claim.entry.id}** goes up anonymously in "
+                         f"<#{claim.channel_id}> at {timestamp(at, 't')} ({timestamp(at, 'R')}), "
+                         "a random moment so its timing doesn't point at you. Only what the "
+                         "preview below shows is posted. /rejection unshare takes it back."),
+                view=done)
+            self.bot.dispatch("timer_scheduled", at)
+            return
+        await interaction.response.edit_message(content="Posting…", view=done)
+        await self._post_named(interaction, claim)
+
+    async def _post_named(self, interaction: discord.Interaction, claim: ShareClaim) -> None:
+        post = render_post(self.sharing, claim.entry, named=True,
+                           show_company=claim.show_company,
+                           author_name=interaction.user.display_name)
         try:
             message = await post_to_channel(
-                self.bot, claim.channel_id, guild_id=interaction.guild_id, embed=embed,
-                view=encourage_buttons(claim.share_id),
-            )
+                self.bot, claim.channel_id, guild_id=interaction.guild_id,
+                embed=post_embed(post), view=encourage_buttons(claim.share_id))
         except ChannelUnavailable as gone:
             await self.sharing.abandon_share(claim.share_id, pause_guild=interaction.guild_id,
                                              reason=gone.reason)
@@ -188,25 +363,119 @@ class Encourage(commands.Cog):
             await self.sharing.abandon_share(claim.share_id)
             raise UserFacingError(
                 "Discord didn't accept the post, so nothing was shared. Please try again in a "
-                "minute."
+                "minute with /rejection share."
             ) from failed
         await self.sharing.finish_share(claim.share_id, message.id)
-        preview = post.description.split("\n", 1)[0]
-        if claim.named:
-            how = "with your name (you logged it as named)"
-        else:
-            how = "anonymously: your name isn't shown"
-        return (f"Posted to <#{claim.channel_id}> {how}. Only the company and stage are shown, "
-                f"never your note.\nPreview: {preview}")
+        await interaction.edit_original_response(
+            content=(f"Posted **#{claim.entry.id}** to <#{claim.channel_id}> with your name, "
+                     "exactly as the preview below shows. /rejection unshare takes it down."))
+
+    async def cancel_preview(self, interaction: discord.Interaction, rejection_id: int) -> None:
+        await self.sharing.cancel_preview(interaction.user.id, interaction.guild_id, rejection_id)
+        # Both buttons shown disabled: which Post it it was no longer matters.
+        await interaction.response.edit_message(
+            content="Cancelled: nothing was posted. Your entry stays private in your journal.",
+            embed=None,
+            view=preview_buttons(rejection_id, named=False, show_company=False, disabled=True))
 
     @commands.Cog.listener()
     async def on_rejection_shared(self, interaction: discord.Interaction, entry) -> None:
-        """/rejection log with share:anonymous or share:named; its reply is already sent."""
+        """/rejection log with share:anonymous or share:named; its reply is already sent. What
+        follows is the same preview as /rejection share, never a post."""
         try:
-            reply = await self.share_entry(interaction, entry.id)
-            await interaction.followup.send(reply, ephemeral=True)
+            await self.send_preview(interaction, entry.id, named=entry.share == "named",
+                                    show_company=False)
         except Exception as error:  # noqa: BLE001 - listeners have no tree error path
             await handle_interaction_error(interaction, error)
+
+    # Scheduled anonymous shares ----------------------------------------------------------------
+
+    async def post_due_shares(self) -> None:
+        """Post every anonymous share whose share_post timer is due (each timer once)."""
+        for _, share_id in await self.sharing.due_share_timers():
+            try:
+                await self.post_scheduled_share(share_id)
+            except Exception:
+                log.exception("posting scheduled share %s failed", share_id)
+
+    async def post_scheduled_share(self, share_id: int) -> None:
+        """The share_post timer handler: post one scheduled anonymous share, if it is still
+        wanted. Posting happens at most once (the share row is claimed first)."""
+        ready = await self.sharing.start_scheduled_post(share_id)
+        if ready is None:
+            return
+        share = ready.share
+        post = render_post(self.sharing, ready.entry, named=False,
+                           show_company=share.show_company, author_name=None)
+        try:
+            message = await post_to_channel(
+                self.bot, ready.channel_id, guild_id=share.guild_id, embed=post_embed(post),
+                view=encourage_buttons(share.id))
+        except ChannelUnavailable as gone:
+            await self.sharing.abandon_share(share.id, pause_guild=share.guild_id,
+                                             reason=gone.reason)
+            return
+        except PostFailed:
+            await self.sharing.retry_scheduled(share.id)
+            self.bot.dispatch("timer_scheduled")
+            return
+        await self.sharing.finish_share(share.id, message.id)
+
+    # Taking posts down -------------------------------------------------------------------------
+
+    async def remove_entry_posts(self, user_id: int, rejection_id: int) -> int:
+        """Every post of one entry, in every server, taken down (pending anonymous shares
+        cancelled); the entry itself stays. Returns how many channel messages were deleted."""
+        shares = await self.sharing.take_down_entry(user_id, rejection_id)
+        return await delete_posts(self.bot, shares)
+
+    # Reports -----------------------------------------------------------------------------------
+
+    async def report(self, interaction: discord.Interaction, encouragement_id: int) -> None:
+        report = await self.sharing.report(interaction.user.id, encouragement_id)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        note = report.note
+        sender = await self._name_of(note.sender_id)
+        guild = self.bot.get_guild(report.guild_id)
+        where = inert(guild.name) if guild is not None else "this server"
+        content = (
+            f"**Report of an anonymous note** sent in {where} via Onward.\n"
+            f"**Sent by:** <@{note.sender_id}> ({sender}, id {note.sender_id})\n"
+            f"**To:** <@{note.recipient_id}> (id {note.recipient_id}), who reported it\n"
+            f"**Sent:** {timestamp(from_db(note.created_at), 'f')}\n"
+            f"**The note:**\n{quote(inert(note.message))}\n"
+            "-# /support block member: stops them sending anonymous notes in this server."
+        )
+        delivered = False
+        if report.reports_channel_id is not None:
+            try:
+                await post_to_channel(self.bot, report.reports_channel_id,
+                                      guild_id=report.guild_id, content=content)
+                delivered = True
+            except (ChannelUnavailable, PostFailed) as error:
+                log.warning("report channel %s unavailable (%s); telling the owner",
+                            report.reports_channel_id, error)
+        if not delivered:
+            owner_id = guild.owner_id if guild is not None else None
+            delivered = owner_id is not None and await dm_server_owner(self.bot, owner_id, content)
+        if not delivered:
+            raise UserFacingError(
+                "I couldn't reach this server's admins just now, so the report didn't go out. "
+                "Please try again in a few minutes."
+            )
+        await interaction.followup.send(
+            "Thank you for reporting it. The server's admins now have this note and who sent "
+            "it; nobody else does. If you'd rather not get anonymous notes at all, "
+            "/settings anonymous_notes:False turns them off.", ephemeral=True)
+
+    async def _name_of(self, user_id: int) -> str:
+        user = self.bot.get_user(user_id)
+        if user is None:
+            try:
+                user = await self.bot.fetch_user(user_id)
+            except discord.HTTPException:
+                return "name unknown"
+        return inert(user.name)
 
     # Encouragement -----------------------------------------------------------------------------
 
@@ -226,7 +495,7 @@ class Encourage(commands.Cog):
             return PAUSED
         try:
             channel = await self.bot.create_dm(discord.Object(encouragement.recipient_id))
-            await channel.send(content, view=note_buttons())
+            await channel.send(content, view=note_buttons(encouragement))
         except discord.HTTPException as error:
             log.info("could not DM encouragement %s (%s)", encouragement.id, error)
         else:
@@ -283,10 +552,14 @@ class Encourage(commands.Cog):
         await interaction.followup.send(reply, ephemeral=True)
 
 
+DYNAMIC_ITEMS = (ShareButton, PostItButton, CancelShareButton, EncourageButton,
+                 PauseNotesButton, ReportButton)
+
+
 async def setup(bot: commands.Bot) -> None:
-    bot.add_dynamic_items(ShareButton, EncourageButton, PauseNotesButton)
+    bot.add_dynamic_items(*DYNAMIC_ITEMS)
     await bot.add_cog(Encourage(bot))
 
 
 async def teardown(bot: commands.Bot) -> None:
-    bot.remove_dynamic_items(ShareButton, EncourageButton, PauseNotesButton)
+    bot.remove_dynamic_items(*DYNAMIC_ITEMS)

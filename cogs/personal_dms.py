@@ -254,6 +254,10 @@ class PersonalDMs(commands.Cog):
                 return
             await self.bot.wait_until_ready()
             try:
+                # Timers of kind share_post (scheduled anonymous shares) have their own handler.
+                sharing = self.bot.get_cog("Encourage")
+                if sharing is not None:
+                    await sharing.post_due_shares()
                 for batch in await self.personal.collect_due():
                     if self._closing:
                         break

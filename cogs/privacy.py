@@ -12,7 +12,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import custom_ids
-from bot.db.repositories.privacy import SharedPost
+from bot.db.repositories.privacy import DigestPost
+from bot.scheduling.group_nudges import nudge_embed
+from bot.services.nudges import NudgePost
 from bot.services.privacy import (
     CONFIRM_SECONDS,
     ConfirmationExpired,
@@ -20,16 +22,13 @@ from bot.services.privacy import (
     describe_counts,
 )
 from bot.ui import PersistentButton
+from cogs.encourage import delete_posts
 
 log = logging.getLogger(__name__)
 
 # Discord refuses attachments over 10 MiB on servers without boosts; stay well under it.
 ATTACHMENT_LIMIT = 8 * 1024 * 1024
 EDIT_TIMEOUT_SECONDS = 10
-REMOVED_POST = (
-    "A member shared a rejection here and has since removed their data from Onward. "
-    "Thank you to everyone who cheered them on."
-)
 
 
 class ConfirmDelete(PersistentButton, template=custom_ids.PRIVACY_DELETE):
@@ -115,8 +114,9 @@ class Privacy(commands.GroupCog, group_name="privacy"):
         view.add_item(KeepData(user_id))
         await interaction.response.send_message(
             f"This deletes everything Onward stores about you, in every server: "
-            f"{describe_counts(counts)}. Support-channel posts that show your name will be "
-            "changed to leave it out. Notes you sent to others are removed too (ones already "
+            f"{describe_counts(counts)}. Your shared posts (anonymous and named) are deleted "
+            "from the support channels and your name is taken out of past digests. Notes you "
+            "sent to others are removed too (ones already "
             "delivered stay in their DMs). This can't be undone; /privacy export gives you a "
             f"copy first. The button works for {self.confirm_seconds:g} seconds.",
             view=view, ephemeral=True,
@@ -164,35 +164,40 @@ class Privacy(commands.GroupCog, group_name="privacy"):
         # The rows are committed as gone; now tidy what Discord still shows.
         self.bot.dispatch("member_data_deleted", owner_id)
         self.bot.dispatch("timer_scheduled")
-        unnamed = await self._unname_posts(deletion.named_posts)
+        removed, edited = await asyncio.gather(
+            delete_posts(self.bot, deletion.posts), self._edit_digests(deletion.digests))
         lines = [f"Done. Deleted {describe_counts(deletion.counts)}." if deletion.total
                  else "Done. There was nothing left to delete."]
-        if deletion.named_posts:
-            lines.append(f"Your name was removed from {unnamed} of {len(deletion.named_posts)} "
-                         "shared posts.")
-            if unnamed < len(deletion.named_posts):
-                lines.append("The others could not be edited (most likely they were already "
-                             "deleted); a server admin can remove them.")
+        if deletion.posts:
+            lines.append(f"{removed} of your {len(deletion.posts)} shared posts were deleted "
+                         "from the support channels.")
+        if deletion.digests:
+            lines.append(f"Your name was taken out of {edited} of {len(deletion.digests)} past "
+                         "digests.")
+        if removed < len(deletion.posts) or edited < len(deletion.digests):
+            lines.append("Discord didn't let me change the others; a server admin can remove "
+                         "them.")
         lines.append("If you use Onward again, it starts from a blank page.")
         await interaction.edit_original_response(content="\n".join(lines), view=None)
 
-    async def _unname_posts(self, posts: list[SharedPost]) -> int:
-        results = await asyncio.gather(*(self._unname(post) for post in posts))
+    async def _edit_digests(self, digests: list[DigestPost]) -> int:
+        results = await asyncio.gather(*(self._edit_digest(d) for d in digests))
         return sum(results)
 
-    async def _unname(self, post: SharedPost) -> bool:
-        channel = self.bot.get_partial_messageable(post.channel_id, guild_id=post.guild_id)
+    async def _edit_digest(self, digest: DigestPost) -> bool:
+        """The digest as it was, with the member's name taken out of its thanks."""
+        embed = nudge_embed(NudgePost(kind="digest", title=digest.title,
+                                      description=digest.description, footer=digest.footer))
+        channel = self.bot.get_partial_messageable(digest.channel_id, guild_id=digest.guild_id)
         try:
             await asyncio.wait_for(
-                channel.get_partial_message(post.message_id).edit(
-                    content=REMOVED_POST, embeds=[], attachments=[], view=None,
-                    allowed_mentions=discord.AllowedMentions.none(),
-                ),
+                channel.get_partial_message(digest.message_id).edit(
+                    embed=embed, allowed_mentions=discord.AllowedMentions.none()),
                 EDIT_TIMEOUT_SECONDS,
             )
         except (TimeoutError, discord.HTTPException) as exc:
-            log.warning("could not remove a name from message %s in channel %s: %s",
-                        post.message_id, post.channel_id, exc)
+            log.warning("could not take a name out of digest %s in channel %s: %s",
+                        digest.message_id, digest.channel_id, exc)
             return False
         return True
 

@@ -1,4 +1,4 @@
-"""/rejection log and /rejection list."""
+"""/rejection log, list, share and unshare."""
 
 from __future__ import annotations
 
@@ -12,12 +12,16 @@ from bot import custom_ids
 from bot.formatting import inert
 from bot.services import text
 from bot.services.journal import LIST_MAX, JournalService
+from bot.services.sharing import FROM_A_DM, SharingService
+from bot.ui import EntryOption
+from cogs.encourage import delete_posts
 
 Stage = Literal[
     "application", "recruiter-screen", "phone-screen", "technical", "take-home", "onsite",
     "final", "offer",
 ]
 Share = Literal["private", "anonymous", "named"]
+ShareAs = Literal["anonymous", "named"]
 
 
 def entry_buttons(rejection_id: int) -> discord.ui.View:
@@ -57,6 +61,7 @@ class Rejection(commands.GroupCog, group_name="rejection"):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
         self.journal = JournalService(bot.database, bot.clock)
+        self.sharing = SharingService(bot.database, bot.clock)
         super().__init__()
 
     @app_commands.command(name="log", description="Log an interview rejection, privately.")
@@ -123,6 +128,54 @@ class Rejection(commands.GroupCog, group_name="rejection"):
         await interaction.response.send_message(
             f"Your entries, newest first:\n{body}", ephemeral=True
         )
+
+
+    @app_commands.command(name="share",
+                          description="Share an entry with the group: a private preview first.")
+    @app_commands.describe(
+        entry="Which of your entries (start typing the company).",
+        as_="Anonymously (default: nobody can tell it's you) or with your name.",
+        show_company="Show the company in the post (default: hidden).",
+    )
+    @app_commands.rename(as_="as")
+    async def share(
+        self, interaction: discord.Interaction, entry: EntryOption, as_: ShareAs = "anonymous",
+        show_company: bool = False,
+    ) -> None:
+        if interaction.guild_id is None:
+            await interaction.response.send_message(FROM_A_DM, ephemeral=True)
+            return
+        encourage = self.bot.get_cog("Encourage")
+        assert encourage is not None, "the encourage cog shows share previews"
+        await encourage.send_preview(interaction, entry, named=as_ == "named",
+                                     show_company=show_company)
+
+    @app_commands.command(name="unshare",
+                          description="Take an entry's post down from the group; it stays yours.")
+    @app_commands.describe(entry="Which of your shared entries (start typing the company).")
+    async def unshare(self, interaction: discord.Interaction, entry: EntryOption) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        found, shares = await self.sharing.unshare(interaction.user.id, entry)
+        await delete_posts(self.bot, shares)
+        posted = sum(1 for s in shares if s.message_id is not None)
+        pending = len(shares) - posted
+        parts = []
+        if posted:
+            parts.append("its post is deleted from the support channel"
+                         if posted == 1 else f"its {posted} posts are deleted")
+        if pending:
+            parts.append("the anonymous post that was on its way won't go up")
+        await interaction.followup.send(
+            f"Done: {' and '.join(parts)}. **#{found.id}** {inert(found.company)} stays in "
+            "your journal.", ephemeral=True)
+
+    @share.autocomplete("entry")
+    @unshare.autocomplete("entry")
+    async def entry_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=inert(c.label, 100, markdown=False), value=c.value)
+                for c in await self.sharing.suggest(interaction.user.id, current)]
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -30,6 +30,8 @@ def describe(prefs: MemberSettings) -> str:
         ("**Notes of encouragement by DM:** "
          f"{on_off(prefs.encouragement_dms)}"
          + ("" if prefs.encouragement_dms else " (they wait for your next command instead)")),
+        ("**Anonymous notes** from other members: "
+         + ("accepted" if prefs.anonymous_notes else "refused (signed notes only)")),
         "You get at most one personal DM a day.",
     ])
 
@@ -55,6 +57,7 @@ class Settings(commands.Cog):
         encouragement_dms=(
             "Notes of encouragement by DM; when off, they wait for your next command."
         ),
+        anonymous_notes="Accept notes from members who don't sign them (off: signed notes only).",
     )
     async def settings(
         self,
@@ -65,9 +68,10 @@ class Settings(commands.Cog):
         personal_nudges: bool | None = None,
         reflection_delay_hours: app_commands.Range[int, 0, DELAY_MAX_HOURS] | None = None,
         encouragement_dms: bool | None = None,
+        anonymous_notes: bool | None = None,
     ) -> None:
         given = (timezone, quiet_hours, dm_prompts, personal_nudges, reflection_delay_hours,
-                 encouragement_dms)
+                 encouragement_dms, anonymous_notes)
         if all(option is None for option in given):
             prefs = await self.service.get(interaction.user.id)
             await interaction.response.send_message(
@@ -78,6 +82,7 @@ class Settings(commands.Cog):
             interaction.user.id, timezone=timezone, quiet_hours=quiet_hours,
             dm_prompts=dm_prompts, personal_nudges=personal_nudges,
             reflection_delay_hours=reflection_delay_hours, encouragement_dms=encouragement_dms,
+            anonymous_notes=anonymous_notes,
         )
         head = "Saved." if result.changed else "Nothing needed changing."
         if result.settings.personal_nudges and not result.settings.weekly_goal:

@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import InvalidInput, NotAllowed
-from bot.formatting import timestamp
+from bot.formatting import inert, timestamp
 from bot.scheduling.group_nudges import GroupNudgeScheduler
 from bot.services.dates import timezone_choices
 from bot.services.nudges import NudgeService, Outcome, describe_days
@@ -112,10 +112,13 @@ class Support(commands.GroupCog, group_name="support",
     @app_commands.describe(
         channel="The channel where shared rejections and group nudges are posted.",
         timezone="The group's timezone as an IANA name, like Europe/Berlin (default UTC).",
+        reports_channel=("Where reports of anonymous notes go (default: the server owner, "
+                         "by DM)."),
     )
     async def setup_command(
         self, interaction: discord.Interaction, channel: discord.TextChannel,
         timezone: app_commands.Range[str, 1, 64] | None = None,
+        reports_channel: discord.TextChannel | None = None,
     ) -> None:
         guild_id = admin_guild(interaction)
         guild = interaction.guild
@@ -123,19 +126,25 @@ class Support(commands.GroupCog, group_name="support",
         if me is None:
             raise InvalidInput("I can't see my own permissions in this server yet; "
                                "try again in a moment.")
-        missing = missing_permissions(channel, me)
-        if missing:
-            raise InvalidInput(
-                f"I can't post in {channel.mention}: I'm missing {', '.join(missing)} there. "
-                "Give me those permissions in that channel (or pick another) and run "
-                "/support setup again."
-            )
-        result = await self.support.setup(guild_id, channel.id, timezone)
+        for wanted in (channel, reports_channel):
+            missing = missing_permissions(wanted, me) if wanted is not None else []
+            if missing:
+                raise InvalidInput(
+                    f"I can't post in {wanted.mention}: I'm missing {', '.join(missing)} "
+                    "there. Give me those permissions in that channel (or pick another) and "
+                    "run /support setup again."
+                )
+        result = await self.support.setup(guild_id, channel.id, timezone,
+                                          reports_channel.id if reports_channel else None)
         await self.scheduler.arm_guild(guild_id)
         status = await self.support.status(guild_id)
         verb = "Set up" if result.created else "Updated"
         timezone = result.config.timezone
         lines = [f"{verb}: support channel {channel.mention}, timezone **{timezone}**."]
+        reports = result.config.reports_channel_id
+        lines.append(f"Reports of anonymous notes go to <#{reports}>." if reports else
+                     "Reports of anonymous notes go to the server owner by DM "
+                     "(reports_channel: sends them to a channel instead).")
         if result.lifted_pause:
             lines.append(f"Group nudges were paused ({result.lifted_pause}); they're back on.")
         lines += ["", "Group nudges:", *(schedule_line(k) for k in status.kinds), "",
@@ -203,6 +212,32 @@ class Support(commands.GroupCog, group_name="support",
             lines = [("Discord didn't accept the post after a few tries. Please try "
                       "again in a minute.")]
         await interaction.followup.send("\n".join(lines), ephemeral=True)
+
+
+    @app_commands.command(name="block",
+                          description="Stop a member sending anonymous notes in this server.")
+    @app_commands.describe(member="Who may no longer send anonymous notes here.")
+    async def block(self, interaction: discord.Interaction, member: discord.User) -> None:
+        guild_id = admin_guild(interaction)
+        name = inert(member.display_name)
+        if await self.support.block(guild_id, member.id, interaction.user.id):
+            reply = (f"Blocked: {name} can no longer send anonymous notes in this server. Notes "
+                     "with their name still work. /support unblock lifts it.")
+        else:
+            reply = f"{name} was already blocked from sending anonymous notes here."
+        await interaction.response.send_message(reply, ephemeral=True)
+
+    @app_commands.command(name="unblock",
+                          description="Let a blocked member send anonymous notes here again.")
+    @app_commands.describe(member="Who may send anonymous notes here again.")
+    async def unblock(self, interaction: discord.Interaction, member: discord.User) -> None:
+        guild_id = admin_guild(interaction)
+        name = inert(member.display_name)
+        if await self.support.unblock(guild_id, member.id):
+            reply = f"Unblocked: {name} can send anonymous notes in this server again."
+        else:
+            reply = f"{name} wasn't blocked from sending anonymous notes here."
+        await interaction.response.send_message(reply, ephemeral=True)
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -22,6 +22,7 @@ from bot.clock import Clock, from_db
 from bot.db.repositories.member_settings import MemberSettingsRepository
 from bot.db.repositories.rejections import RejectionRepository
 from bot.db.repositories.timers import TimerRepository
+from bot.formatting import inert
 from bot.services.dates import zone
 from discord_emulator.emulator import DiscordEmulator
 from discord_emulator.state import DM, FLAG_LOADING, EmulatorError, Message
@@ -792,9 +793,10 @@ class Sandbox:
         for timer in await TimerRepository(db).pending():
             prefs = await settings.get(timer.user_id)
             what = timer.kind.replace("_", " ")
-            if timer.subject_id is not None:
+            if timer.subject_id is not None and timer.kind != "share_post":
                 entry = await rejections.get_owned(timer.user_id, timer.subject_id)
-                what += f" #{timer.subject_id}" + (f" {entry.company}" if entry else "")
+                what += f" #{timer.subject_id}" + (
+                    f" {inert(entry.company, markdown=False)}" if entry else "")
             rows.append((self._user_name(timer.user_id) or str(timer.user_id), what[:34],
                          from_db(timer.due_at), prefs.timezone or "UTC"))
         return rows

@@ -10,10 +10,12 @@ from zoneinfo import available_timezones
 from bot.clock import Clock, to_db
 from bot.db.connection import Database
 from bot.db.repositories.member_settings import MemberSettings, MemberSettingsRepository
+from bot.db.repositories.privacy import PrivacyRepository
 from bot.db.repositories.timers import TimerRepository
 from bot.errors import InvalidInput
 from bot.services.dates import timezone_choices, valid_timezone
 from bot.services.personal import next_nudge_due
+from bot.services.privacy import DELETED, DataDeleted
 from bot.services.text import literal
 
 DELAY_MAX_HOURS = 168
@@ -82,6 +84,7 @@ class MemberSettingsService:
         personal_nudges: bool | None = None,
         reflection_delay_hours: int | None = None,
         encouragement_dms: bool | None = None,
+        anonymous_notes: bool | None = None,
     ) -> SettingsUpdate:
         """Change the options given; every one is checked before anything is stored."""
         changes: dict[str, object] = {}
@@ -95,6 +98,8 @@ class MemberSettingsService:
             changes["personal_nudges"] = bool(personal_nudges)
         if encouragement_dms is not None:
             changes["encouragement_dms"] = bool(encouragement_dms)
+        if anonymous_notes is not None:
+            changes["anonymous_notes"] = bool(anonymous_notes)
         if reflection_delay_hours is not None:
             if not 0 <= reflection_delay_hours <= DELAY_MAX_HOURS:
                 raise InvalidInput(
@@ -105,9 +110,13 @@ class MemberSettingsService:
         return await self._apply(user_id, changes)
 
     async def pause(self, user_id: int, setting: str) -> SettingsUpdate:
-        """The one-click pause every DM carries (personal DMs and notes of encouragement)."""
+        """The one-click pause every DM carries (personal DMs and notes of encouragement).
+        A member who deleted their data gets DELETED and nothing is written: the pause would
+        be a new row about them."""
         if setting not in PAUSABLE:
             raise InvalidInput("That isn't something I can pause.")
+        if not await PrivacyRepository(self.db).has_any(user_id):
+            raise DataDeleted(DELETED)
         return await self._apply(user_id, {setting: False})
 
     async def _apply(self, user_id: int, changes: dict[str, object]) -> SettingsUpdate:

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock, from_db, to_db
 from bot.db.connection import Database
 from bot.db.repositories.deliveries import DeliveryRepository, RotationRepository
+from bot.db.repositories.digests import DigestRepository
 from bot.db.repositories.group_stats import GroupStatsRepository
 from bot.db.repositories.guild_config import GuildConfig, GuildConfigRepository
 from bot.db.repositories.schedules import NudgeSchedule, ScheduleRepository
@@ -169,6 +170,7 @@ class NudgePost:
     title: str
     description: str
     footer: str | None = None
+    thanked: tuple[int, ...] = ()     # members a digest thanks by name (kept with its message id)
 
 
 class ChannelUnavailable(Exception):
@@ -361,10 +363,19 @@ class NudgeService:
                       config.guild_id, failed)
             return Outcome("failed", slot, detail=str(failed))
         # Anything else leaves the row 'sending': a post that may have gone out counts as sent.
-        if delivery_id is not None:
+        if delivery_id is not None or content.thanked:
             async with self.db.transaction() as tx:
-                await self.deliveries.finish(tx, delivery_id, status="posted",
-                                             message_id=message_id)
+                if delivery_id is not None:
+                    await self.deliveries.finish(tx, delivery_id, status="posted",
+                                                 message_id=message_id)
+                if content.thanked:
+                    # Kept so a member who deletes their data can have their name taken out.
+                    await DigestRepository.record(
+                        tx, message_id=message_id, guild_id=config.guild_id,
+                        channel_id=config.support_channel_id, title=content.title,
+                        description=content.description, footer=content.footer,
+                        thanked=content.thanked, now=to_db(self.clock.now()),
+                    )
         return Outcome("posted", slot, message_id=message_id)
 
     # What each kind says ------------------------------------------------------------------
@@ -440,11 +451,35 @@ def digest_post(totals) -> NudgePost:
         f"• {_plural(totals.shared_rejections, 'rejection')} shared with the group",
     ]
     if totals.named_sharers:
-        names = ", ".join(f"<@{uid}>" for uid in totals.named_sharers)
-        lines += ["", f"Thank you for showing up openly this week: {names}."]
+        lines += ["", thanks_line(totals.named_sharers)]
     quiet = not any((totals.applications, totals.reflections, totals.feedback_requests,
                      totals.shared_rejections))
     lines += ["", "A quiet week is fine too. Rest is part of keeping going." if quiet else
               "Every one of these took effort. Be proud of the work, whatever the replies."]
     return NudgePost(kind="digest", title=nudge_lines.DIGEST_TITLE, description="\n".join(lines),
-                     footer="Group totals only: counted from what members logged or shared here.")
+                     footer="Group totals only: counted from what members logged or shared here.",
+                     thanked=tuple(totals.named_sharers))
+
+
+THANKS_OPENING = "Thank you for showing up openly this week: "
+
+
+def thanks_line(user_ids) -> str:
+    return THANKS_OPENING + ", ".join(f"<@{uid}>" for uid in user_ids) + "."
+
+
+def digest_without(description: str, user_id: int) -> str:
+    """A digest's text with one member's name taken out of its thanks (the line goes when
+    nobody is left in it)."""
+    lines = description.split("\n")
+    for i, line in enumerate(lines):
+        if line.startswith(THANKS_OPENING):
+            kept = [int(u) for u in re.findall(r"<@(\d+)>", line) if int(u) != user_id]
+            if kept:
+                lines[i] = thanks_line(kept)
+            else:
+                del lines[i]
+                if i > 0 and not lines[i - 1]:
+                    del lines[i - 1]
+            break
+    return "\n".join(lines)

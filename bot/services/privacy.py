@@ -8,23 +8,30 @@ Decisions:
   sent to others (the text is theirs; a note already delivered by DM stays in the recipient's
   DMs, which Onward cannot reach; one still waiting for delivery is not sent, and its
   waiting notice goes from the recipient's queue).
-- Posts in a support channel that show the member's name are edited afterwards by the cog;
-  anonymous posts are left as they are, because changing them at the same moment would tie
-  them to the member.
+- Posts of the member's entries in support channels, named and anonymous, are deleted from the
+  channels afterwards by the cog, and past digests that thanked them by name are edited so the
+  name is gone. Their share timers go with their other timers.
+- Afterwards, a button or form about their data answers DELETED and writes nothing.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock, to_db
 from bot.db.connection import Database
-from bot.db.repositories.privacy import PERSONAL_TABLES, PrivacyRepository, SharedPost
-from bot.errors import NotAllowed, UserFacingError
+from bot.db.repositories.privacy import (
+    PERSONAL_TABLES,
+    DigestPost,
+    PrivacyRepository,
+    SharedPost,
+)
+from bot.errors import NotAllowed, NotFound, UserFacingError
 from bot.services.applications import applications_csv
+from bot.services.nudges import digest_without
 
 EXPORT_FORMAT = "onward-export"
 EXPORT_VERSION = 1
@@ -37,7 +44,9 @@ LABELS = {
     "reflection_history": ("earlier reflection version", "earlier reflection versions"),
     "feedback_requests": ("feedback request", "feedback requests"),
     "applications": ("application", "applications"),
-    "shares": ("shared post record", "shared post records"),
+    "shares": ("shared post", "shared posts"),
+    "note_blocks": ("block on anonymous notes", "blocks on anonymous notes"),
+    "digest_thanks": ("thank-you by name in a digest", "thank-yous by name in digests"),
     "encouragements": ("encouragement note", "encouragement notes"),
     "timers": ("scheduled reminder", "scheduled reminders"),
     "pending_notices": ("waiting notice", "waiting notices"),
@@ -45,7 +54,8 @@ LABELS = {
 }
 SUMMARY_ORDER = (
     "rejections", "reflections", "reflection_history", "feedback_requests", "applications",
-    "encouragements", "shares", "timers", "pending_notices", "member_settings",
+    "encouragements", "shares", "digest_thanks", "timers", "pending_notices", "note_blocks",
+    "member_settings",
 )
 
 
@@ -63,11 +73,19 @@ class Export:
 @dataclass(frozen=True, slots=True)
 class Deletion:
     counts: dict[str, int]
-    named_posts: list[SharedPost]
+    posts: list[SharedPost]           # to delete from their channels
+    digests: list[DigestPost]         # to edit: the text already has the name taken out
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+
+DELETED = "That was deleted."
+
+
+class DataDeleted(NotFound):
+    """A button or form about data the member deleted: it answers DELETED and writes nothing."""
 
 
 class ConfirmationExpired(UserFacingError):
@@ -142,9 +160,15 @@ class PrivacyService:
             )
 
     async def delete_everything(self, user_id: int) -> Deletion:
-        """All rows about the member, gone in one transaction. Returns the named posts the
-        caller should edit afterwards (their rows are already gone)."""
+        """All rows about the member, gone in one transaction. Returns the posts the caller
+        should delete from their channels and the digests it should edit (their rows are
+        already gone or rewritten)."""
         async with self.db.transaction() as tx:
-            named = await self.repo.named_posts(tx, user_id)
+            posts = await self.repo.shared_posts(tx, user_id)
+            digests = []
+            for digest in await self.repo.digests_thanking(tx, user_id):
+                text = digest_without(digest.description, user_id)
+                await self.repo.rewrite_digest(tx, digest.message_id, text)
+                digests.append(replace(digest, description=text))
             counts = await self.repo.delete_all(tx, user_id)
-        return Deletion(counts=counts, named_posts=named)
+        return Deletion(counts=counts, posts=posts, digests=digests)

@@ -1,51 +1,72 @@
 """Sharing a rejection with the group and sending encouragement: habit 4, a supportive network.
 
-Nothing reaches a channel unless the member shares it, and then only the company and stage:
-never the private note. Encouragement goes to the member privately.
+Nothing reaches a channel unless the member shares it, and never before they have seen a
+preview of exactly what the group will see and pressed Post it. A post shows the stage, the
+company only when they ticked show_company, their name only when shared named: never the role
+or the note. An anonymous post goes up at a random moment 5-60 minutes later (a `share_post`
+timer row), so its timing doesn't point at whoever just ran a command.
+
+Anonymous notes can't be used to harass: one a day from a sender to a member, five a day from a
+sender in all, never to a member who takes signed notes only, never from a member an admin
+blocked; each can be reported to the server's admins with its sender.
 """
 
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.clock import Clock, to_db
 from bot.db.connection import Database
 from bot.db.repositories.encouragements import Encouragement, EncouragementRepository
-from bot.db.repositories.guild_config import GuildConfigRepository
+from bot.db.repositories.guild_config import GuildConfig, GuildConfigRepository
 from bot.db.repositories.member_settings import MemberSettingsRepository
+from bot.db.repositories.note_safety import NoteSafetyRepository
 from bot.db.repositories.notices import ENCOURAGEMENT_NOTICE, NoticeRepository
 from bot.db.repositories.rejections import Rejection, RejectionRepository
-from bot.db.repositories.shares import Share, ShareRepository
+from bot.db.repositories.shares import POSTING, SCHEDULED, Share, ShareRepository
+from bot.db.repositories.timers import TimerRepository
 from bot.errors import InvalidInput, NotAllowed, NotFound, UserFacingError
 from bot.services import text
+from bot.services.privacy import DELETED, DataDeleted
 
 NO_CHANNEL = (
     "This group has no support channel yet, so there's nowhere to share it. An admin can set "
     "one up with /support setup; your entry stays private until then."
 )
+FROM_A_DM = (
+    "Sharing happens in a server, where the group is: run /rejection share there and pick this "
+    "entry. You'll see exactly what the group will see before anything is posted."
+)
 # Enough for a warm afternoon of replies; stops a flood.
 SEND_LIMIT = 20
 SEND_WINDOW = timedelta(hours=1)
+# Anonymous notes: per sender and day, to one member and in all.
+ANON_WINDOW = timedelta(days=1)
+ANON_PER_RECIPIENT = 1
+ANON_PER_SENDER = 5
+# An anonymous share goes up at a random moment in this window after Post it.
+ANON_DELAY_MIN = timedelta(minutes=5)
+ANON_DELAY_MAX = timedelta(minutes=60)
+RETRY_POST_AFTER = timedelta(minutes=10)
+SHARE_TIMER = "share_post"
+
+STAGE_PHRASES = {
+    "application": "on an application",
+    "recruiter-screen": "after a recruiter screen",
+    "phone-screen": "after a phone screen",
+    "technical": "after a technical interview",
+    "take-home": "after a take-home assignment",
+    "onsite": "after an onsite interview",
+    "final": "after a final-round interview",
+    "offer": "at the offer stage",
+}
 
 
 class AlreadyShared(UserFacingError):
-    """This entry is already in this server's support channel."""
-
-
-@dataclass(frozen=True, slots=True)
-class ShareClaim:
-    share_id: int
-    entry: Rejection
-    named: bool
-    channel_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class FallbackMention:
-    channel_id: int
-    about_company: str | None     # the named share the note answers, already public
+    """This entry is already in (or on its way to) this server's support channel."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,20 +76,68 @@ class SharePost:
     footer: str
 
 
-def _stage_words(stage: str | None) -> str | None:
-    return stage.replace("-", " ") if stage else None
+@dataclass(frozen=True, slots=True)
+class SharePreview:
+    entry: Rejection
+    named: bool
+    show_company: bool
+    channel_id: int
+    post: SharePost
 
 
-def share_post(*, company: str, stage: str | None, author_name: str | None) -> SharePost:
-    """What the group sees: who (only when shared named), the company and the stage; never the
-    note. `company` and `author_name` are member text, escaped by the caller."""
+@dataclass(frozen=True, slots=True)
+class ShareClaim:
+    share_id: int
+    entry: Rejection
+    named: bool
+    show_company: bool
+    channel_id: int
+    post_at: datetime | None        # anonymous: when it goes up; named: None (now)
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledPost:
+    share: Share
+    entry: Rejection
+    channel_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class NoteReport:
+    note: Encouragement
+    guild_id: int
+    reports_channel_id: int | None  # None: to the server owner by DM
+
+
+@dataclass(frozen=True, slots=True)
+class EntryChoice:
+    label: str        # member text still raw: the cog renders it
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class FallbackMention:
+    channel_id: int
+    about_company: str | None     # the named share the note answers, already public
+
+
+def stage_phrase(stage: str | None) -> str | None:
+    """How a post names the stage. An application-stage or stage-less no never mentions an
+    interview."""
+    return STAGE_PHRASES.get(stage) if stage else None
+
+
+def share_post(*, company: str | None, stage: str | None, author_name: str | None) -> SharePost:
+    """What the group sees: who (only when shared named), the company (only when the member
+    ticked show_company; else None) and the stage; never the role or the note. `company` and
+    `author_name` are member text, rendered inert by the caller."""
     who = f"**{author_name}**" if author_name else "Someone in the group"
-    stage_words = _stage_words(stage)
+    what = f"{who} got a no" + (f" from **{company}**" if company else "")
+    phrase = stage_phrase(stage)
     return SharePost(
         title="Shared with the group",
         description=(
-            f"{who} got a no from **{company}**"
-            + (f" at the {stage_words} stage." if stage_words else ".")
+            what + (f" {phrase}." if phrase else ".")
             + "\n\nSharing that takes courage. If you've been there, a few kind words help: "
             "the buttons below send them a private note."
         ),
@@ -82,33 +151,32 @@ def quote(message: str) -> str:
 
 
 class SharingService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, rng: random.Random | None = None) -> None:
         self.db = db
         self.clock = clock
+        self.rng = rng or random.Random()
         self.rejections = RejectionRepository(db)
         self.shares = ShareRepository(db)
         self.configs = GuildConfigRepository(db)
         self.encouragements = EncouragementRepository(db)
         self.notices = NoticeRepository(db)
         self.member_settings = MemberSettingsRepository(db)
+        self.safety = NoteSafetyRepository(db)
+        self.timers = TimerRepository(db)
 
     # Sharing -------------------------------------------------------------------------------
 
-    async def start_share(
-        self, user_id: int, guild_id: int | None, rejection_id: int
-    ) -> ShareClaim:
-        """Reserve the (entry, server) share before posting, so a double click posts once.
-        Anonymous unless the entry was logged `named`."""
-        if guild_id is None:
-            raise InvalidInput(
-                "Sharing happens in a server: log the entry there with share:anonymous or "
-                "share:named, or press Share with the group on an entry you logged there."
-            )
+    async def _own_entry(self, user_id: int, rejection_id: int, *, from_button: bool) -> Rejection:
         entry = await self.rejections.get_owned(user_id, rejection_id)
         if entry is None:
+            if from_button:
+                raise DataDeleted(DELETED)
             raise NotFound(
                 f"You have no entry #{rejection_id}. /rejection list shows your entries."
             )
+        return entry
+
+    async def _channel(self, guild_id: int) -> GuildConfig:
         config = await self.configs.get(guild_id)
         if config is None or config.support_channel_id is None:
             raise NotFound(NO_CHANNEL)
@@ -117,20 +185,89 @@ class SharingService:
                 f"I can't post in the support channel right now ({config.paused_reason}). "
                 "An admin can fix it with /support setup; your entry stays private until then."
             )
-        named = entry.share == "named"
+        return config
+
+    async def _not_yet_shared(self, entry: Rejection, guild_id: int) -> None:
+        existing = await self.shares.find(entry.id, guild_id)
+        if existing is None:
+            return
+        if existing.status == SCHEDULED and existing.post_at:
+            raise AlreadyShared(
+                f"Already done: #{entry.id} is on its way to this group (anonymously). "
+                "/rejection unshare takes it back before it's posted."
+            )
+        raise AlreadyShared(
+            f"Already done: you've shared #{entry.id} with this group, so it's there once. "
+            "/rejection unshare takes it down."
+        )
+
+    async def preview(
+        self, user_id: int, guild_id: int | None, rejection_id: int | str, *, named: bool,
+        show_company: bool, from_button: bool = False,
+    ) -> SharePreview:
+        """What the group would see, checked as Post it would check it; nothing is stored."""
+        if guild_id is None:
+            raise InvalidInput(FROM_A_DM)
+        entry = await self._own_entry(user_id, _entry_id(rejection_id), from_button=from_button)
+        config = await self._channel(guild_id)
+        await self._not_yet_shared(entry, guild_id)
+        assert config.support_channel_id is not None
+        return SharePreview(entry=entry, named=named, show_company=show_company,
+                            channel_id=config.support_channel_id,
+                            post=self.post_for(entry, named=named, show_company=show_company,
+                                               author_name=None))
+
+    @staticmethod
+    def post_for(entry: Rejection, *, named: bool, show_company: bool,
+                 author_name: str | None, render=lambda value: value) -> SharePost:
+        """The post for this entry; `render` makes member text inert (the cog passes it)."""
+        return share_post(
+            company=render(entry.company) if show_company else None, stage=entry.stage,
+            author_name=render(author_name) if named and author_name else None,
+        )
+
+    async def post_it(
+        self, user_id: int, guild_id: int | None, rejection_id: int, *, named: bool,
+        show_company: bool,
+    ) -> ShareClaim:
+        """Post it on a preview. Named: the share is reserved for posting now (the caller posts
+        and calls finish_share). Anonymous: it is scheduled at a random moment 5-60 minutes
+        from now, as a share_post timer row; post_scheduled posts it then."""
+        if guild_id is None:
+            raise InvalidInput(FROM_A_DM)
+        entry = await self._own_entry(user_id, rejection_id, from_button=True)
+        config = await self._channel(guild_id)
+        assert config.support_channel_id is not None
+        now = self.clock.now()
+        post_at = None
+        if not named:
+            span = (ANON_DELAY_MAX - ANON_DELAY_MIN).total_seconds()
+            post_at = now + ANON_DELAY_MIN + timedelta(seconds=self.rng.uniform(0, span))
+            post_at = post_at.replace(microsecond=0)
         async with self.db.transaction() as tx:
             share_id = await self.shares.claim(
                 tx, rejection_id=entry.id, user_id=user_id, guild_id=guild_id,
-                channel_id=config.support_channel_id, named=named,
-                now=to_db(self.clock.now()),
+                channel_id=config.support_channel_id, named=named, show_company=show_company,
+                status=POSTING if named else SCHEDULED,
+                post_at=to_db(post_at) if post_at else None, now=to_db(now),
             )
+            if share_id is not None and post_at is not None:
+                await self.timers.add(tx, user_id=user_id, kind=SHARE_TIMER, subject_id=share_id,
+                                      due_at=to_db(post_at), created_at=to_db(now))
         if share_id is None:
+            await self._not_yet_shared(entry, guild_id)
+            raise AlreadyShared(f"Already done: #{entry.id} is already shared with this group.")
+        return ShareClaim(share_id=share_id, entry=entry, named=named, show_company=show_company,
+                          channel_id=config.support_channel_id, post_at=post_at)
+
+    async def cancel_preview(self, user_id: int, guild_id: int | None, rejection_id: int) -> None:
+        """Cancel on a preview: nothing to undo, but say so when it was posted meanwhile."""
+        entry = await self._own_entry(user_id, rejection_id, from_button=True)
+        if guild_id is not None and await self.shares.find(entry.id, guild_id) is not None:
             raise AlreadyShared(
-                f"You've already shared #{entry.id} with this group, so it's there once. "
-                "Thank you for sharing it."
+                f"Already done: #{entry.id} was posted (or is on its way) from another preview. "
+                "/rejection unshare takes it back."
             )
-        return ShareClaim(share_id=share_id, entry=entry, named=named,
-                          channel_id=config.support_channel_id)
 
     async def finish_share(self, share_id: int, message_id: int) -> None:
         async with self.db.transaction() as tx:
@@ -146,13 +283,124 @@ class SharingService:
             if pause_guild is not None and reason:
                 await self.configs.pause(tx, pause_guild, reason, now)
 
+    # The share_post timer ------------------------------------------------------------------
+
+    async def due_share_timers(self) -> list[tuple[int, int]]:
+        """(timer id, share id) of share_post timers due by now, each claimed (marked sent) so
+        it is handled once."""
+        now = to_db(self.clock.now())
+        due = [t for t in await self.timers.due(now) if t.kind == SHARE_TIMER]
+        claimed = []
+        for timer in due:
+            async with self.db.transaction() as tx:
+                moved = await self.timers.mark_sent(tx, [timer.id], now)
+            if moved and timer.subject_id is not None:
+                claimed.append((timer.id, timer.subject_id))
+        return claimed
+
+    async def start_scheduled_post(self, share_id: int) -> ScheduledPost | None:
+        """Claim a scheduled anonymous share for posting. None when there is nothing to post:
+        unshared or deleted meanwhile, already posted, or no channel any more (then the share
+        is dropped; the entry stays in the journal)."""
+        share = await self.shares.get(share_id)
+        if share is None or share.status != SCHEDULED:
+            return None
+        entry = await self.rejections.get_owned(share.user_id, share.rejection_id)
+        config = await self.configs.get(share.guild_id)
+        usable = (entry is not None and config is not None
+                  and config.support_channel_id is not None and not config.paused_reason)
+        async with self.db.transaction() as tx:
+            if not usable:
+                await self.shares.remove(tx, share_id)
+                return None
+            if not await self.shares.start_posting(tx, share_id):
+                return None
+        assert entry is not None and config is not None and config.support_channel_id
+        return ScheduledPost(share=share, entry=entry, channel_id=config.support_channel_id)
+
+    async def retry_scheduled(self, share_id: int) -> None:
+        """Discord hiccup: try the scheduled post again a little later (a new timer row)."""
+        share = await self.shares.get(share_id)
+        if share is None:
+            return
+        now = self.clock.now()
+        again = to_db(now + RETRY_POST_AFTER)
+        async with self.db.transaction() as tx:
+            await self.shares.back_to_scheduled(tx, share_id, again)
+            await self.timers.add(tx, user_id=share.user_id, kind=SHARE_TIMER,
+                                  subject_id=share_id, due_at=again, created_at=to_db(now))
+
+    # Taking posts down ---------------------------------------------------------------------
+
+    async def take_down_entry(self, user_id: int, rejection_id: int) -> list[Share]:
+        """Every share of this entry, in every server, removed: pending timers cancelled, rows
+        gone. Returns the removed shares so the caller deletes their messages."""
+        shares = await self.shares.for_entry(user_id, rejection_id)
+        async with self.db.transaction() as tx:
+            for share in shares:
+                await self.timers.cancel_pending(tx, user_id=user_id, kind=SHARE_TIMER,
+                                                 subject_id=share.id)
+            await self.shares.remove_for_entry(tx, user_id, rejection_id)
+        return shares
+
+    async def unshare(self, user_id: int, rejection_id: int | str) -> tuple[Rejection, list[Share]]:
+        entry = await self._own_entry(user_id, _entry_id(rejection_id), from_button=False)
+        shares = await self.take_down_entry(user_id, entry.id)
+        if not shares:
+            raise NotFound(
+                f"#{entry.id} isn't shared with any group, so there's nothing to take down."
+            )
+        return entry, shares
+
+    async def suggest(self, user_id: int, typed: str) -> list[EntryChoice]:
+        """Autocomplete: only the member's own entries, newest first."""
+        entries = await self.rejections.search(user_id, typed[:100], limit=25)
+        return [EntryChoice(label=" · ".join(filter(None, (
+            f"#{e.id} {e.company}", e.role, e.stage, e.occurred_on))), value=str(e.id))
+            for e in entries]
+
     async def get_share(self, share_id: int) -> Share:
         share = await self.shares.get(share_id)
-        if share is None or share.message_id is None:
-            raise NotFound("That post is no longer shared, so the note can't be delivered.")
+        if share is None:
+            raise DataDeleted(DELETED)
+        if share.message_id is None:
+            raise UserFacingError("This post is still going up; try again in a moment.")
         return share
 
     # Encouragement -------------------------------------------------------------------------
+
+    async def check_anonymous(
+        self, *, sender_id: int, recipient_id: int, guild_id: int | None
+    ) -> None:
+        """The rules an anonymous note must pass, checked before it is typed and again when it
+        is sent. The limits never reveal the recipient's settings."""
+        if guild_id is None:
+            raise InvalidInput(
+                "Anonymous notes are sent from a server, so its admins can look after them. "
+                "Run /encourage there, or send this one with your name."
+            )
+        if await self.safety.is_blocked(guild_id, sender_id):
+            raise NotAllowed(
+                "This server's admins have turned off anonymous notes from you. You can still "
+                "send a note with your name."
+            )
+        since = to_db(self.clock.now() - ANON_WINDOW)
+        if await self.safety.anonymous_sent_since(sender_id, since) >= ANON_PER_SENDER:
+            raise NotAllowed(
+                f"You've sent {ANON_PER_SENDER} anonymous notes in the last day, the most there "
+                "can be. Notes with your name have no such limit; anonymous ones open up again "
+                "tomorrow."
+            )
+        if await self.safety.anonymous_sent_since(sender_id, since, recipient_id) >= (
+                ANON_PER_RECIPIENT):
+            raise NotAllowed(
+                "You've already sent this member an anonymous note in the last day; one a day "
+                "is the most. You can send one with your name any time."
+            )
+        if not (await self.member_settings.get(recipient_id)).anonymous_notes:
+            raise NotAllowed(
+                "This member takes signed notes only. Send it with your name if you'd like."
+            )
 
     async def encourage(
         self, *, sender_id: int, recipient_id: int, guild_id: int | None, message: str,
@@ -172,6 +420,9 @@ class SharingService:
                 f"You've sent {recent} notes in the last hour, which is lovely; please wait a "
                 "little before sending more."
             )
+        if anonymous:
+            await self.check_anonymous(sender_id=sender_id, recipient_id=recipient_id,
+                                       guild_id=guild_id)
         async with self.db.transaction() as tx:
             new_id = await self.encouragements.add(
                 tx, sender_id=sender_id, recipient_id=recipient_id, guild_id=guild_id,
@@ -181,13 +432,18 @@ class SharingService:
         assert stored is not None
         return stored
 
-    async def check_can_encourage(self, sender_id: int, share_id: int) -> Share:
+    async def check_can_encourage(
+        self, sender_id: int, share_id: int, anonymous: bool = False
+    ) -> Share:
         """Refuse before the member types a note that can't be sent."""
         share = await self.get_share(share_id)
         if share.user_id == sender_id:
             raise InvalidInput(
                 "This is your own post. The notes people send will reach you by DM."
             )
+        if anonymous:
+            await self.check_anonymous(sender_id=sender_id, recipient_id=share.user_id,
+                                       guild_id=share.guild_id)
         return share
 
     async def encourage_share(
@@ -198,6 +454,21 @@ class SharingService:
             sender_id=sender_id, recipient_id=share.user_id, guild_id=share.guild_id,
             message=message, anonymous=anonymous, share_id=share.id,
         )
+
+    # Reports --------------------------------------------------------------------
+
+    async def report(self, reporter_id: int, encouragement_id: int) -> NoteReport:
+        """Report on an anonymous note: where it goes. The note must still exist and be the
+        reporter's own."""
+        note = await self.encouragements.get(encouragement_id)
+        if note is None or note.recipient_id != reporter_id:
+            raise DataDeleted(DELETED)
+        if note.guild_id is None:
+            raise NotAllowed("This note wasn't sent from a server, so there are no admins to "
+                             "tell. You can pause notes by DM with the button under it.")
+        config = await self.configs.get(note.guild_id)
+        return NoteReport(note=note, guild_id=note.guild_id,
+                          reports_channel_id=config.reports_channel_id if config else None)
 
     async def mark_delivered(self, encouragement_id: int) -> None:
         async with self.db.transaction() as tx:
@@ -250,3 +521,15 @@ def note_text(encouragement: Encouragement, *, sender_name: str | None,
         f"{who}{group} sent you a note of encouragement{about}:\n{quote(message)}\n\n"
         "-# You can send one to someone else any time with /encourage."
     )
+
+
+def _entry_id(value: int | str) -> int:
+    try:
+        wanted = int(str(value).strip().lstrip("#"))
+    except ValueError:
+        raise NotFound(
+            "Pick one of your entries from the list, or give its id (see /rejection list)."
+        ) from None
+    if not 0 < wanted < 2**63:
+        raise NotFound(f"You have no entry #{wanted}. /rejection list shows your entries.")
+    return wanted

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.clock import Clock, to_db
 from bot.db.connection import Database
 from bot.db.repositories.guild_config import GuildConfig, GuildConfigRepository
+from bot.db.repositories.note_safety import NoteSafetyRepository
 from bot.db.repositories.schedules import NudgeSchedule, ScheduleRepository
 from bot.errors import InvalidInput, NotFound
 from bot.services.dates import valid_timezone
@@ -41,11 +42,14 @@ class SupportService:
         self.clock = clock
         self.configs = GuildConfigRepository(db)
         self.schedules = ScheduleRepository(db)
+        self.safety = NoteSafetyRepository(db)
 
     async def config(self, guild_id: int) -> GuildConfig | None:
         return await self.configs.get(guild_id)
 
-    async def setup(self, guild_id: int, channel_id: int, timezone: str | None) -> SetupResult:
+    async def setup(self, guild_id: int, channel_id: int, timezone: str | None,
+                    reports_channel_id: int | None = None) -> SetupResult:
+        """Channel and timezone; the reports channel only when given (else kept)."""
         existing = await self.configs.get(guild_id)
         if timezone is not None and timezone.strip():
             tz = valid_timezone(timezone)
@@ -56,6 +60,8 @@ class SupportService:
             await self.configs.save_setup(
                 tx, guild_id=guild_id, channel_id=channel_id, timezone=tz, now=now
             )
+            if reports_channel_id is not None:
+                await self.configs.set_reports_channel(tx, guild_id, reports_channel_id, now)
             # Slots from before this moment (in the old or new timezone) are never caught up.
             await self.schedules.touch_all(tx, guild_id, now)
             for kind, (days, hhmm) in DEFAULT_SCHEDULES.items():
@@ -105,6 +111,19 @@ class SupportService:
             config=config,
             kinds=[self._kind_status(config, by_kind[k]) for k in KINDS if k in by_kind],
         )
+
+    # Anonymous notes ---------------------------------------------------------------------------
+
+    async def block(self, guild_id: int, member_id: int, admin_id: int) -> bool:
+        """Stop a member sending anonymous notes in this server; False if already blocked."""
+        async with self.db.transaction() as tx:
+            return await self.safety.block(tx, guild_id, member_id, admin_id,
+                                           to_db(self.clock.now()))
+
+    async def unblock(self, guild_id: int, member_id: int) -> bool:
+        """Lift a block; False if there was none."""
+        async with self.db.transaction() as tx:
+            return await self.safety.unblock(tx, guild_id, member_id)
 
     def _kind_status(self, config: GuildConfig, schedule: NudgeSchedule) -> KindStatus:
         upcoming = None

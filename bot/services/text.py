@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from bot.errors import InvalidInput
+from bot.plain import untag
 
 COMPANY_MAX = 100
 ROLE_MAX = 100
@@ -22,11 +23,11 @@ _MARKDOWN = re.compile(r"([\\*_~|`>#\[\]()-])")
 
 def literal(value: str, limit: int | None = None) -> str:
     """Member text quoted back inside one of our sentences: on one line, without control
-    characters, cut to `limit`, and with Markdown escaped so it shows as typed."""
+    characters, cut to `limit`, with Markdown escaped so it shows as typed, and no tag."""
     text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in value.strip())
     if limit is not None and len(text) > limit:
         text = text[: limit - 1] + "…"
-    return _MARKDOWN.sub(r"\\\1", text)
+    return untag(_MARKDOWN.sub(r"\\\1", text))
 
 
 def _has_control_chars(text: str) -> bool:

@@ -115,6 +115,15 @@ async def fill_modal(actor, result, text: str):
     return await (await actor.submit_modal(result, values)).reply()
 
 
+async def preview_of(result):
+    """The share preview among a reply's follow-ups (a waiting notice may come first)."""
+    for n in range(1, 5):
+        message = await result.wait_followup(n)
+        if "Post it" in [b["label"] for b in message.buttons]:
+            return message
+    raise AssertionError("no share preview")
+
+
 async def answer(actor, result, text: str):
     if result.response_type == 9:
         return await fill_modal(actor, result, text)
@@ -138,7 +147,11 @@ async def test_every_echo_path_is_inert_and_pings_no_one(world):
     emu.set_dms_closed(mallory, True)
     logged = await mal.slash("rejection log", company=text, role=text, note=text, share="named")
     reply = await logged.reply()
-    await logged.wait_followup(1)
+    await logged.wait_followup(1)                 # the preview
+    entry = re.search(r"#(\d+)", reply.content).group(1)
+    preview = await (await mal.slash("rejection share", entry=entry, **{"as": "named"},
+                                     show_company=True)).reply()
+    await (await mal.click(preview, label="Post it")).reply()
     await settle(world)
     shown = await mal.slash("rejection list")
     await shown.reply()
@@ -197,10 +210,17 @@ async def test_mentions_are_off_on_every_message_even_when_discord_would_parse(w
     start = len(emu.requests)
     res = await bob.slash("rejection log", company=f"<@{world.alice}> and @here",
                           share="anonymous")
-    await res.reply()
+    reply = await res.reply()
     await res.wait_followup(1)
+    entry = re.search(r"#(\d+)", reply.content).group(1)
+    preview = await (await bob.slash("rejection share", entry=entry,
+                                     show_company=True)).reply()
+    await (await bob.click(preview, label="Post it")).reply()
+    world.clock.advance(timedelta(minutes=61))
+    await world.bot.get_cog("PersonalDMs").catch_up()
     [post] = emu.channel_messages(world.support_id)
     assert post.mentioned_user_ids == []
+    assert "<@" not in str(post.embeds) and "@here" not in str(post.embeds)
     sent = list(outbound(emu.requests[start:]))
     assert sent and all(s.payload.get("allowed_mentions") == {"parse": []} for s in sent)
 
@@ -235,9 +255,10 @@ def naming_allowed(world, sent, text: str, member: Secrets) -> bool:
     embeds = sent.payload.get("embeds") or []
     if any(e.get("title") == "The group's week" for e in embeds):
         return bool(member.named_companies)    # thanked for sharing with their name
-    shows_named = any(c in text for c in member.named_companies)
+    # A named post shows the company only when the member ticked show_company (here never),
+    # so it may name anyone who shared by name, never beside one of their anonymous companies.
     shows_anonymous = any(c in text for c in member.anonymous_companies)
-    return shows_named and not shows_anonymous
+    return bool(member.named_companies) and not shows_anonymous
 
 
 def leaks(world, start: int, members: list[Secrets]) -> list[str]:
@@ -311,7 +332,7 @@ async def test_private_text_never_reaches_anyone_else(world, privacy_figures, da
         reply = await res.reply()
         assert "Logged" in reply.content, reply.content
         if share != "private":
-            await res.wait_followup(1)
+            await (await actor.click(await preview_of(res), label="Post it")).reply()
         if reflect:
             words = token("Refl")
             secrets.private.add(words)
@@ -325,7 +346,11 @@ async def test_private_text_never_reaches_anyone_else(world, privacy_figures, da
             # The Share button shares anonymously: the company becomes visible, nothing else.
             secrets.private.discard(company)
             secrets.anonymous_companies.add(company)
-            await (await actor.click(reply, label="Share with the group")).reply()
+            preview = await (await actor.click(reply, label="Share with the group")).reply()
+            await (await actor.click(preview, label="Post it")).reply()
+    # Anonymous shares go up 5-60 minutes later.
+    world.clock.advance(timedelta(minutes=61))
+    await world.bot.get_cog("PersonalDMs").catch_up()
 
     # Everyone else looks around, cheers people on, and the scheduler posts.
     for uid in (world.alice, world.bob, world.carol):
@@ -336,8 +361,9 @@ async def test_private_text_never_reaches_anyone_else(world, privacy_figures, da
         await actor.autocomplete("feedback log", "rejection", "Co")
     carol = world.actor(world.carol)
     for post in [m for m in emu.channel_messages(world.support_id) if m.buttons][-3:]:
-        await fill_modal(carol, await carol.click(post, label="Send anonymously"),
-                         "You've got this.")
+        # One anonymous note a day to one member: a second is refused, privately.
+        await answer(carol, await carol.click(post, label="Send anonymously"),
+                     "You've got this.")
     await (await carol.slash("encourage", member=world.alice, message="thinking of you")).reply()
     for kind in ("digest", "encouragement", "keep-applying"):
         await (await admin.slash("support nudge-now", kind=kind)).reply()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 
 EPHEMERAL = 64
 PAUSE = "Pause notes by DM"
@@ -48,6 +49,7 @@ def text_of(message) -> str:
 
 
 async def log_shared(world, user_id, share, **options):
+    """/rejection log with share:…: the reply, then the private preview that follows it."""
     member = world.actor(user_id)
     res = await member.slash("rejection log", company="Acme", stage="onsite",
                              note="the interviewer was dismissive", share=share, **options)
@@ -56,30 +58,62 @@ async def log_shared(world, user_id, share, **options):
     return res, await res.wait_followup(1)
 
 
-async def test_share_anonymous_posts_without_name_or_note(world):
+async def run_due_timers(world, delta):
+    """Move the bot's clock and let the timer dispatcher do what is due by then."""
+    world.clock.advance(delta)
+    await world.bot.get_cog("PersonalDMs").catch_up()
+
+
+async def post_shared(world, user_id, share, **options):
+    """Log a shared entry, press Post it on its preview and (anonymous) let its moment come:
+    the post in the support channel."""
+    _, preview = await log_shared(world, user_id, share, **options)
+    posted = world.emu.wait_for_message(channel_id=world.support_id)
+    await (await world.actor(user_id).click(preview, label="Post it")).reply()
+    if share == "anonymous":
+        await run_due_timers(world, timedelta(minutes=61))
+    else:
+        await eventually(lambda: _says_posted(preview))
+    return await posted
+
+
+async def _says_posted(preview) -> bool:
+    return preview.content.startswith("Posted")     # the share is recorded by then
+
+
+async def test_share_anonymous_previews_then_posts_later_without_name_company_or_note(world):
     await set_up_support(world)
-    _, confirmation = await log_shared(world, world.alice, "anonymous")
-    assert confirmation.flags & EPHEMERAL
-    assert f"Posted to <#{world.support_id}> anonymously" in confirmation.content
-    assert "Preview: Someone in the group got a no from **Acme** at the onsite stage." in \
-        confirmation.content
+    _, preview = await log_shared(world, world.alice, "anonymous")
+    assert preview.flags & EPHEMERAL
+    assert "exactly what the group will see" in preview.content
+    assert text_of(preview).count("Someone in the group got a no after an onsite interview.") == 1
+    assert "Acme" not in text_of(preview)
+    assert labels(preview) == ["Post it", "Cancel"]
+    assert support_posts(world) == []                    # nothing before Post it
+    done = await (await world.actor(world.alice).click(preview, label="Post it")).reply()
+    assert done.content.startswith("Scheduled: **#1** goes up anonymously")
+    assert "<t:" in done.content
+    assert [b["disabled"] for b in done.buttons] == [True, True]
+    assert support_posts(world) == []                    # not at the moment of the click
+    await run_due_timers(world, timedelta(minutes=61))
     [post] = support_posts(world)
     shown = text_of(post)
-    assert "Someone in the group got a no from **Acme** at the onsite stage." in shown
+    assert "Someone in the group got a no after an onsite interview." in shown
+    assert "Acme" not in shown
     assert "alice" not in shown and str(world.alice) not in shown
     assert "dismissive" not in shown
     assert [b["label"] for b in post.buttons] == ["Send encouragement", "Send anonymously"]
     assert post.allowed_mentions == {"parse": []}
-    row = await world.db.fetchone("SELECT user_id, guild_id, named, message_id FROM shares")
-    assert tuple(row) == (world.alice, world.guild_id, 0, post.id)
+    row = await world.db.fetchone(
+        "SELECT user_id, guild_id, named, show_company, status, message_id FROM shares")
+    assert tuple(row) == (world.alice, world.guild_id, 0, 0, "posted", post.id)
 
 
-async def test_share_named_shows_the_authors_name(world):
+async def test_share_named_posts_at_once_with_the_authors_name(world):
     await set_up_support(world)
-    _, confirmation = await log_shared(world, world.alice, "named")
-    assert "with your name" in confirmation.content
-    [post] = support_posts(world)
-    assert "**alice** got a no from **Acme**" in text_of(post)
+    post = await post_shared(world, world.alice, "named")
+    assert "**alice** got a no after an onsite interview." in text_of(post)
+    assert "Acme" not in text_of(post)
     assert "dismissive" not in text_of(post)
     assert post.mentioned_user_ids == []
 
@@ -95,29 +129,36 @@ async def test_private_entries_never_reach_a_channel(world):
     assert "secret" not in text_of(posts[0])
 
 
-async def test_share_button_posts_anonymously_with_a_preview_and_only_once(world):
+async def test_share_button_opens_the_anonymous_preview_and_shares_only_once(world):
     await set_up_support(world)
     alice = world.actor(world.alice)
     logged = await (await alice.slash("rejection log", company="Globex",
                                       stage="technical")).reply()
-    shared = await (await alice.click(logged, label="Share with the group")).reply()
-    assert shared.flags & EPHEMERAL
-    assert "anonymously" in shared.content
-    assert "Preview: Someone in the group got a no from **Globex** at the technical stage." in \
-        shared.content
-    assert len(support_posts(world)) == 1
-    again = await (await alice.click(logged, label="Share with the group")).reply()
-    assert "already shared" in again.content
-    assert len(support_posts(world)) == 1
+    preview = await (await alice.click(logged, label="Share with the group")).reply()
+    assert preview.flags & EPHEMERAL
+    assert "anonymously" in preview.content
+    assert "Someone in the group got a no after a technical interview." in text_of(preview)
+    assert "Globex" not in text_of(preview)
+    second = await (await alice.click(logged, label="Share with the group")).reply()
+    await (await alice.click(preview, label="Post it")).reply()
+    # The other preview's Post it, pressed later, says it is already done.
+    again = await (await alice.click(second, label="Post it")).reply()
+    assert again.flags & EPHEMERAL
+    assert again.content.startswith("Already done")
+    assert await world.db.scalar("SELECT COUNT(*) FROM shares") == 1
+    assert await world.db.scalar(
+        "SELECT COUNT(*) FROM timers WHERE kind = 'share_post'") == 1
+    refused = await (await alice.click(logged, label="Share with the group")).reply()
+    assert refused.content.startswith("Already done")
 
 
-async def test_share_button_keeps_the_named_choice(world):
+async def test_share_button_after_a_named_share_says_it_is_already_done(world):
     await set_up_support(world)
-    res, _ = await log_shared(world, world.bob, "named")
-    # Already posted when logged; pressing the button afterwards is refused kindly.
+    res, preview = await log_shared(world, world.bob, "named")
+    await (await world.actor(world.bob).click(preview, label="Post it")).reply()
     again = await (await world.actor(world.bob).click(await res.reply(),
                                                       label="Share with the group")).reply()
-    assert "already shared" in again.content
+    assert again.content.startswith("Already done")
     assert "**bob** got a no" in text_of(support_posts(world)[0])
 
 
@@ -134,8 +175,7 @@ async def test_sharing_before_a_support_channel_exists_says_so(world):
 
 async def test_send_encouragement_button_opens_a_modal_and_dms_the_author(world):
     await set_up_support(world)
-    await log_shared(world, world.alice, "anonymous")
-    [post] = support_posts(world)
+    post = await post_shared(world, world.alice, "anonymous")
     bob = world.actor(world.bob)
     opened = await bob.click(post, label="Send encouragement")
     modal = await opened.modal()
@@ -159,8 +199,7 @@ async def test_send_encouragement_button_opens_a_modal_and_dms_the_author(world)
 
 async def test_send_anonymously_hides_the_sender(world):
     await set_up_support(world)
-    await log_shared(world, world.alice, "named")
-    [post] = support_posts(world)
+    post = await post_shared(world, world.alice, "named")
     carol = world.actor(world.carol)
     opened = await carol.click(post, label="Send anonymously")
     dm = world.emu.wait_for_message(dm_user_id=world.alice, timeout=5)
@@ -174,8 +213,7 @@ async def test_send_anonymously_hides_the_sender(world):
 
 async def test_the_author_cannot_encourage_their_own_post(world):
     await set_up_support(world)
-    await log_shared(world, world.alice, "anonymous")
-    [post] = support_posts(world)
+    post = await post_shared(world, world.alice, "anonymous")
     refused = await (await world.actor(world.alice).click(post,
                                                           label="Send encouragement")).reply()
     assert refused.flags & EPHEMERAL
@@ -242,9 +280,8 @@ async def test_encourage_with_dms_closed_waits_and_mentions_them_in_the_support_
 
 async def test_closed_dms_on_an_anonymous_share_never_unmask_the_author(world):
     await set_up_support(world)
-    await log_shared(world, world.alice, "anonymous")
+    post = await post_shared(world, world.alice, "anonymous")
     world.emu.set_dms_closed(world.alice, True)
-    [post] = support_posts(world)
     bob = world.actor(world.bob)
     opened = await bob.click(post, label="Send encouragement")
     done = await (await bob.submit_modal(opened, {"Your note (they get it privately)":

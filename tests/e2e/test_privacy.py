@@ -7,8 +7,6 @@ import json
 import re
 from datetime import timedelta
 
-from cogs.privacy import REMOVED_POST
-
 EPHEMERAL = 64
 USER_COLUMN = re.compile(r"(^|_)(user|sender|recipient|member|author|owner)_id$")
 T = "2026-11-20T10:00:00+00:00"
@@ -42,14 +40,24 @@ async def set_up_support(world) -> None:
 
 
 async def log_shared(world, user_id, company, share) -> tuple[int, int]:
-    """Log an entry shared with the group; (entry id, id of the support-channel post)."""
-    res = await world.actor(user_id).slash("rejection log", company=company, share=share,
-                                           stage="onsite")
+    """Log an entry, post it from its preview (an anonymous one once its moment came), with
+    the company shown; (entry id, id of the support-channel post)."""
+    member = world.actor(user_id)
+    res = await member.slash("rejection log", company=company, stage="onsite")
     entry = int(re.search(r"#(\d+)", (await res.reply()).content).group(1))
-    await res.wait_followup(1)
-    post = await world.db.scalar("SELECT message_id FROM shares WHERE rejection_id = ?", (entry,))
-    assert post is not None
-    return entry, post
+    preview = await (await member.slash("rejection share", entry=str(entry), **{"as": share},
+                                        show_company=True)).reply()
+    await (await member.click(preview, label="Post it")).reply()
+    if share == "anonymous":
+        world.clock.advance(timedelta(minutes=61))
+        await world.bot.get_cog("PersonalDMs").catch_up()
+    for _ in range(100):
+        post = await world.db.scalar(
+            "SELECT message_id FROM shares WHERE rejection_id = ?", (entry,))
+        if post is not None:
+            return entry, post
+        await asyncio.sleep(0.02)
+    raise AssertionError("the share was never posted")
 
 
 def shown(message) -> str:
@@ -118,37 +126,41 @@ async def test_export_works_in_dms_and_for_a_new_member(world):
     assert all(rows == [] for rows in json.loads(data)["tables"].values())
 
 
-async def test_delete_asks_then_removes_every_row_and_the_name_from_posts(world):
+async def test_delete_removes_every_row_their_posts_and_their_name_from_digests(world):
     await set_up_support(world)
     alice = world.actor(world.alice)
     first, named_post = await log_shared(world, world.alice, "Acme", "named")
-    _, anonymous_post = await log_shared(world, world.alice, "Initech", "anonymous")
-    bobs, _ = await log_shared(world, world.bob, "Globex", "named")
+    second, anonymous_post = await log_shared(world, world.alice, "Initech", "anonymous")
+    bobs, bobs_post = await log_shared(world, world.bob, "Globex", "named")
     assert "alice" in shown(world.emu.messages[named_post])
+    assert "Initech" in shown(world.emu.messages[anonymous_post])
     # Bob cheers Alice's post; Carol cheers Bob's.
     bob, carol = world.actor(world.bob), world.actor(world.carol)
-    bobs_post = await world.db.scalar("SELECT message_id FROM shares WHERE rejection_id = ?",
-                                      (bobs,))
     for who, post, words in ((bob, named_post, "bob cheers alice"),
                              (carol, bobs_post, "carol cheers bob")):
         cheer = await who.click(world.emu.messages[post], label="Send encouragement")
         await (await who.submit_modal(cheer, {NOTE_FIELD: words})).reply()
     await seed_extras(world, world.alice, first, world.bob)
     await seed_extras(world, world.bob, bobs, world.carol)
+    # The week's digest thanks both by name.
+    await (await world.actor(world.admin).slash("support nudge-now", kind="digest")).reply()
+    digest = [m for m in world.emu.channel_messages(world.support_id)
+              if "Thank you for showing up openly" in shown(m)][-1]
+    assert f"<@{world.alice}>" in shown(digest) and f"<@{world.bob}>" in shown(digest)
+    await log(world, world.alice, "Umbrella")
     bob_before = await personal_counts(world.db, world.bob)
-    anonymous_before = shown(world.emu.messages[anonymous_post])
-    assert await world.db.scalar(
-        "SELECT COUNT(*) FROM timers WHERE user_id = ? AND status = 'pending'", (world.alice,)) == 2
 
     ask = await (await alice.slash("privacy delete")).reply()
     assert ask.flags & EPHEMERAL
-    assert "2 rejection entries" in ask.content and "can't be undone" in ask.content
+    assert "3 rejection entries" in ask.content and "can't be undone" in ask.content
+    assert "deleted from the support channels" in ask.content
     assert [b["label"] for b in ask.buttons] == ["Delete everything", "Keep my data"]
 
     done = await (await alice.click(ask, label="Delete everything")).reply()
 
-    assert done.content.startswith("Done. Deleted 2 rejection entries")
-    assert "removed from 1 of 1 shared posts" in done.content
+    assert done.content.startswith("Done. Deleted 3 rejection entries")
+    assert "2 of your 2 shared posts were deleted from the support channels" in done.content
+    assert "Your name was taken out of 1 of 1 past digests" in done.content
     assert done.buttons == []
     assert all(n == 0 for n in (await personal_counts(world.db, world.alice)).values())
     bob_after = await personal_counts(world.db, world.bob)
@@ -157,10 +169,14 @@ async def test_delete_asks_then_removes_every_row_and_the_name_from_posts(world)
     assert [r[0] for r in await world.db.fetchall(
         "SELECT message FROM encouragements WHERE ? IN (sender_id, recipient_id) ORDER BY id",
         (world.bob,))] == ["carol cheers bob", "you have got this", "proud of you"]
-    named = world.emu.messages[named_post]
-    assert named.content == REMOVED_POST and named.embeds == [] and named.components == []
-    assert "alice" not in shown(named) and str(world.alice) not in shown(named)
-    assert shown(world.emu.messages[anonymous_post]) == anonymous_before
+    # No channel message shows her name or her shared entries any more.
+    assert world.emu.messages[named_post].deleted
+    assert world.emu.messages[anonymous_post].deleted
+    for message in world.emu.channel_messages(world.support_id):
+        text = shown(message)
+        assert "alice" not in text and str(world.alice) not in text, text
+        assert "Acme" not in text and "Initech" not in text, text
+    assert f"<@{world.bob}>" in shown(world.emu.messages[digest.id])
     assert "bob" in shown(world.emu.messages[bobs_post])
     assert world.emu.messages[bobs_post].edits == []
     assert await world.db.scalar("PRAGMA integrity_check") == "ok"
@@ -170,18 +186,76 @@ async def test_delete_asks_then_removes_every_row_and_the_name_from_posts(world)
     assert "No entries yet" in listing.content
 
 
-async def test_a_failed_post_edit_does_not_stop_the_delete(world):
+async def test_old_buttons_after_delete_say_so_and_write_nothing(world):
+    await set_up_support(world)
+    alice = world.actor(world.alice)
+    await (await alice.slash("settings", reflection_delay_hours=0)).reply()
+    prompt = world.emu.wait_for_message(dm_user_id=world.alice)
+    res = await alice.slash("rejection log", company="Acme", stage="onsite", share="anonymous")
+    logged = await res.reply()
+    preview = await res.wait_followup(1)
+    prompt_dm = await prompt
+    assert "Pause DM prompts" in [b["label"] for b in prompt_dm.buttons]
+    _, posted = await log_shared(world, world.alice, "Initech", "named")
+    post = world.emu.messages[posted]
+    # A note to her, with its Report, and a DM prompt's pause.
+    dm = world.emu.wait_for_message(dm_user_id=world.alice)
+    await (await world.actor(world.bob).slash("encourage", member=world.alice,
+                                              message="you've got this", anonymous=True)).reply()
+    note_dm = await dm
+    ask = await (await alice.slash("privacy delete")).reply()
+    await (await alice.click(ask, label="Delete everything")).reply()
+    assert all(n == 0 for n in (await personal_counts(world.db, world.alice)).values())
+    before = {t: n for t, n in (await personal_counts(world.db, world.bob)).items()}
+
+    dm_alice = world.actor(world.alice, dm=True)
+    presses = [
+        (alice, logged, "Share with the group"),
+        (alice, preview, "Post it"),
+        (alice, preview, "Cancel"),
+        (dm_alice, note_dm, "Report"),
+        (dm_alice, note_dm, "Pause notes by DM"),
+        (dm_alice, prompt_dm, "Pause DM prompts"),
+    ]
+    for actor, message, label in presses:
+        answer = await (await actor.click(message, label=label)).reply()
+        assert answer.flags & EPHEMERAL, label
+        assert answer.content == "That was deleted.", (label, answer.content)
+    assert post.deleted
+    # Reflect now and the prompt's other buttons refuse too, writing nothing about her.
+    for actor, message, label in ((alice, logged, "Reflect now"),
+                                  (dm_alice, prompt_dm, "Reflect now"),
+                                  (dm_alice, prompt_dm, "Remind me tomorrow"),
+                                  (dm_alice, prompt_dm, "Not this one")):
+        answer = await (await actor.click(message, label=label)).reply()
+        assert answer.flags & EPHEMERAL, label
+    await asyncio.sleep(0.2)
+    assert all(n == 0 for n in (await personal_counts(world.db, world.alice)).values())
+    assert await personal_counts(world.db, world.bob) == before
+    assert [m for m in world.emu.channel_messages(world.support_id)
+            if "Shared with the group" in shown(m)] == []
+
+
+async def test_a_failed_post_delete_does_not_stop_the_delete(world):
     await set_up_support(world)
     alice = world.actor(world.alice)
     await log_shared(world, world.alice, "Acme", "named")
-    world.emu.fail_next("PATCH", r"/channels/\d+/messages/\d+$", 404)
+    world.emu.fail_next("DELETE", r"/channels/\d+/messages/\d+$", 403)
 
     ask = await (await alice.slash("privacy delete")).reply()
     done = await (await alice.click(ask, label="Delete everything")).reply()
 
-    assert "removed from 0 of 1 shared posts" in done.content
-    assert "could not be edited" in done.content
+    assert "0 of your 1 shared posts were deleted" in done.content
+    assert "a server admin can remove them" in done.content
     assert all(n == 0 for n in (await personal_counts(world.db, world.alice)).values())
+    # The post Discord kept: its buttons know the share is gone and write nothing.
+    [post] = [m for m in world.emu.channel_messages(world.support_id)
+              if "Shared with the group" in shown(m)]
+    bob = world.actor(world.bob)
+    for label in ("Send encouragement", "Send anonymously"):
+        late = await (await bob.click(post, label=label)).reply()
+        assert late.flags & EPHEMERAL and late.content == "That was deleted."
+    assert await world.db.scalar("SELECT COUNT(*) FROM encouragements") == 0
 
 
 async def test_keep_my_data_deletes_nothing(world):

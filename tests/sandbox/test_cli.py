@@ -82,6 +82,7 @@ admin
 /support setup channel:#support timezone:UTC
 as alice
 /rejection log company:Globex role:"Backend Engineer" stage:technical share:anonymous
+click 1
 status
 wait 24h
 as bob
@@ -127,9 +128,13 @@ def test_tour_through_standard_input(tmp_path):
     setup = after(out, "ada (admin) in #general> /support setup channel:#support timezone:UTC")
     assert "Set up: support channel #support, timezone UTC." in setup
 
-    shared = after(out, "alice in #general> /rejection log company:Globex")
+    shared = after(out, "alice in #general> /rejection log company:Globex").split("> status")[0]
     assert "Logged #2: Globex · Backend Engineer · technical" in shared
-    assert "Onward in #support" in shared and "Someone in the group got a no from Globex" in shared
+    # A preview first; Post it schedules the anonymous post for a random moment within the hour.
+    assert "Someone in the group got a no after a technical interview." in shared
+    assert "[1 Post it]  [2 Cancel]" in shared
+    assert "Scheduled: #2 goes up anonymously" in shared
+    assert "Onward in #support" not in shared and "Globex" not in shared.split("Preview")[1]
 
     status = after(out, "> status")
     assert "Group nudges in #support (UTC):" in status
@@ -146,6 +151,9 @@ def test_tour_through_standard_input(tmp_path):
     assert "#2 Globex (technical): when you have a few minutes" in day
     assert "[1 Reflect now]  [2 Remind me tomorrow]  [3 Not this one]" in day
     assert "#1 Acme" not in day                            # reflected already: no prompt
+    posted = day.split("Onward in #support")[1]
+    assert "Someone in the group got a no after a technical interview." in posted
+    assert "Globex" not in posted.split("Onward, in alice's DM")[0]
 
     assert "Now acting as bob, in #general." in out
 
@@ -288,7 +296,7 @@ frobnicate
     assert "✗ stage is one of: application, recruiter-screen" in out
     assert "✗ per_week is between 1 and 100." in out
     assert "✗ member: no member '@nobody' here. Members: @ada, @alice, @bob, @carol." in out
-    assert "✗ /rejection needs one of: log, list." in out
+    assert "✗ /rejection needs one of: log, list, share, unshare." in out
     assert "✗ There is no /nosuch here." in out
     assert "✗ Channels belong to the server: type `server` first." in out
     assert "✗ /support is for the server's admins" in out

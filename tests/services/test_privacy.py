@@ -96,7 +96,19 @@ async def seed_member(tx, user_id, company, *, named_message=None):
     await tx.execute(
         "INSERT INTO member_settings (user_id, timezone, weekly_goal, updated_at)"
         " VALUES (?, 'Europe/Paris', 5, ?)", (user_id, T))
+    await tx.execute(
+        "INSERT INTO note_blocks (guild_id, member_id, blocked_by, created_at) VALUES (?, ?, 1, ?)",
+        (GUILD, user_id, T))
+    await tx.execute("INSERT INTO digest_thanks (message_id, user_id) VALUES (?, ?)",
+                     (DIGEST, user_id))
     return named
+
+
+DIGEST = 7001
+DIGEST_TEXT = ("Here's what the group did together in the last 7 days:\n"
+               "• 3 applications sent\n\n"
+               f"Thank you for showing up openly this week: <@{ALICE}>, <@{BOB}>, <@{CAROL}>.\n\n"
+               "Every one of these took effort.")
 
 
 async def note(tx, sender, recipient, text, *, anonymous, share_id=None):
@@ -109,6 +121,10 @@ async def note(tx, sender, recipient, text, *, anonymous, share_id=None):
 @pytest.fixture
 async def seeded(db):
     async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO digest_posts (message_id, guild_id, channel_id, title, description,"
+            " footer, created_at) VALUES (?, ?, ?, 'Weekly digest', ?, NULL, ?)",
+            (DIGEST, GUILD, SUPPORT, DIGEST_TEXT, T))
         alice_share = await seed_member(tx, ALICE, "Acme", named_message=9001)
         bob_share = await seed_member(tx, BOB, "Globex", named_message=9101)
         await seed_member(tx, CAROL, "Initech", named_message=9201)
@@ -209,13 +225,21 @@ async def test_delete_removes_every_row_and_nothing_else(seeded, clock):
         cols = [c for c in (rows[0].keys() if rows else []) if USER_COLUMN.search(c)]
         return [r for r in rows if ALICE not in {r[c] for c in cols}]
 
+    # The one digest that thanked her by name now thanks only the others.
+    [digest] = after.pop("digest_posts")
+    assert digest["description"] == DIGEST_TEXT.replace(f"<@{ALICE}>, ", "")
+    assert [d.description for d in deletion.digests] == [digest["description"]]
+    before.pop("digest_posts")
     for table, rows in before.items():
         assert after[table] == unrelated(table, rows), table
     assert after["guild_config"] and after["deliveries"]
     assert deletion.counts["rejections"] == 2
     assert deletion.counts["encouragements"] == 3
     assert deletion.counts["reflection_history"] == 1
-    assert [(p.channel_id, p.message_id) for p in deletion.named_posts] == [(SUPPORT, 9001)]
+    assert deletion.counts["note_blocks"] == 1 and deletion.counts["digest_thanks"] == 1
+    # Her posts of both kinds, to delete from the channel.
+    assert [(p.channel_id, p.message_id, p.named) for p in deletion.posts] == [
+        (SUPPORT, 9001, True), (SUPPORT, 9002, False)]
     assert await seeded.fetchall("PRAGMA foreign_key_check") == []
     assert await seeded.scalar("PRAGMA integrity_check") == "ok"
 
@@ -260,7 +284,7 @@ async def test_delete_twice_is_harmless(seeded, clock):
     service = PrivacyService(seeded, clock)
     await service.delete_everything(ALICE)
     again = await service.delete_everything(ALICE)
-    assert again.total == 0 and again.named_posts == []
+    assert again.total == 0 and again.posts == [] and again.digests == []
     assert await service.what_would_go(ALICE) == {t: 0 for t in PERSONAL_TABLES}
 
 

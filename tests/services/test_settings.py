@@ -2,6 +2,7 @@ import pytest
 
 from bot.errors import InvalidInput
 from bot.services.member_settings import MemberSettingsService, parse_quiet_hours
+from bot.services.privacy import DataDeleted
 
 ALICE = 1001
 
@@ -72,6 +73,7 @@ async def test_opting_in_to_nudges_creates_one_evening_timer_and_opting_out_remo
 
 async def test_pause_turns_dm_prompts_off(db, clock):
     service = MemberSettingsService(db, clock)
+    await service.update(ALICE, timezone="Europe/Berlin")   # a member Onward knows
     result = await service.pause(ALICE, "dm_prompts")
     assert result.changed == ("dm_prompts",) and result.settings.dm_prompts is False
     with pytest.raises(InvalidInput):
@@ -93,3 +95,10 @@ async def test_encouragement_dms_default_on_pause_and_turn_back_on(db, clock):
     assert back.changed == ("encouragement_dms",) and back.settings.encouragement_dms is True
     assert await db.scalar("SELECT encouragement_dms FROM member_settings WHERE user_id = ?",
                            (ALICE,)) == 1
+
+
+async def test_a_pause_for_a_member_who_deleted_their_data_writes_nothing(db, clock):
+    service = MemberSettingsService(db, clock)
+    with pytest.raises(DataDeleted, match="That was deleted."):
+        await service.pause(ALICE, "dm_prompts")
+    assert await db.scalar("SELECT COUNT(*) FROM member_settings") == 0

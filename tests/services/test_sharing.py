@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from bot.clock import to_db
-from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.errors import InvalidInput, NotAllowed, NotFound, UserFacingError
 from bot.services.journal import JournalService
 from bot.services.member_settings import MemberSettingsService
 from bot.services.personal import PersonalDMService
@@ -29,36 +29,82 @@ async def logged(db, clock, share="private", user=ALICE, note="the panel was unk
         share=share)).entry
 
 
+async def claim(sharing, entry, *, named=False, show_company=False, guild=GUILD, user=ALICE):
+    return await sharing.post_it(user, guild, entry.id, named=named, show_company=show_company)
+
+
 async def test_sharing_needs_a_support_channel(db, clock):
     entry = await logged(db, clock)
     with pytest.raises(NotFound, match="no support channel yet"):
-        await SharingService(db, clock).start_share(ALICE, GUILD, entry.id)
+        await SharingService(db, clock).preview(ALICE, GUILD, entry.id, named=False,
+                                                show_company=False)
+    with pytest.raises(NotFound, match="no support channel yet"):
+        await claim(SharingService(db, clock), entry)
     assert await db.scalar("SELECT COUNT(*) FROM shares") == 0
 
 
-async def test_share_is_anonymous_unless_logged_named_and_only_once_per_server(db, clock):
+async def test_a_preview_stores_nothing_and_shows_exactly_the_post(db, clock):
+    await SupportService(db, clock).setup(GUILD, CHANNEL, "UTC")
+    entry = await logged(db, clock)
+    preview = await SharingService(db, clock).preview(ALICE, GUILD, str(entry.id), named=False,
+                                                      show_company=False)
+    assert preview.channel_id == CHANNEL
+    assert preview.post.description.startswith(
+        "Someone in the group got a no after an onsite interview.")
+    assert await db.scalar("SELECT COUNT(*) FROM shares") == 0
+    assert await db.scalar("SELECT COUNT(*) FROM timers WHERE kind = 'share_post'") == 0
+
+
+async def test_anonymous_shares_wait_5_to_60_minutes_on_a_timer_row(db, clock):
+    await SupportService(db, clock).setup(GUILD, CHANNEL, "UTC")
+    sharing = SharingService(db, clock)
+    entries = [await logged(db, clock) for _ in range(12)]
+    for entry in entries:
+        got = await claim(sharing, entry)
+        delay = got.post_at - clock.now()
+        assert timedelta(minutes=5) <= delay <= timedelta(minutes=60)
+        timer = await db.fetchone(
+            "SELECT user_id, subject_id, due_at, status FROM timers WHERE kind = 'share_post'"
+            " AND subject_id = ?", (got.share_id,))
+        assert tuple(timer) == (ALICE, got.share_id, to_db(got.post_at), "pending")
+    # Not due before its moment; due (once) after it.
+    assert await sharing.due_share_timers() == []
+    clock.advance(timedelta(minutes=61))
+    due = await sharing.due_share_timers()
+    assert len(due) == 12 and await sharing.due_share_timers() == []
+    ready = await sharing.start_scheduled_post(due[0][1])
+    assert ready is not None and ready.channel_id == CHANNEL
+    assert await sharing.start_scheduled_post(due[0][1]) is None       # claimed once
+
+
+async def test_named_shares_post_now_and_each_entry_is_shared_once_per_server(db, clock):
     await SupportService(db, clock).setup(GUILD, CHANNEL, "UTC")
     await SupportService(db, clock).setup(OTHER_GUILD, 901, "UTC")
     sharing = SharingService(db, clock)
-    private = await logged(db, clock)
-    named = await logged(db, clock, share="named")
-    claim = await sharing.start_share(ALICE, GUILD, private.id)
-    assert (claim.named, claim.channel_id) == (False, CHANNEL)
-    assert (await sharing.start_share(ALICE, GUILD, named.id)).named is True
-    with pytest.raises(AlreadyShared, match="already shared"):
-        await sharing.start_share(ALICE, GUILD, private.id)
+    entry = await logged(db, clock)
+    named = await claim(sharing, entry, named=True, show_company=True)
+    assert (named.named, named.show_company, named.post_at, named.channel_id) == (
+        True, True, None, CHANNEL)
+    with pytest.raises(AlreadyShared, match="Already done"):
+        await claim(sharing, entry)
+    with pytest.raises(AlreadyShared, match="Already done"):
+        await sharing.preview(ALICE, GUILD, entry.id, named=False, show_company=False)
     # Another server is another group.
-    assert (await sharing.start_share(ALICE, OTHER_GUILD, private.id)).channel_id == 901
-    assert await db.scalar("SELECT COUNT(*) FROM shares") == 3
+    assert (await claim(sharing, entry, guild=OTHER_GUILD)).channel_id == 901
+    assert await db.scalar("SELECT COUNT(*) FROM shares") == 2
 
 
 async def test_only_the_owner_can_share_an_entry(db, clock):
     await SupportService(db, clock).setup(GUILD, CHANNEL, "UTC")
     entry = await logged(db, clock)
     with pytest.raises(NotFound, match=f"no entry #{entry.id}"):
-        await SharingService(db, clock).start_share(BOB, GUILD, entry.id)
+        await SharingService(db, clock).preview(BOB, GUILD, entry.id, named=False,
+                                                show_company=False)
+    with pytest.raises(NotFound, match="That was deleted."):      # a button: it's gone
+        await claim(SharingService(db, clock), entry, user=BOB)
     with pytest.raises(InvalidInput, match="Sharing happens in a server"):
-        await SharingService(db, clock).start_share(ALICE, None, entry.id)
+        await SharingService(db, clock).preview(ALICE, None, entry.id, named=False,
+                                                show_company=False)
 
 
 async def test_sharing_is_refused_while_the_server_is_paused(db, clock):
@@ -67,27 +113,49 @@ async def test_sharing_is_refused_while_the_server_is_paused(db, clock):
         await tx.execute("UPDATE guild_config SET paused_reason = 'the channel is gone'")
     entry = await logged(db, clock)
     with pytest.raises(NotAllowed, match="the channel is gone"):
-        await SharingService(db, clock).start_share(ALICE, GUILD, entry.id)
+        await claim(SharingService(db, clock), entry)
 
 
 async def test_a_failed_post_frees_the_share_and_can_pause_the_server(db, clock):
     await SupportService(db, clock).setup(GUILD, CHANNEL, "UTC")
     sharing = SharingService(db, clock)
     entry = await logged(db, clock)
-    claim = await sharing.start_share(ALICE, GUILD, entry.id)
-    await sharing.abandon_share(claim.share_id, pause_guild=GUILD, reason="no permission")
+    got = await claim(sharing, entry, named=True)
+    await sharing.abandon_share(got.share_id, pause_guild=GUILD, reason="no permission")
     assert await db.scalar("SELECT COUNT(*) FROM shares") == 0
     assert await db.scalar("SELECT paused_reason FROM guild_config") == "no permission"
 
 
-def test_the_post_shows_company_and_stage_never_the_note_and_names_only_when_named():
-    anonymous = share_post(company="Acme", stage="recruiter-screen", author_name=None)
-    assert "Someone in the group got a no from **Acme** at the recruiter screen stage." in \
-        anonymous.description
+async def test_taking_an_entry_down_cancels_its_timer_and_keeps_the_entry(db, clock):
+    await SupportService(db, clock).setup(GUILD, CHANNEL, "UTC")
+    sharing = SharingService(db, clock)
+    entry = await logged(db, clock)
+    got = await claim(sharing, entry)
+    found, removed = await sharing.unshare(ALICE, f"#{entry.id}")
+    assert found.id == entry.id and [s.id for s in removed] == [got.share_id]
+    assert await db.scalar("SELECT COUNT(*) FROM shares") == 0
+    assert await db.scalar("SELECT status FROM timers WHERE kind = 'share_post'") == "cancelled"
+    assert await db.scalar("SELECT COUNT(*) FROM rejections") == 1
+    with pytest.raises(NotFound, match="isn't shared"):
+        await sharing.unshare(ALICE, entry.id)
+
+
+def test_the_post_shows_the_stage_and_the_company_only_when_asked_never_the_note():
+    anonymous = share_post(company=None, stage="recruiter-screen", author_name=None)
+    assert anonymous.description.startswith(
+        "Someone in the group got a no after a recruiter screen.")
     assert "anonymously" in anonymous.footer
+    with_company = share_post(company="Acme", stage="onsite", author_name=None)
+    assert with_company.description.startswith(
+        "Someone in the group got a no from **Acme** after an onsite interview.")
     named = share_post(company="Acme", stage=None, author_name="alice")
     assert named.description.startswith("**alice** got a no from **Acme**.")
     assert "with their name" in named.footer
+    for stage in ("application", None):
+        words = share_post(company=None, stage=stage, author_name=None).description
+        assert "interview" not in words.split("\n")[0]
+    assert share_post(company=None, stage="application", author_name=None).description \
+        .startswith("Someone in the group got a no on an application.")
 
 
 async def test_encourage_stores_the_note_and_refuses_self_and_bots(db, clock):
@@ -127,16 +195,16 @@ async def test_encouraging_a_share_goes_to_its_author_never_to_oneself(db, clock
     await SupportService(db, clock).setup(GUILD, CHANNEL, "UTC")
     sharing = SharingService(db, clock)
     entry = await logged(db, clock)
-    claim = await sharing.start_share(ALICE, GUILD, entry.id)
-    with pytest.raises(NotFound, match="no longer shared"):   # not posted yet
-        await sharing.encourage_share(sender_id=BOB, share_id=claim.share_id, message="hi",
+    got = await claim(sharing, entry)
+    with pytest.raises(UserFacingError, match="still going up"):   # not posted yet
+        await sharing.encourage_share(sender_id=BOB, share_id=got.share_id, message="hi",
                                       anonymous=False)
-    await sharing.finish_share(claim.share_id, 4242)
+    await sharing.finish_share(got.share_id, 4242)
     with pytest.raises(InvalidInput, match="your own post"):
-        await sharing.check_can_encourage(ALICE, claim.share_id)
-    note = await sharing.encourage_share(sender_id=BOB, share_id=claim.share_id,
+        await sharing.check_can_encourage(ALICE, got.share_id)
+    note = await sharing.encourage_share(sender_id=BOB, share_id=got.share_id,
                                          message="Been there.", anonymous=True)
-    assert (note.recipient_id, note.share_id, note.guild_id) == (ALICE, claim.share_id, GUILD)
+    assert (note.recipient_id, note.share_id, note.guild_id) == (ALICE, got.share_id, GUILD)
 
 
 async def test_closed_dms_leave_a_pending_notice_and_never_unmask_an_anonymous_share(db, clock):
@@ -144,10 +212,12 @@ async def test_closed_dms_leave_a_pending_notice_and_never_unmask_an_anonymous_s
     sharing = SharingService(db, clock)
     anon_entry = await logged(db, clock)
     named_entry = await logged(db, clock, share="named")
-    anon = await sharing.start_share(ALICE, GUILD, anon_entry.id)
-    named = await sharing.start_share(ALICE, GUILD, named_entry.id)
-    for claim in (anon, named):
-        await sharing.finish_share(claim.share_id, 1)
+    anon = await claim(sharing, anon_entry)
+    named = await claim(sharing, named_entry, named=True, show_company=True)
+    for got in (anon, named):
+        async with db.transaction() as tx:
+            await tx.execute("UPDATE shares SET status = 'posting' WHERE id = ?", (got.share_id,))
+        await sharing.finish_share(got.share_id, 1)
     via_anon = await sharing.encourage_share(sender_id=BOB, share_id=anon.share_id,
                                              message="hang in there", anonymous=False)
     via_named = await sharing.encourage_share(sender_id=BOB, share_id=named.share_id,
@@ -186,6 +256,7 @@ async def test_note_text_hides_the_sender_when_anonymous(db, clock):
 async def test_paused_notes_wait_as_a_notice_that_marks_them_delivered_once_shown(db, clock):
     sharing = SharingService(db, clock)
     settings = MemberSettingsService(db, clock)
+    await logged(db, clock)                                   # a member Onward knows
     assert await sharing.wants_dm(ALICE) is True              # on unless the member turns it off
     await settings.pause(ALICE, "encouragement_dms")
     assert await sharing.wants_dm(ALICE) is False
@@ -228,3 +299,71 @@ async def test_a_closed_dms_notice_marks_only_its_own_note_delivered(db, clock):
                                   " ORDER BY id")
     assert [tuple(r) for r in delivered] == [(first.id, 1), (second.id, 0)]
     assert [n.id for n in await personal.unshown_notices(ALICE)] == [waiting.id]
+
+
+# Anonymous notes can't be used to harass ------------------------------------------------------
+
+CAROL = 1003
+
+
+async def anon(sharing, sender, recipient, guild=GUILD):
+    return await sharing.encourage(sender_id=sender, recipient_id=recipient, guild_id=guild,
+                                   message="you've got this", anonymous=True)
+
+
+async def test_one_anonymous_note_a_day_to_one_member(db, clock):
+    sharing = SharingService(db, clock)
+    await anon(sharing, BOB, ALICE)
+    with pytest.raises(NotAllowed, match="already sent this member an anonymous note"):
+        await anon(sharing, BOB, ALICE)
+    signed = await sharing.encourage(sender_id=BOB, recipient_id=ALICE, guild_id=GUILD,
+                                     message="signed is fine", anonymous=False)
+    assert signed.anonymous is False
+    await anon(sharing, CAROL, ALICE)                         # someone else may
+    clock.advance(timedelta(days=1, seconds=1))
+    await anon(sharing, BOB, ALICE)                           # a day later, again
+    assert await db.scalar("SELECT COUNT(*) FROM encouragements WHERE anonymous = 1") == 3
+
+
+async def test_five_anonymous_notes_a_day_from_one_sender(db, clock):
+    sharing = SharingService(db, clock)
+    for recipient in range(2001, 2006):
+        await anon(sharing, BOB, recipient)
+    with pytest.raises(NotAllowed, match="5 anonymous notes in the last day"):
+        await anon(sharing, BOB, 2006)
+    assert await db.scalar("SELECT COUNT(*) FROM encouragements") == 5
+
+
+async def test_a_member_can_refuse_anonymous_notes(db, clock):
+    sharing = SharingService(db, clock)
+    await MemberSettingsService(db, clock).update(ALICE, anonymous_notes=False)
+    with pytest.raises(NotAllowed, match="takes signed notes only"):
+        await anon(sharing, BOB, ALICE)
+    assert await db.scalar("SELECT COUNT(*) FROM encouragements") == 0
+
+
+async def test_blocked_members_send_no_anonymous_notes_in_that_server(db, clock):
+    sharing, support = SharingService(db, clock), SupportService(db, clock)
+    assert await support.block(GUILD, BOB, admin_id=CAROL) is True
+    assert await support.block(GUILD, BOB, admin_id=CAROL) is False
+    with pytest.raises(NotAllowed, match="admins have turned off anonymous notes from you"):
+        await anon(sharing, BOB, ALICE)
+    await anon(sharing, BOB, ALICE, guild=OTHER_GUILD)        # another server, another rule
+    assert await support.unblock(GUILD, BOB) is True
+    assert await support.unblock(GUILD, BOB) is False
+    await anon(sharing, BOB, CAROL)
+    with pytest.raises(InvalidInput, match="sent from a server"):
+        await anon(sharing, BOB, 2001, guild=None)
+
+
+async def test_a_report_goes_to_the_reports_channel_or_the_owner(db, clock):
+    sharing = SharingService(db, clock)
+    await SupportService(db, clock).setup(GUILD, CHANNEL, "UTC")
+    note = await anon(sharing, BOB, ALICE)
+    report = await sharing.report(ALICE, note.id)
+    assert (report.note.sender_id, report.reports_channel_id) == (BOB, None)
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE guild_config SET reports_channel_id = 77")
+    assert (await sharing.report(ALICE, note.id)).reports_channel_id == 77
+    with pytest.raises(NotFound, match="That was deleted."):  # not hers to report
+        await sharing.report(CAROL, note.id)

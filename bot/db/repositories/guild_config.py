@@ -15,9 +15,13 @@ class GuildConfig:
     paused_reason: str | None
     created_at: str
     updated_at: str
+    reports_channel_id: int | None = None     # reports of anonymous notes; None: the owner
 
 
-_COLUMNS = "guild_id, support_channel_id, timezone, paused_reason, created_at, updated_at"
+_COLUMNS = (
+    "guild_id, support_channel_id, timezone, paused_reason, created_at, updated_at,"
+    " reports_channel_id"
+)
 
 
 class GuildConfigRepository:
@@ -54,6 +58,15 @@ class GuildConfigRepository:
             " support_channel_id = excluded.support_channel_id,"
             " timezone = excluded.timezone, paused_reason = NULL, updated_at = excluded.updated_at",
             (guild_id, channel_id, timezone, now, now),
+        )
+
+    async def set_reports_channel(
+        self, tx: Transaction, guild_id: int, channel_id: int, now: str
+    ) -> None:
+        """Where reports of anonymous notes go. The server's row must exist (save_setup)."""
+        await tx.execute(
+            "UPDATE guild_config SET reports_channel_id = ?, updated_at = ? WHERE guild_id = ?",
+            (channel_id, now, guild_id),
         )
 
     async def pause(self, tx: Transaction, guild_id: int, reason: str, now: str) -> None:

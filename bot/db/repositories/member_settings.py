@@ -16,6 +16,7 @@ class MemberSettings:
     dm_prompts: bool = True
     personal_nudges: bool = False
     encouragement_dms: bool = True          # off: notes wait as a notice for the next command
+    anonymous_notes: bool = True            # off: anonymous notes to them are refused
     reflection_delay_hours: int = 24
     weekly_goal: int | None = None
     last_reframe: int | None = None
@@ -41,6 +42,7 @@ def _settings(user_id: int, row) -> MemberSettings:
     data["dm_prompts"] = bool(data["dm_prompts"])
     data["personal_nudges"] = bool(data["personal_nudges"])
     data["encouragement_dms"] = bool(data["encouragement_dms"])
+    data["anonymous_notes"] = bool(data["anonymous_notes"])
     return MemberSettings(**data)
 
 

@@ -14,6 +14,8 @@ from bot.db.connection import Database, Transaction
 # table → the columns that hold a member's user id. The order is the order rows are deleted
 # in: children before their parents, so the foreign keys never see a dangling reference.
 PERSONAL_TABLES: dict[str, tuple[str, ...]] = {
+    "digest_thanks": ("user_id",),
+    "note_blocks": ("member_id",),
     "reflection_history": ("user_id",),
     "reflections": ("user_id",),
     "feedback_requests": ("user_id",),
@@ -30,20 +32,36 @@ PERSONAL_TABLES: dict[str, tuple[str, ...]] = {
 }
 
 # Tables that hold no member's data: server configuration, slots already posted (group
-# totals only), the rotation of stock encouragement lines, and internal bookkeeping.
+# totals only), the rotation of stock encouragement lines, and internal bookkeeping. A digest's
+# text names members only through digest_thanks rows, which go (and the text is rewritten)
+# when a member deletes their data.
 NOT_PERSONAL: frozenset[str] = frozenset({
     "guild_config", "nudge_schedules", "deliveries", "encouragement_rotation", "meta",
+    "digest_posts",
 })
 
 
 @dataclass(frozen=True, slots=True)
 class SharedPost:
-    """A bot post in a support channel that carries the member's name."""
+    """A bot post in a support channel of one of the member's entries (named or anonymous)."""
 
     share_id: int
     guild_id: int
     channel_id: int
     message_id: int
+    named: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DigestPost:
+    """A posted digest that thanked members by name, as it reads now."""
+
+    message_id: int
+    guild_id: int
+    channel_id: int
+    title: str
+    description: str
+    footer: str | None
 
 
 def _where(columns: tuple[str, ...]) -> str:
@@ -74,13 +92,38 @@ class PrivacyRepository:
             ))
         return counts
 
-    async def named_posts(self, tx: Transaction, user_id: int) -> list[SharedPost]:
+    async def has_any(self, user_id: int) -> bool:
+        """Whether any row about the member exists (False after /privacy delete)."""
+        for table, columns in PERSONAL_TABLES.items():
+            found = await self.db.fetchone(
+                f"SELECT 1 FROM {table} WHERE {_where(columns)} LIMIT 1", [user_id] * len(columns)
+            )
+            if found:
+                return True
+        return False
+
+    async def shared_posts(self, tx: Transaction, user_id: int) -> list[SharedPost]:
+        """Every post of the member's entries in a channel, named and anonymous."""
         rows = await tx.fetchall(
-            "SELECT id, guild_id, channel_id, message_id FROM shares WHERE user_id = ?"
-            " AND named = 1 AND channel_id IS NOT NULL AND message_id IS NOT NULL ORDER BY id",
+            "SELECT id, guild_id, channel_id, message_id, named FROM shares WHERE user_id = ?"
+            " AND channel_id IS NOT NULL AND message_id IS NOT NULL ORDER BY id",
             (user_id,),
         )
-        return [SharedPost(r["id"], r["guild_id"], r["channel_id"], r["message_id"]) for r in rows]
+        return [SharedPost(r["id"], r["guild_id"], r["channel_id"], r["message_id"],
+                           bool(r["named"])) for r in rows]
+
+    async def digests_thanking(self, tx: Transaction, user_id: int) -> list[DigestPost]:
+        rows = await tx.fetchall(
+            "SELECT d.message_id, d.guild_id, d.channel_id, d.title, d.description, d.footer"
+            " FROM digest_posts d JOIN digest_thanks t ON t.message_id = d.message_id"
+            " WHERE t.user_id = ? ORDER BY d.message_id",
+            (user_id,),
+        )
+        return [DigestPost(**dict(r)) for r in rows]
+
+    async def rewrite_digest(self, tx: Transaction, message_id: int, description: str) -> None:
+        await tx.execute("UPDATE digest_posts SET description = ? WHERE message_id = ?",
+                         (description, message_id))
 
     async def delete_all(self, tx: Transaction, user_id: int) -> dict[str, int]:
         """Remove every row about the member; returns how many went from each table.

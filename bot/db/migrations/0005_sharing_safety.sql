@@ -1,0 +1,66 @@
+-- Sharing with the group and notes between members, made safe.
+
+-- An anonymous share is posted at a random moment 5-60 minutes after Post it: a timer row of
+-- kind share_post (subject_id = the share). SQLite can't change a CHECK, so the table is
+-- rebuilt with the kind allowed; nothing references timers.
+CREATE TABLE timers_new (
+    id          INTEGER PRIMARY KEY,
+    user_id     INTEGER NOT NULL,
+    kind        TEXT NOT NULL
+                CHECK (kind IN ('reflection_prompt', 'feedback_followup', 'personal_nudge',
+                                'share_post')),
+    subject_id  INTEGER,                      -- the rejection (or share) it is about, if any
+    due_at      TEXT NOT NULL,
+    status      TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sent', 'cancelled', 'held')),
+    created_at  TEXT NOT NULL,
+    fired_at    TEXT
+);
+INSERT INTO timers_new (id, user_id, kind, subject_id, due_at, status, created_at, fired_at)
+    SELECT id, user_id, kind, subject_id, due_at, status, created_at, fired_at FROM timers;
+DROP TABLE timers;
+ALTER TABLE timers_new RENAME TO timers;
+CREATE INDEX ix_timers_due ON timers (status, due_at);
+CREATE INDEX ix_timers_user ON timers (user_id, kind, subject_id);
+
+-- A share is 'scheduled' (anonymous, waiting for its moment), 'posting' (claimed by the one
+-- run that posts it) or 'posted' (message_id set). The company shows only when ticked.
+ALTER TABLE shares ADD COLUMN show_company INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE shares ADD COLUMN status TEXT NOT NULL DEFAULT 'posted';
+ALTER TABLE shares ADD COLUMN post_at TEXT;
+
+-- A member may refuse anonymous notes (the sender is told they take signed notes only).
+ALTER TABLE member_settings ADD COLUMN anonymous_notes INTEGER NOT NULL DEFAULT 1;
+
+-- Where reports of anonymous notes go; without one, the server owner gets them by DM.
+ALTER TABLE guild_config ADD COLUMN reports_channel_id INTEGER;
+
+-- Members an admin stopped from sending anonymous notes in their server.
+CREATE TABLE note_blocks (
+    guild_id    INTEGER NOT NULL,
+    member_id   INTEGER NOT NULL,
+    blocked_by  INTEGER NOT NULL,
+    created_at  TEXT NOT NULL,
+    PRIMARY KEY (guild_id, member_id)
+);
+
+-- Anonymous notes are counted per sender and per (sender, recipient) over the last day.
+CREATE INDEX ix_encouragements_anonymous ON encouragements (sender_id, anonymous, created_at);
+
+-- Digests that thanked members by name: the message, what it says, and whom it thanks, so a
+-- member who deletes their data can have their name taken out of past digests.
+CREATE TABLE digest_posts (
+    message_id   INTEGER PRIMARY KEY,
+    guild_id     INTEGER NOT NULL,
+    channel_id   INTEGER NOT NULL,
+    title        TEXT NOT NULL,
+    description  TEXT NOT NULL,
+    footer       TEXT,
+    created_at   TEXT NOT NULL
+);
+CREATE TABLE digest_thanks (
+    message_id  INTEGER NOT NULL REFERENCES digest_posts (message_id) ON DELETE CASCADE,
+    user_id     INTEGER NOT NULL,
+    PRIMARY KEY (message_id, user_id)
+);
+CREATE INDEX ix_digest_thanks_user ON digest_thanks (user_id);
