@@ -68,3 +68,10 @@ def pause(setting: str) -> str:
 
 def pause_notes() -> str:
     return "onward:pause-notes"
+
+
+NO_DMS = r"onward:no-dms"
+
+
+def no_dms() -> str:
+    return "onward:no-dms"

@@ -17,6 +17,7 @@ from bot.scheduling.posting import post_to_channel
 from bot.services import text
 from bot.services.member_settings import MemberSettingsService
 from bot.services.nudges import ChannelUnavailable, PostFailed
+from bot.services.outbox import NOTE_KIND
 from bot.services.sharing import SharingService, note_text, share_post
 from bot.tree import handle_interaction_error
 from bot.ui import OnwardModal, PersistentButton
@@ -24,8 +25,9 @@ from bot.ui import OnwardModal, PersistentButton
 log = logging.getLogger(__name__)
 
 PAUSE_NOTES_LABEL = "Pause notes by DM"
-# How a note went: by DM, or waiting for the member's next command (DMs paused, or closed).
-SENT, PAUSED, CLOSED = "sent", "paused", "closed"
+# The sender learns nothing about the recipient's settings: the same words whether the note
+# goes by DM now, waits for their quiet hours or pacing, or waits for their next command.
+SENT_REPLY = "Sent. Thank you for taking a moment for them."
 
 
 def encourage_buttons(share_id: int) -> discord.ui.View:
@@ -138,17 +140,8 @@ class NoteModal(OnwardModal):
             sender_id=interaction.user.id, share_id=self.share_id, message=self.note.value,
             anonymous=self.anonymous,
         )
-        outcome = await self.cog.deliver(interaction, encouragement)
-        how = "anonymously" if self.anonymous else "with your name"
-        if outcome == SENT:
-            reply = f"Sent {how}. They'll get it by DM."
-        elif outcome == PAUSED:
-            reply = (f"Saved {how}. They'll see it privately the next time they use one of my "
-                     "commands.")
-        else:
-            reply = (f"Saved {how}. Their DMs are closed, so they'll see it privately the next "
-                     "time they use one of my commands.")
-        await interaction.followup.send(reply, ephemeral=True)
+        await self.cog.deliver(interaction, encouragement)
+        await interaction.followup.send(SENT_REPLY, ephemeral=True)
 
 
 class Encourage(commands.Cog):
@@ -210,47 +203,21 @@ class Encourage(commands.Cog):
 
     # Encouragement -----------------------------------------------------------------------------
 
-    async def deliver(self, interaction: discord.Interaction, encouragement) -> str:
-        """DM the note, with a button to pause notes by DM. While the member has paused them it
-        waits, unsent, as a private notice for their next command (PAUSED). When their DMs are
-        closed it waits the same way, and (where it can't unmask anyone) they are told so in the
-        support channel, without the note's text (CLOSED). SENT when the DM went out."""
+    async def deliver(self, interaction: discord.Interaction, encouragement) -> None:
+        """Hand the note to the outbox: the one DM policy decides when it reaches them (after
+        their quiet hours, at most one DM of notes every 3 hours, shown privately at their next
+        command when their DMs are closed or paused). Nothing is ever posted in a channel, and
+        the sender's reply is the same whatever happens."""
         guild = interaction.guild
+        outbox = self.bot.outbox  # type: ignore[attr-defined]
         content = note_text(
             encouragement, sender_name=inert(interaction.user.display_name),
             group_name=inert(guild.name) if guild is not None else None,
             message=inert(encouragement.message),
+            about=await outbox.service.note_about(encouragement),
         )
-        if not await self.sharing.wants_dm(encouragement.recipient_id):
-            await self.sharing.hold(encouragement, content, paused=True)
-            return PAUSED
-        try:
-            channel = await self.bot.create_dm(discord.Object(encouragement.recipient_id))
-            await channel.send(content, view=note_buttons())
-        except discord.HTTPException as error:
-            log.info("could not DM encouragement %s (%s)", encouragement.id, error)
-        else:
-            await self.sharing.mark_delivered(encouragement.id)
-            return SENT
-        await self.sharing.hold(encouragement, content)
-        fallback = await self.sharing.fallback_mention(encouragement)
-        if fallback is not None:
-            uid = encouragement.recipient_id
-            about = (f" about your post on **{inert(fallback.about_company)}**"
-                     if fallback.about_company else "")
-            try:
-                await post_to_channel(
-                    self.bot, fallback.channel_id, guild_id=encouragement.guild_id,
-                    content=(f"<@{uid}>, someone sent you a note of encouragement{about}. "
-                             "Your DMs are closed, so I'll show it to you privately the next "
-                             "time you use one of my commands."),
-                    allowed_mentions=discord.AllowedMentions(
-                        everyone=False, roles=False, replied_user=False,
-                        users=[discord.Object(uid)]),
-                )
-            except (ChannelUnavailable, PostFailed) as error:
-                log.info("could not mention %s in the support channel (%s)", uid, error)
-        return CLOSED
+        await outbox.enqueue(encouragement.recipient_id, NOTE_KIND,
+                             subject_id=encouragement.id, content=content)
 
     @app_commands.command(name="encourage",
                           description="Send a member a note of encouragement, privately.")
@@ -269,18 +236,8 @@ class Encourage(commands.Cog):
             recipient_is_bot=member.bot,
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        outcome = await self.deliver(interaction, encouragement)
-        name = inert(member.display_name)
-        how = " anonymously" if anonymous else ""
-        if outcome == SENT:
-            reply = f"Sent to {name} by DM{how}."
-        elif outcome == PAUSED:
-            reply = (f"Saved{how}. {name} will see it privately the next time they use one of my "
-                     "commands.")
-        else:
-            reply = (f"Saved{how}. {name}'s DMs are closed, so they'll see it privately the next "
-                     "time they use one of my commands.")
-        await interaction.followup.send(reply, ephemeral=True)
+        await self.deliver(interaction, encouragement)
+        await interaction.followup.send(SENT_REPLY, ephemeral=True)
 
 
 async def setup(bot: commands.Bot) -> None:

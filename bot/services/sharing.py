@@ -240,12 +240,14 @@ class SharingService:
 
 
 def note_text(encouragement: Encouragement, *, sender_name: str | None,
-              group_name: str | None, message: str) -> str:
+              group_name: str | None, message: str, about: str | None = None) -> str:
     """The DM (or waiting notice) a member receives. Names are passed in already escaped, and
-    `message` is the escaped note."""
+    `message` is the escaped note; `about` names the shared entry it answers ("#3 Acme",
+    escaped), for the recipient alone."""
     group = f" in {group_name}" if group_name else ""
     who = "Someone" if encouragement.anonymous or not sender_name else f"**{sender_name}**"
-    about = " about the rejection you shared" if encouragement.share_id else ""
+    about = (f" about **{about}**, which you shared" if about else
+             " about the rejection you shared" if encouragement.share_id else "")
     return (
         f"{who}{group} sent you a note of encouragement{about}:\n{quote(message)}\n\n"
         "-# You can send one to someone else any time with /encourage."

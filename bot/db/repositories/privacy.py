@@ -20,6 +20,7 @@ PERSONAL_TABLES: dict[str, tuple[str, ...]] = {
     "encouragements": ("sender_id", "recipient_id"),
     "shares": ("user_id",),
     "pending_notices": ("user_id",),
+    "outbox": ("user_id",),
     "timers": ("user_id",),
     "applications": ("user_id",),
     "rejections": ("user_id",),
