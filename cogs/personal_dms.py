@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 NO_DMS_LABEL = "No DMs, thanks"
 # A button press is answered by its own handler; the notice follows once it has been.
 ANSWER_WAIT_SECONDS = 3.0
+COMMAND_GRACE_SECONDS = 1.0
 
 
 def render_notice(notice: Notice) -> tuple[str, discord.ui.View]:
@@ -164,9 +165,11 @@ class PersonalDMs(commands.Cog):
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """A button press or form: once it has been answered, show what waits (commands are
-        covered by on_app_command_completion)."""
-        if interaction.type not in (discord.InteractionType.component,
+        """Any command, button press or form: once it has been answered, show what waits.
+        A command that completes is covered by on_app_command_completion right away; this
+        catches the rest (buttons, and commands that ended in an error reply)."""
+        if interaction.type not in (discord.InteractionType.application_command,
+                                    discord.InteractionType.component,
                                     discord.InteractionType.modal_submit):
             return
         if not await self.personal.has_notices(interaction.user.id):
@@ -175,7 +178,9 @@ class PersonalDMs(commands.Cog):
         deadline = loop.time() + ANSWER_WAIT_SECONDS
         while not interaction.response.is_done() and loop.time() < deadline:
             await asyncio.sleep(0.05)
-        await asyncio.sleep(0.05)       # let a deferred answer's follow-up go first
+        # Let the answer's own follow-up go first (a command's, longer: it may be deferred).
+        command = interaction.type is discord.InteractionType.application_command
+        await asyncio.sleep(COMMAND_GRACE_SECONDS if command else 0.05)
         await self.show_notices(interaction)
 
     async def show_notices(self, interaction: discord.Interaction) -> None:

@@ -23,7 +23,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, from_db, to_db
-from bot.db.connection import Database
+from bot.db.connection import Database, Transaction
 from bot.db.repositories.timers import Timer, TimerRepository
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,21 @@ class TimerEngine:
     def add_sweep(self, next_due: Callable[[], Awaitable[datetime | None]],
                   sweep: Callable[[], Awaitable[None]]) -> None:
         self._sweeps.append((next_due, sweep))
+
+    async def schedule(self, kind: str, *, due_at: datetime, user_id: int = 0,
+                       subject_id: int | None = None, body: str | None = None,
+                       tx: Transaction | None = None) -> int:
+        """Add a timer of a registered kind (e.g. "share_post", subject_id = the share) and make
+        sure the engine wakes for it; returns its id. Inside the caller's transaction `tx`, the
+        caller calls `wake(due_at)` once it has committed. Raises what the database raises."""
+        values = dict(user_id=user_id, kind=kind, subject_id=subject_id, due_at=to_db(due_at),
+                      created_at=to_db(self.clock.now()), body=body)
+        if tx is not None:
+            return await self.timers.add(tx, **values)
+        async with self.db.transaction() as own:
+            timer_id = await self.timers.add(own, **values)
+        await self.wake(due_at)
+        return timer_id
 
     # Life -------------------------------------------------------------------------------------
 

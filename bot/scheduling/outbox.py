@@ -24,7 +24,7 @@ import discord
 from bot.db.repositories.timers import Timer
 from bot.formatting import inert
 from bot.scheduling.engine import TimerEngine
-from bot.services.outbox import DM_KINDS, NOTE_GATHER, Claim, OutboxService
+from bot.services.outbox import DM_KINDS, Claim, OutboxService
 from bot.services.personal import Button
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ class Outbox:
         """Ask for a DM (see OutboxService.enqueue for the options); the rules decide when it
         goes. Returns the timer id."""
         timer_id = await self.service.enqueue(user_id, kind, **options)
-        await self.engine.wake(options.get("due_at") or self.clock.now() + NOTE_GATHER)
+        await self.engine.wake(options.get("due_at") or self.service.default_due(kind))
         return timer_id
 
     # Engine hooks -----------------------------------------------------------------------------

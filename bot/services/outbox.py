@@ -128,8 +128,9 @@ class OutboxService:
         (reflection_prompt, feedback_followup, personal_nudge) are rendered when they go out,
         from `subject_id`; a note ("note", subject_id = the encouragements row) and any other
         kind carry their `content` (and `buttons`, and for other kinds `about`, the short
-        thing the DM is about, shown on a notice). Nothing is sent here: the rules decide when.
-        Raises what the database raises."""
+        thing the DM is about, shown above it). `content` and `about` are shown as given:
+        escape member text first (bot.formatting.inert). Nothing is sent here: the rules decide
+        when. Raises what the database raises."""
         now = self.clock.now()
         stored_kind = kind if kind in LANES else OTHER_KIND
         body = None
@@ -137,8 +138,7 @@ class OutboxService:
             body = json.dumps({"kind": kind, "about": about,
                                "payload": json.loads(Payload(content or "",
                                                              tuple(buttons)).to_json())})
-        if due_at is None:
-            due_at = now + NOTE_GATHER if stored_kind == NOTE_KIND else now
+        due_at = due_at or self.default_due(kind)
         values = dict(user_id=user_id, kind=stored_kind, subject_id=subject_id,
                       due_at=to_db(due_at), created_at=to_db(now), body=body)
         if tx is not None:
@@ -154,6 +154,12 @@ class OutboxService:
         entry = await self.rejections.get_owned(share.user_id, share.rejection_id) \
             if share is not None else None
         return f"#{entry.id} {self.escape(entry.company)}" if entry is not None else None
+
+    def default_due(self, kind: str) -> datetime:
+        """When a DM asked for now may go: notes gather a moment first, so notes sent together
+        arrive as one DM."""
+        now = self.clock.now()
+        return now + NOTE_GATHER if kind == NOTE_KIND else now
 
     # Deciding what goes out -------------------------------------------------------------------
 
@@ -334,7 +340,10 @@ class OutboxService:
         buttons: list[Button] = []
         for part in parts:
             buttons += [b for b in part.buttons if b not in buttons]
-        return Payload("\n\n".join(p.content for p in parts)[:MESSAGE_LIMIT], tuple(buttons[:25]))
+        # Each names what it is about, so the DM (or the notice it becomes) says so.
+        texts = [f"**{b['about']}**\n{p.content}" if b.get("about") else p.content
+                 for b, p in zip(bodies, parts, strict=True)]
+        return Payload("\n\n".join(texts)[:MESSAGE_LIMIT], tuple(buttons[:25]))
 
     async def _claim(self, tx: Transaction, user_id: int, lane: str, payload: Payload,
                      timer_ids: list[int], now: datetime) -> Claim:

@@ -381,3 +381,66 @@ async def test_every_dm_the_bot_sent_has_a_matching_outbox_row(world):
         await run_due(world, timedelta(days=1))
     assert len(dms(world, world.alice)) >= 3 and len(dms(world, world.bob)) == 1
     await every_dm_has_its_outbox_row(world)
+
+
+# Other DMs and other timers -----------------------------------------------------------------------
+
+async def test_any_other_dm_enqueued_follows_the_same_rules_and_names_what_it_is_about(world):
+    await quiet_for(world, world.admin, hours_left=1)
+    outbox = world.bot.outbox
+    await outbox.enqueue(world.admin, "report", about="A report of an anonymous note",
+                         content="Someone reported a note sent in Job Hunt Circle.")
+    await run_due(world)
+    assert dms(world, world.admin) == []                     # quiet hours
+    await run_due(world, until_quiet_ends(world, 1))
+    [dm] = dms(world, world.admin)
+    assert dm.content == ("**A report of an anonymous note**\n"
+                          "Someone reported a note sent in Job Hunt Circle.")
+    # A second one within 3 hours waits; with DMs closed it becomes a notice, never a post.
+    world.emu.set_dms_closed(world.admin, True)
+    await outbox.enqueue(world.admin, "report", about="Another report", content="Second.")
+    await run_due(world, timedelta(hours=3))
+    assert len(dms(world, world.admin)) == 1 and public_posts(world) == []
+    shown = await world.actor(world.admin).slash("support status")
+    await shown.reply()
+    notice = await shown.wait_followup(1)
+    assert notice.flags & EPHEMERAL and "**Another report**\nSecond." in notice.content
+    await every_dm_has_its_outbox_row(world)
+
+
+async def test_a_registered_timer_kind_runs_once_when_due_and_survives_a_restart(world):
+    ran: list[int] = []
+
+    async def post_share(timer):
+        ran.append(timer.subject_id)
+
+    world.bot.engine.register("share_post", post_share)
+    due = world.clock.now() + timedelta(minutes=30)
+    await world.bot.engine.schedule("share_post", due_at=due, user_id=world.alice, subject_id=7)
+    await run_due(world, timedelta(minutes=29))
+    assert ran == []
+    await world.restart()                          # the row outlives the process
+    world.bot.engine.register("share_post", post_share)
+    await run_due(world, timedelta(minutes=2))
+    assert ran == [7]
+    await run_due(world, timedelta(hours=1))
+    assert ran == [7]
+    assert await world.db.scalar("SELECT status FROM timers WHERE kind = 'share_post'") == "sent"
+
+
+async def test_a_failing_timer_handler_is_tried_again_later(world):
+    calls: list[int] = []
+
+    async def flaky(timer):
+        calls.append(timer.attempts)
+        if len(calls) == 1:
+            raise RuntimeError("channel unavailable for a moment")
+
+    world.bot.engine.register("share_post", flaky)
+    await world.bot.engine.schedule("share_post", due_at=world.clock.now(), subject_id=3)
+    await run_due(world)
+    assert calls == [0]
+    assert await world.db.scalar("SELECT status FROM timers") == "pending"
+    await run_due(world, timedelta(minutes=1, seconds=1))
+    assert calls == [0, 1]
+    assert await world.db.scalar("SELECT status FROM timers") == "sent"
