@@ -444,3 +444,24 @@ async def test_a_failing_timer_handler_is_tried_again_later(world):
     await run_due(world, timedelta(minutes=1, seconds=1))
     assert calls == [0, 1]
     assert await world.db.scalar("SELECT status FROM timers") == "sent"
+
+
+async def test_an_unexpected_refusal_is_logged_once_with_its_route_and_kept_as_a_notice(
+        world, caplog):
+    await set_prefs(world, world.alice, reflection_delay_hours=0)
+    refusal = {"code": 50035, "message": "Invalid Form Body"}
+    world.emu.fail_next("POST", r"/channels/\d+/messages", 400, times=2, json=refusal)
+    await (await world.actor(world.alice).slash("rejection log", company="Acme")).reply()
+    await encourage(world, world.bob, world.alice, "chin up")
+    await run_due(world, NOTE_GATHER + timedelta(seconds=1))
+    await run_due(world)
+    statuses = [r[0] for r in await world.db.fetchall("SELECT status FROM outbox ORDER BY id")]
+    assert statuses == ["notice", "notice"]
+    refused = [r for r in caplog.records if "refused by Discord" in r.getMessage()]
+    assert len(refused) == 1 and "/channels/" in refused[0].getMessage()
+    assert public_posts(world) == [] and dms(world, world.alice) == []
+    shown = await world.actor(world.alice).slash("rejection list")
+    await shown.reply()
+    first = await shown.wait_followup(1)
+    second = await shown.wait_followup(2)
+    assert "Acme" in first.content and "> chin up" in second.content
