@@ -43,12 +43,6 @@ class ShareClaim:
 
 
 @dataclass(frozen=True, slots=True)
-class FallbackMention:
-    channel_id: int
-    about_company: str | None     # the named share the note answers, already public
-
-
-@dataclass(frozen=True, slots=True)
 class SharePost:
     title: str
     description: str
@@ -220,23 +214,6 @@ class SharingService:
                 tx, user_id=encouragement.recipient_id, kind=ENCOURAGEMENT_NOTICE,
                 subject_id=encouragement.id, body=json.dumps(body), at=to_db(self.clock.now()),
             )
-
-    async def fallback_mention(self, encouragement: Encouragement) -> FallbackMention | None:
-        """Where a member whose DMs are closed may be told a note waits (never its text).
-        None for a note on an anonymous share: mentioning them would unmask the share."""
-        if encouragement.guild_id is None:
-            return None
-        company = None
-        if encouragement.share_id is not None:
-            share = await self.shares.get(encouragement.share_id)
-            if share is None or not share.named:
-                return None
-            entry = await self.rejections.get_owned(share.user_id, share.rejection_id)
-            company = entry.company if entry else None
-        config = await self.configs.get(encouragement.guild_id)
-        if config is None or config.paused_reason or config.support_channel_id is None:
-            return None
-        return FallbackMention(channel_id=config.support_channel_id, about_company=company)
 
 
 def note_text(encouragement: Encouragement, *, sender_name: str | None,
