@@ -57,6 +57,7 @@ class TimerEngine:
         self._task: asyncio.Task | None = None
         self._started = False
         self._closing = False
+        self._unreleased: dict[int, Timer] = {}     # claimed, failed, not yet handed back
 
     # Registration -----------------------------------------------------------------------------
 
@@ -201,6 +202,8 @@ class TimerEngine:
         await self.arm(not_before=retry)
 
     async def _run_due(self) -> None:
+        if self._unreleased:
+            await self._retry(list(self._unreleased.values()))
         due = await self.timers.claim_due(to_db(self.clock.now()))
         groups: dict[GroupHandler, list[Timer]] = {}
         for timer in due:
@@ -230,7 +233,15 @@ class TimerEngine:
 
     async def _retry(self, timers: list[Timer]) -> None:
         now = self.clock.now()
-        async with self.db.transaction() as tx:
-            for timer in timers:
-                await self.timers.retry_later(
-                    tx, timer.id, to_db(now + handler_retry(timer.attempts)))
+        try:
+            async with self.db.transaction() as tx:
+                for timer in timers:
+                    await self.timers.retry_later(
+                        tx, timer.id, to_db(now + handler_retry(timer.attempts)))
+        except Exception:
+            # The database refuses writes: they stay claimed (never run twice meanwhile)
+            # and are handed back at the next run that can write.
+            self._unreleased.update({t.id: t for t in timers})
+            raise
+        for timer in timers:
+            self._unreleased.pop(timer.id, None)

@@ -130,9 +130,12 @@ class OutboxService:
         kind carry their `content` (and `buttons`, and for other kinds `about`, the short
         thing the DM is about, shown above it). `content` and `about` are shown as given:
         escape member text first (bot.formatting.inert). Nothing is sent here: the rules decide
-        when. Raises what the database raises."""
+        when. Raises ValueError for a note or other DM without content, and what the database
+        raises."""
         now = self.clock.now()
         stored_kind = kind if kind in LANES else OTHER_KIND
+        if stored_kind in (NOTE_KIND, OTHER_KIND) and not (content or "").strip():
+            raise ValueError(f"a {kind!r} DM needs its content")
         body = None
         if stored_kind != kind or content is not None:
             body = json.dumps({"kind": kind, "about": about,

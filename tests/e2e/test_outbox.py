@@ -465,3 +465,21 @@ async def test_an_unexpected_refusal_is_logged_once_with_its_route_and_kept_as_a
     first = await shown.wait_followup(1)
     second = await shown.wait_followup(2)
     assert "Acme" in first.content and "> chin up" in second.content
+
+
+async def test_a_dm_whose_claim_cannot_be_written_is_not_sent_until_it_can_be(world, monkeypatch):
+    await set_prefs(world, world.alice, reflection_delay_hours=0)
+
+    async def disk_full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+    monkeypatch.setattr(OutboxRepository, "claim", disk_full)
+    await (await world.actor(world.alice).slash("rejection log", company="Pied Piper")).reply()
+    for _ in range(3):
+        await run_due(world, timedelta(minutes=5))
+    assert dms(world, world.alice) == []           # never sent without its claim written
+    assert await world.db.scalar("SELECT status FROM timers") == "pending"
+    monkeypatch.undo()
+    await run_due(world, timedelta(minutes=30))
+    [dm] = dms(world, world.alice)
+    assert "Pied Piper" in dm.content
+    await every_dm_has_its_outbox_row(world)
