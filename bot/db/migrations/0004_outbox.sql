@@ -32,7 +32,7 @@ CREATE TABLE outbox (
     user_id       INTEGER NOT NULL,
     lane          TEXT NOT NULL,              -- pacing: 'onward', 'notes', 'other'
     nonce         TEXT NOT NULL UNIQUE,       -- at most 25 characters (Discord's limit)
-    payload       TEXT NOT NULL,              -- JSON: content and buttons
+    payload       TEXT NOT NULL,              -- JSON: content and buttons ({} once settled)
     status        TEXT NOT NULL DEFAULT 'claimed'
                   CHECK (status IN ('claimed', 'sent', 'notice')),
     attempts      INTEGER NOT NULL DEFAULT 0,

@@ -1,4 +1,7 @@
-"""SQL for the outbox: one row per outgoing DM, written (claimed) before it is sent."""
+"""SQL for the outbox: one row per outgoing DM, written (claimed) before it is sent.
+
+The payload (the DM's text) is kept only while the DM may still have to be sent: once it is
+sent or has become a notice, the row keeps its nonce and outcome, not what others wrote."""
 
 from __future__ import annotations
 
@@ -53,15 +56,15 @@ class OutboxRepository:
                         at: str) -> None:
         """The DM reached Discord. Raises what the database raises when it refuses writes."""
         await tx.execute(
-            "UPDATE outbox SET status = 'sent', message_id = ?, sent_at = ?, next_try_at = NULL"
-            " WHERE id = ? AND status = 'claimed'",
+            "UPDATE outbox SET status = 'sent', message_id = ?, sent_at = ?, next_try_at = NULL,"
+            " payload = '{}' WHERE id = ? AND status = 'claimed'",
             (message_id, at, outbox_id),
         )
 
     async def mark_notice(self, tx: Transaction, outbox_id: int, detail: str) -> None:
         """The DM could not be delivered: it became a notice for the member's next command."""
         await tx.execute(
-            "UPDATE outbox SET status = 'notice', detail = ?, next_try_at = NULL"
+            "UPDATE outbox SET status = 'notice', detail = ?, next_try_at = NULL, payload = '{}'"
             " WHERE id = ? AND status = 'claimed'",
             (detail, outbox_id),
         )
