@@ -58,7 +58,7 @@ NUDGE_TEXTS = (
     "it doesn't have to be perfect.",
     "**Checking in:** you're at {done} of {goal} applications this week. A quick one sent "
     "today is a step; /apply log keeps the count.",
-    "**Keep going:** {done} of {goal} this week. Twenty minutes on one application can be "
+    "**Keep going:** {done} of {goal} applications this week. Twenty minutes on one can be "
     "enough for today.",
     "**Your week so far:** {done} of {goal} applications. Pick the easiest one on your list "
     "and send it; that's a good day's work.",

@@ -328,7 +328,7 @@ async def test_nudges_come_once_a_week_and_never_twice_with_the_same_words(world
     await nudges_for(world, goal=100)              # behind every day of the week
     await to_next_evening(world)
     [first] = dms(world, world.alice)
-    assert "of 100 applications" in first.content and labels(first) == ["Pause nudges"]
+    assert "0 of 100 applications" in first.content and labels(first) == ["Pause nudges"]
     for _ in range(6):                             # the six evenings after: nothing
         await to_next_evening(world)
     assert len(dms(world, world.alice)) == 1
@@ -350,7 +350,7 @@ async def test_no_nudge_within_48_hours_of_a_logged_rejection(world):
     assert dms(world, world.alice) == []
     await to_next_evening(world)
     [nudge] = dms(world, world.alice)
-    assert "of 100 applications" in nudge.content
+    assert "0 of 100 applications" in nudge.content
 
 
 async def test_no_nudge_once_the_weeks_goal_is_met(world):

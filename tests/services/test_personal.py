@@ -1,4 +1,5 @@
 import json
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,6 +19,7 @@ from bot.services.personal import (
     PersonalDMService,
     in_quiet_hours,
     next_nudge_due,
+    pick_nudge_text,
 )
 from bot.services.reflection import ReflectionService
 
@@ -291,3 +293,14 @@ def test_next_nudge_due_is_the_next_local_evening():
     now = datetime(2026, 11, 25, 15, tzinfo=UTC)
     assert next_nudge_due(now, "Asia/Tokyo") == datetime(2026, 11, 26, 9, tzinfo=UTC)
     assert next_nudge_due(now, None) == datetime(2026, 11, 25, 18, tzinfo=UTC)
+
+
+def test_every_nudge_wording_gives_the_weeks_figures_and_differs_from_the_last():
+    assert len(set(NUDGE_TEXTS)) == len(NUDGE_TEXTS) >= 3
+    assert all("{done} of {goal} applications" in text for text in NUDGE_TEXTS)
+    rng = random.Random(1)
+    last = None
+    for _ in range(50):
+        picked = pick_nudge_text(last, rng)
+        assert picked != last
+        last = picked
