@@ -15,6 +15,8 @@ from discord.ext import commands
 from bot.clock import Clock
 from bot.db.connection import Database, sqlite_path
 from bot.db.migrate import migrate
+from bot.scheduling.engine import TimerEngine
+from bot.scheduling.outbox import Outbox
 from bot.settings import Settings
 from bot.tree import OnwardTree
 
@@ -78,6 +80,8 @@ class Onward(commands.Bot):
         self.cog_modules = cogs
         self.db: Database | None = None
         self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self._engine: TimerEngine | None = None
+        self._outbox: Outbox | None = None
         point_at(settings)
 
     @property
@@ -85,14 +89,32 @@ class Onward(commands.Bot):
         assert self.db is not None, "the database opens in setup_hook"
         return self.db
 
+    @property
+    def engine(self) -> TimerEngine:
+        """The one timer engine (personal timers, DMs, delayed posts): `register` a kind on it."""
+        assert self._engine is not None, "the engine is built in setup_hook"
+        return self._engine
+
+    @property
+    def outbox(self) -> Outbox:
+        """Every DM goes through it: `await bot.outbox.enqueue(user_id, kind, ...)`."""
+        assert self._outbox is not None, "the outbox is built in setup_hook"
+        return self._outbox
+
     async def setup_hook(self) -> None:
         self.db = await Database.open(sqlite_path(self.settings.database_url))
         version = await migrate(self.db)
         log.info("database ready at schema version %s", version)
         self.scheduler.start()
+        self._engine = TimerEngine(self.db, self.clock, self.scheduler,
+                                   ready=self.wait_until_ready)
+        self._outbox = Outbox(self, self._engine, self.db, self.clock)
         for name in self.cog_modules:
             await self.load_extension(name)
         await self.sync_commands_if_changed()
+        # Handlers are registered by now: start running what is due.
+        await self._outbox.start()
+        await self._engine.start()
         # What is loaded by now (libraries, cogs, the scheduler's jobs) lives as long as the
         # process: left out of the garbage collector's full passes, those stay short (passes
         # of 100-230 ms under load became ~20 ms, bench/interactions.py).
@@ -125,6 +147,8 @@ class Onward(commands.Bot):
         # Undo setup_hook in reverse: stop taking work, let cogs finish, close the database.
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self._engine is not None:
+            await self._engine.stop()
         for name in list(self.extensions):
             try:
                 await self.unload_extension(name)

@@ -113,3 +113,9 @@ def share_cancel(rejection_id: int) -> str:
 
 def report_note(encouragement_id: int) -> str:
     return f"onward:report-note:{encouragement_id}"
+
+NO_DMS = r"onward:no-dms"
+
+
+def no_dms() -> str:
+    return "onward:no-dms"

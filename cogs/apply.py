@@ -459,7 +459,7 @@ class Apply(commands.GroupCog, group_name="apply",
             date=app.status_changed_on if app.status == "rejected" else None,
             also=self.applications.link_rejection(app))
         due = discord.utils.parse_time(logged.prompt_due_at) if logged.prompt_due_at else None
-        self.bot.dispatch("timer_scheduled", due)
+        await self.bot.engine.wake(due)
         lines = [f"Logged the rejection from {what(app)} in your journal, linked to "
                  f"#{app.number}" + (f" (stage: {stage})" if stage else "") + ".",
                  "", f"> {logged.reframe}", ""]

@@ -20,7 +20,10 @@ from bot.scheduling.posting import post_to_channel
 from bot.services import text
 from bot.services.member_settings import MemberSettingsService
 from bot.services.nudges import ChannelUnavailable, PostFailed
+from bot.services.outbox import NOTE_KIND
+from bot.services.personal import Button
 from bot.services.sharing import (
+    SHARE_TIMER,
     ShareClaim,
     SharePost,
     SharePreview,
@@ -35,9 +38,10 @@ log = logging.getLogger(__name__)
 
 PAUSE_NOTES_LABEL = "Pause notes by DM"
 REPORT_LABEL = "Report"
-# How a note went: by DM, or waiting for the member's next command (DMs paused, or closed).
-SENT, PAUSED, CLOSED = "sent", "paused", "closed"
 DELETE_TIMEOUT_SECONDS = 10
+# The sender learns nothing about the recipient's settings: the same words whether the note
+# goes by DM now, waits for their quiet hours or pacing, or waits for their next command.
+SENT_REPLY = "Sent. Thank you for taking a moment for them."
 
 
 def encourage_buttons(share_id: int) -> discord.ui.View:
@@ -50,21 +54,6 @@ def encourage_buttons(share_id: int) -> discord.ui.View:
     view.add_item(discord.ui.Button(
         label="Send anonymously", style=discord.ButtonStyle.secondary,
         custom_id=custom_ids.encourage(share_id, anonymous=True)))
-    view.stop()
-    return view
-
-
-def note_buttons(encouragement=None) -> discord.ui.View:
-    """The pause every note by DM carries, and Report on an anonymous one (clicks go to
-    PauseNotesButton and ReportButton, so no view is kept)."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(discord.ui.Button(
-        label=PAUSE_NOTES_LABEL, style=discord.ButtonStyle.secondary,
-        custom_id=custom_ids.pause_notes()))
-    if encouragement is not None and encouragement.anonymous:
-        view.add_item(discord.ui.Button(
-            label=REPORT_LABEL, style=discord.ButtonStyle.danger,
-            custom_id=custom_ids.report_note(encouragement.id)))
     view.stop()
     return view
 
@@ -146,16 +135,11 @@ async def delete_posts(bot: discord.Client, posts) -> int:
     return sum(await asyncio.gather(*(delete(p) for p in posts)))
 
 
-async def dm_server_owner(bot: discord.Client, owner_id: int, content: str) -> bool:
-    """The one place a report of an anonymous note goes to a server owner by DM. True when
-    it was delivered."""
-    try:
-        channel = await bot.create_dm(discord.Object(owner_id))
-        await channel.send(content, allowed_mentions=discord.AllowedMentions.none())
-    except discord.HTTPException as error:
-        log.warning("could not DM the report to the server owner %s: %s", owner_id, error)
-        return False
-    return True
+async def report_to_owner(bot, owner_id: int, content: str) -> None:
+    """A report of an anonymous note for a server without a reports channel: to its owner, by
+    DM, through the outbox like every DM (their quiet hours and pacing hold)."""
+    await bot.outbox.enqueue(owner_id, "report", content=content,
+                             about="A report of an anonymous note")
 
 
 class ShareButton(PersistentButton, template=custom_ids.SHARE):
@@ -285,17 +269,8 @@ class NoteModal(OnwardModal):
             sender_id=interaction.user.id, share_id=self.share_id, message=self.note.value,
             anonymous=self.anonymous,
         )
-        outcome = await self.cog.deliver(interaction, encouragement)
-        how = "anonymously" if self.anonymous else "with your name"
-        if outcome == SENT:
-            reply = f"Sent {how}. They'll get it by DM."
-        elif outcome == PAUSED:
-            reply = (f"Saved {how}. They'll see it privately the next time they use one of my "
-                     "commands.")
-        else:
-            reply = (f"Saved {how}. Their DMs are closed, so they'll see it privately the next "
-                     "time they use one of my commands.")
-        await interaction.followup.send(reply, ephemeral=True)
+        await self.cog.deliver(interaction, encouragement)
+        await interaction.followup.send(SENT_REPLY, ephemeral=True)
 
 
 class Encourage(commands.Cog):
@@ -305,6 +280,8 @@ class Encourage(commands.Cog):
         self.bot = bot
         self.sharing = SharingService(bot.database, bot.clock)
         self.member_settings = MemberSettingsService(bot.database, bot.clock)
+        # Anonymous shares go up at their random moment: a share_post timer row.
+        bot.engine.register(SHARE_TIMER, self._on_share_timer)
 
     # Sharing: preview first --------------------------------------------------------------------
 
@@ -339,7 +316,7 @@ class Encourage(commands.Cog):
                          "a random moment so its timing doesn't point at you. Only what the "
                          "preview below shows is posted. /rejection unshare takes it back."),
                 view=done)
-            self.bot.dispatch("timer_scheduled", at)
+            await self.bot.engine.wake(at)
             return
         await interaction.response.edit_message(content="Posting…", view=done)
         await self._post_named(interaction, claim)
@@ -390,13 +367,9 @@ class Encourage(commands.Cog):
 
     # Scheduled anonymous shares ----------------------------------------------------------------
 
-    async def post_due_shares(self) -> None:
-        """Post every anonymous share whose share_post timer is due (each timer once)."""
-        for _, share_id in await self.sharing.due_share_timers():
-            try:
-                await self.post_scheduled_share(share_id)
-            except Exception:
-                log.exception("posting scheduled share %s failed", share_id)
+    async def _on_share_timer(self, timer) -> None:
+        if timer.subject_id is not None:
+            await self.post_scheduled_share(timer.subject_id)
 
     async def post_scheduled_share(self, share_id: int) -> None:
         """The share_post timer handler: post one scheduled anonymous share, if it is still
@@ -416,8 +389,9 @@ class Encourage(commands.Cog):
                                              reason=gone.reason)
             return
         except PostFailed:
-            await self.sharing.retry_scheduled(share.id)
-            self.bot.dispatch("timer_scheduled")
+            due = await self.sharing.retry_scheduled(share.id)
+            if due is not None:
+                await self.bot.engine.wake(due)
             return
         await self.sharing.finish_share(share.id, message.id)
 
@@ -457,15 +431,17 @@ class Encourage(commands.Cog):
                             report.reports_channel_id, error)
         if not delivered:
             owner_id = guild.owner_id if guild is not None else None
-            delivered = owner_id is not None and await dm_server_owner(self.bot, owner_id, content)
+            if owner_id is not None:
+                await report_to_owner(self.bot, owner_id, content)
+                delivered = True
         if not delivered:
             raise UserFacingError(
                 "I couldn't reach this server's admins just now, so the report didn't go out. "
                 "Please try again in a few minutes."
             )
         await interaction.followup.send(
-            "Thank you for reporting it. The server's admins now have this note and who sent "
-            "it; nobody else does. If you'd rather not get anonymous notes at all, "
+            "Thank you for reporting it. The note and who sent it are on their way to the "
+            "server's admins, and nobody else. If you'd rather not get anonymous notes at all, "
             "/settings anonymous_notes:False turns them off.", ephemeral=True)
 
     async def _name_of(self, user_id: int) -> str:
@@ -479,47 +455,23 @@ class Encourage(commands.Cog):
 
     # Encouragement -----------------------------------------------------------------------------
 
-    async def deliver(self, interaction: discord.Interaction, encouragement) -> str:
-        """DM the note, with a button to pause notes by DM. While the member has paused them it
-        waits, unsent, as a private notice for their next command (PAUSED). When their DMs are
-        closed it waits the same way, and (where it can't unmask anyone) they are told so in the
-        support channel, without the note's text (CLOSED). SENT when the DM went out."""
+    async def deliver(self, interaction: discord.Interaction, encouragement) -> None:
+        """Hand the note to the outbox: the one DM policy decides when it reaches them (after
+        their quiet hours, at most one DM of notes every 3 hours, shown privately at their next
+        command when their DMs are closed or paused). Nothing is ever posted in a channel, and
+        the sender's reply is the same whatever happens."""
         guild = interaction.guild
+        outbox = self.bot.outbox  # type: ignore[attr-defined]
         content = note_text(
             encouragement, sender_name=inert(interaction.user.display_name),
             group_name=inert(guild.name) if guild is not None else None,
             message=inert(encouragement.message),
+            about=await outbox.service.note_about(encouragement),
         )
-        if not await self.sharing.wants_dm(encouragement.recipient_id):
-            await self.sharing.hold(encouragement, content, paused=True)
-            return PAUSED
-        try:
-            channel = await self.bot.create_dm(discord.Object(encouragement.recipient_id))
-            await channel.send(content, view=note_buttons(encouragement))
-        except discord.HTTPException as error:
-            log.info("could not DM encouragement %s (%s)", encouragement.id, error)
-        else:
-            await self.sharing.mark_delivered(encouragement.id)
-            return SENT
-        await self.sharing.hold(encouragement, content)
-        fallback = await self.sharing.fallback_mention(encouragement)
-        if fallback is not None:
-            uid = encouragement.recipient_id
-            about = (f" about your post on **{inert(fallback.about_company)}**"
-                     if fallback.about_company else "")
-            try:
-                await post_to_channel(
-                    self.bot, fallback.channel_id, guild_id=encouragement.guild_id,
-                    content=(f"<@{uid}>, someone sent you a note of encouragement{about}. "
-                             "Your DMs are closed, so I'll show it to you privately the next "
-                             "time you use one of my commands."),
-                    allowed_mentions=discord.AllowedMentions(
-                        everyone=False, roles=False, replied_user=False,
-                        users=[discord.Object(uid)]),
-                )
-            except (ChannelUnavailable, PostFailed) as error:
-                log.info("could not mention %s in the support channel (%s)", uid, error)
-        return CLOSED
+        report = ([Button(REPORT_LABEL, custom_ids.report_note(encouragement.id))]
+                  if encouragement.anonymous else [])
+        await outbox.enqueue(encouragement.recipient_id, NOTE_KIND,
+                             subject_id=encouragement.id, content=content, buttons=report)
 
     @app_commands.command(name="encourage",
                           description="Send a member a note of encouragement, privately.")
@@ -538,18 +490,8 @@ class Encourage(commands.Cog):
             recipient_is_bot=member.bot,
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        outcome = await self.deliver(interaction, encouragement)
-        name = inert(member.display_name)
-        how = " anonymously" if anonymous else ""
-        if outcome == SENT:
-            reply = f"Sent to {name} by DM{how}."
-        elif outcome == PAUSED:
-            reply = (f"Saved{how}. {name} will see it privately the next time they use one of my "
-                     "commands.")
-        else:
-            reply = (f"Saved{how}. {name}'s DMs are closed, so they'll see it privately the next "
-                     "time they use one of my commands.")
-        await interaction.followup.send(reply, ephemeral=True)
+        await self.deliver(interaction, encouragement)
+        await interaction.followup.send(SENT_REPLY, ephemeral=True)
 
 
 DYNAMIC_ITEMS = (ShareButton, PostItButton, CancelShareButton, EncourageButton,

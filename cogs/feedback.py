@@ -23,6 +23,7 @@ from bot.ui import (
     entry_choices,
     save_submitted_form,
 )
+from cogs.personal_dms import no_dms_view
 
 Tone = Literal["brief", "warm", "formal"]
 FORM_PREFIX = "onward:feedback-form:"
@@ -203,18 +204,22 @@ class Feedback(commands.GroupCog, group_name="feedback"):
         sent = await self.feedback.mark_sent(interaction.user.id, rejection_id)
         entry = sent.entry
         name = f"**#{entry.id}** {inert(entry.company)}"
+        view: discord.ui.View = discord.utils.MISSING
         if sent.feedback_logged:
             reply = f"Noted that you asked about {name}; their feedback is already logged."
         elif sent.followup_due_at:
             due = discord.utils.parse_time(sent.followup_due_at)
             reply = (f"Recorded: your feedback request for {name} is on its way. If nothing is "
                      f"logged by {timestamp(due, 'D')}, I'll check in once by DM.")
+            if await self.bot.outbox.personal.first_dm_consent(interaction.user.id):
+                reply += " Rather not get DMs from me? Press **No DMs, thanks**."
+                view = no_dms_view()
+            await self.bot.engine.wake(due)
         else:
             reply = f"Recorded: you asked for feedback on {name}. /feedback log keeps the answer."
         if sent.already_sent:
             reply = f"You'd already marked this one as sent. {reply}"
-        self.bot.dispatch("timer_scheduled")
-        await interaction.response.send_message(reply, ephemeral=True)
+        await interaction.response.send_message(reply, view=view, ephemeral=True)
         self.bot.dispatch("interaction_answered", interaction)
 
     async def open_log_modal(

@@ -1,101 +1,32 @@
-"""Personal DMs: reflection prompts, feedback follow-ups and personal nudges.
+"""Personal DMs: the buttons on reflection prompts, feedback follow-ups and nudges, "No DMs,
+thanks", and the notices a member sees privately when a DM could not reach them.
 
-Timers are rows; one scheduler job sleeps until the earliest is due, sends what is due, and
-arms itself again (at start too, so what fell due while the bot was down goes out then).
-A member whose DMs are closed sees the same message, privately, at their next command.
+What is sent, and when, is the outbox's (bot/scheduling/outbox.py, bot/services/outbox.py),
+run by the one timer engine built in bot/client.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import discord
-from apscheduler.jobstores.base import JobLookupError
 from discord.ext import commands
 
 from bot import custom_ids
 from bot.formatting import inert, timestamp
+from bot.scheduling.outbox import view_for
 from bot.services.member_settings import MemberSettingsService
-from bot.services.personal import Batch, DueItem, Notice, PersonalDMService
+from bot.services.personal import PAUSE_LABELS, Notice
 from bot.ui import PersistentButton
 
 log = logging.getLogger(__name__)
 
-JOB_ID = "onward:personal-dms"
-RETRY_AFTER_ERROR = timedelta(minutes=1)   # after an unexpected failure, don't spin
-SHUTDOWN_WAIT_SECONDS = 10
-PAUSE_LABELS = {"dm_prompts": "Pause DM prompts", "personal_nudges": "Pause nudges"}
-
-
-class Buttons(discord.ui.View):
-    """Buttons whose clicks are handled by DynamicItems, so this view is never kept in memory."""
-
-    def __init__(self) -> None:
-        super().__init__(timeout=None)
-
-    def is_dispatchable(self) -> bool:
-        return False
-
-
-# Rendering ------------------------------------------------------------------------------------
-
-def _entry(item: DueItem) -> str:
-    entry = item.entry
-    assert entry is not None
-    stage = f" ({entry.stage})" if entry.stage else ""
-    return f"**#{entry.id}** {inert(entry.company)}{stage}"
-
-
-def item_line(item: DueItem) -> str:
-    if item.kind == "reflection_prompt":
-        return (f"{_entry(item)}: when you have a few minutes, would you like to reflect on it? "
-                "Five short questions, and you can skip any of them.")
-    if item.kind == "feedback_followup":
-        asked = ""
-        if item.requested_at:
-            asked = f" on {timestamp(discord.utils.parse_time(item.requested_at), 'D')}"
-        return (f"{_entry(item)}: you asked for feedback{asked}. Did you hear back? If so, log "
-                "it and it will sit beside your reflection.")
-    return (f"**This week:** {item.applications} of {item.goal} applications so far. One small "
-            "application today keeps things moving; /apply log when you're ready.")
-
-
-def buttons(items: tuple[tuple[str, int | None], ...], pauses: tuple[str, ...]) -> discord.ui.View:
-    """One row of buttons per entry (labels carry the id when there are several), then one
-    row to pause these messages."""
-    view = Buttons()
-    with_buttons = [(k, s) for k, s in items if s is not None and k != "personal_nudge"]
-    suffix_needed = len(with_buttons) > 1
-    for row, (kind, subject_id) in enumerate(with_buttons):
-        suffix = f" · #{subject_id}" if suffix_needed else ""
-        if kind == "reflection_prompt":
-            wanted = [("Reflect now", custom_ids.reflect(subject_id), True),
-                      ("Remind me tomorrow", custom_ids.prompt_later(subject_id), False),
-                      ("Not this one", custom_ids.prompt_skip(subject_id), False)]
-        else:
-            wanted = [("Log feedback", custom_ids.feedback_log(subject_id), True),
-                      ("Stop reminding", custom_ids.feedback_stop(subject_id), False)]
-        for label, custom_id, main in wanted:
-            view.add_item(discord.ui.Button(
-                label=label + suffix, custom_id=custom_id, row=row,
-                style=discord.ButtonStyle.primary if main else discord.ButtonStyle.secondary))
-    for setting in pauses:
-        view.add_item(discord.ui.Button(
-            label=PAUSE_LABELS[setting], custom_id=custom_ids.pause(setting),
-            row=min(len(with_buttons), 4), style=discord.ButtonStyle.secondary))
-    return view
-
-
-def render_batch(batch: Batch) -> tuple[str, discord.ui.View]:
-    intro = ("A gentle check-in from Onward:" if len(batch.items) == 1
-             else "A few gentle check-ins from Onward, all in one message:")
-    lines = [intro, "", *(item_line(i) for i in batch.items), "",
-             "Not now? The buttons below pause these messages; /settings turns them back on."]
-    items = tuple((i.kind, i.subject_id) for i in batch.items)
-    return "\n".join(lines), buttons(items, batch.pauses)
+NO_DMS_LABEL = "No DMs, thanks"
+# A button press is answered by its own handler; the notice follows once it has been.
+ANSWER_WAIT_SECONDS = 3.0
+COMMAND_GRACE_SECONDS = 1.0
 
 
 def render_notice(notice: Notice) -> tuple[str, discord.ui.View]:
@@ -104,7 +35,22 @@ def render_notice(notice: Notice) -> tuple[str, discord.ui.View]:
                    "-# /settings encouragement_dms:True sends notes by DM again.")
     else:
         content = f"I couldn't reach you by DM, so here it is privately:\n\n{notice.content}"
-    return content, buttons(notice.items, notice.pauses)
+    return content, view_for(notice.buttons)
+
+
+def no_dms_view() -> discord.ui.View:
+    """The "No DMs, thanks" button under the reply that first schedules a DM."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(discord.ui.Button(label=NO_DMS_LABEL, custom_id=custom_ids.no_dms(),
+                                    style=discord.ButtonStyle.secondary))
+    view.stop()
+    return view
+
+
+def cog_of(interaction: discord.Interaction) -> PersonalDMs:
+    cog = interaction.client.get_cog("PersonalDMs")  # type: ignore[union-attr]
+    assert isinstance(cog, PersonalDMs), "the personal DMs cog registers these buttons"
+    return cog
 
 
 # Buttons --------------------------------------------------------------------------------------
@@ -120,13 +66,12 @@ class RemindTomorrowButton(PersistentButton, template=custom_ids.PROMPT_LATER):
         return cls(int(match["rejection_id"]))
 
     async def on_click(self, interaction: discord.Interaction) -> None:
-        cog: PersonalDMs = interaction.client.get_cog("PersonalDMs")
+        cog = cog_of(interaction)
         entry, due = await cog.personal.remind_tomorrow(interaction.user.id, self.rejection_id)
-        interaction.client.dispatch("timer_scheduled")
+        await cog.engine.wake(due)
         await interaction.response.send_message(
             f"Sure. I'll ask about **#{entry.id}** {inert(entry.company)} again "
             f"{timestamp(due, 'R')}.", ephemeral=True)
-        interaction.client.dispatch("interaction_answered", interaction)
 
 
 class NotThisOneButton(PersistentButton, template=custom_ids.PROMPT_SKIP):
@@ -140,12 +85,11 @@ class NotThisOneButton(PersistentButton, template=custom_ids.PROMPT_SKIP):
         return cls(int(match["rejection_id"]))
 
     async def on_click(self, interaction: discord.Interaction) -> None:
-        cog: PersonalDMs = interaction.client.get_cog("PersonalDMs")
-        entry = await cog.personal.skip_prompt(interaction.user.id, self.rejection_id)
+        entry = await cog_of(interaction).personal.skip_prompt(
+            interaction.user.id, self.rejection_id)
         await interaction.response.send_message(
             f"Okay, no reflection prompt for **#{entry.id}** {inert(entry.company)}. /reflect is "
             "there if you change your mind.", ephemeral=True)
-        interaction.client.dispatch("interaction_answered", interaction)
 
 
 class PauseButton(PersistentButton, template=custom_ids.PAUSE):
@@ -159,143 +103,55 @@ class PauseButton(PersistentButton, template=custom_ids.PAUSE):
         return cls(match["setting"])
 
     async def on_click(self, interaction: discord.Interaction) -> None:
-        cog: PersonalDMs = interaction.client.get_cog("PersonalDMs")
-        await cog.settings.pause(interaction.user.id, self.setting)
+        await cog_of(interaction).settings.pause(interaction.user.id, self.setting)
         what = ("reflection prompts and feedback follow-ups" if self.setting == "dm_prompts"
                 else "personal nudges")
         await interaction.response.send_message(
             f"Paused: no more {what} by DM. Turn them back on any time with "
             f"/settings {self.setting}:True.", ephemeral=True)
-        interaction.client.dispatch("interaction_answered", interaction)
 
 
-# The dispatcher -------------------------------------------------------------------------------
+class NoDMsButton(PersistentButton, template=custom_ids.NO_DMS):
+    """Under the reply that first schedules a DM: prompts and follow-ups off, pending ones
+    cancelled."""
+
+    def __init__(self) -> None:
+        super().__init__(discord.ui.Button(label=NO_DMS_LABEL, custom_id=custom_ids.no_dms()))
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match, /) -> NoDMsButton:
+        return cls()
+
+    async def on_click(self, interaction: discord.Interaction) -> None:
+        cancelled = await cog_of(interaction).personal.no_dms(interaction.user.id)
+        waiting = (f" The {cancelled} I had planned won't come." if cancelled > 1 else
+                   " The one I had planned won't come." if cancelled else "")
+        await interaction.response.send_message(
+            "Done: no reflection prompts or feedback follow-ups by DM." + waiting +
+            " /reflect and /feedback work whenever you like, and /settings dm_prompts:True "
+            "turns the DMs back on.", ephemeral=True)
+
+
+BUTTONS = (RemindTomorrowButton, NotThisOneButton, PauseButton, NoDMsButton)
+
 
 class PersonalDMs(commands.Cog):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
-        self.personal = PersonalDMService(bot.database, bot.clock)
-        self.settings = MemberSettingsService(bot.database, bot.clock)
-        self._sending = asyncio.Lock()
-        self._closing = False
-        self._task: asyncio.Task | None = None
+        self.engine = bot.engine            # type: ignore[attr-defined]
+        self.outbox = bot.outbox            # type: ignore[attr-defined]
+        self.personal = self.outbox.personal
+        self.settings = MemberSettingsService(bot.database, bot.clock)  # type: ignore[attr-defined]
         self._showing: set[int] = set()     # members whose notices are being shown right now
 
-    async def cog_load(self) -> None:
-        await self.arm()
-
-    async def cog_unload(self) -> None:
-        # Stop taking work, then let a DM in flight finish and be recorded.
-        self._closing = True
-        self._remove_job()
-        task = self._task
-        if task is None or task.done():
-            return
-        done, _ = await asyncio.wait({task}, timeout=SHUTDOWN_WAIT_SECONDS)
-        if not done:
-            # Discord is slow to answer: stop waiting, and record what was being sent as sent
-            # (the cancelled send does that) while the database is still open.
-            log.warning("a personal DM was still sending after %ss; stopping it",
-                        SHUTDOWN_WAIT_SECONDS)
-            task.cancel()
-            await asyncio.wait({task})
-
-    def _remove_job(self) -> None:
-        with contextlib.suppress(JobLookupError):  # nothing armed is fine
-            self.bot.scheduler.remove_job(JOB_ID)
-
-    def _armed_by(self, due: datetime) -> bool:
-        """Whether the job already wakes up no later than a timer due at `due` (bot's clock)."""
-        armed = self.bot.scheduler.get_job(JOB_ID)
-        run_at = datetime.now(UTC) + max(due - self.bot.clock.now(), timedelta(0))
-        return armed is not None and armed.next_run_time is not None and (
-            armed.next_run_time <= run_at)
-
-    async def arm(self, not_before: timedelta = timedelta(0)) -> None:
-        """Point the one job at the earliest pending timer. The bot's clock may run ahead of
-        the real one (the sandbox moves it), so the wait is measured on the bot's clock."""
-        if self._closing or not self.bot.scheduler.running:
-            return
-        due = await self.personal.next_due_at()
-        if due is None:
-            self._remove_job()
-            return
-        run_at = datetime.now(UTC) + max(due - self.bot.clock.now(), not_before, timedelta(0))
-        armed = self.bot.scheduler.get_job(JOB_ID)
-        if (not not_before and armed is not None and armed.next_run_time is not None
-                and armed.next_run_time <= run_at):
-            # Already wakes up in time (every /rejection log lands here): a run that finds
-            # nothing due re-arms from the rows, so the job only ever needs moving earlier.
-            return
-        self.bot.scheduler.add_job(
-            self._start_run, "date", run_date=run_at, id=JOB_ID,
-            replace_existing=True, misfire_grace_time=None, coalesce=True,
-        )
-
-    async def _start_run(self) -> None:
-        # The work runs in a task of its own: stopping the scheduler cancels its jobs, and a
-        # DM must never be cut off between being sent and being recorded.
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="personal-dms")
-
     async def catch_up(self) -> None:
-        """Send what is due by the bot's clock now, then re-arm for the next timer: what a start
-        does, but awaited (the sandbox runs it after moving the clock forward)."""
-        if self._task is not None and not self._task.done():
-            await asyncio.shield(self._task)        # a run under way saw the clock before
-        await self._start_run()
-        if self._task is not None:
-            await asyncio.shield(self._task)
-
-    async def _run(self) -> None:
-        retry = timedelta(0)
-        async with self._sending:
-            if self._closing:
-                return
-            await self.bot.wait_until_ready()
-            try:
-                # Timers of kind share_post (scheduled anonymous shares) have their own handler.
-                sharing = self.bot.get_cog("Encourage")
-                if sharing is not None:
-                    await sharing.post_due_shares()
-                for batch in await self.personal.collect_due():
-                    if self._closing:
-                        break
-                    await self._deliver(batch)
-            except Exception:
-                log.exception("sending personal DMs failed; trying again shortly")
-                retry = RETRY_AFTER_ERROR
-        await self.arm(not_before=retry)
-
-    async def _deliver(self, batch: Batch) -> None:
-        content, view = render_batch(batch)
-        try:
-            channel = await self.bot.create_dm(discord.Object(batch.user_id))
-            await channel.send(content, view=view)
-        except (discord.Forbidden, discord.NotFound) as closed:
-            # DMs closed (50007) or no such user: keep it to show at their next command.
-            log.info("personal DM to %s not delivered (%s); kept as a notice",
-                     batch.user_id, getattr(closed, "code", "?"))
-            await self.personal.record_undeliverable(batch, "\n".join(
-                item_line(i) for i in batch.items))
-        except discord.HTTPException as failed:
-            log.warning("personal DM to %s failed (%s); retrying later", batch.user_id, failed)
-            await self.personal.postpone(batch.timer_ids)
-        except asyncio.CancelledError:
-            # Stopped mid-send: it may have reached them, and a repeat would be worse than none.
-            await asyncio.shield(self.personal.record_delivered(batch))
-            raise
-        else:
-            await self.personal.record_delivered(batch)
+        """Run what is due by the bot's clock now (the sandbox calls it after moving time)."""
+        await self.engine.catch_up()
 
     @commands.Cog.listener()
     async def on_timer_scheduled(self, due: datetime | None = None) -> None:
-        # A sender that knows when its new timer is due passes it: when the job already wakes
-        # up by then (every /rejection log after the first), there is nothing to move and no
-        # need to read the earliest timer back from the database.
-        if due is not None and self._armed_by(due):
-            return
-        await self.arm()
+        # Cogs that add a timer without calling the engine say so with this event.
+        await self.engine.wake(due)
 
     # Notices for members whose DMs are closed -----------------------------------------------
 
@@ -305,6 +161,26 @@ class PersonalDMs(commands.Cog):
 
     @commands.Cog.listener()
     async def on_interaction_answered(self, interaction: discord.Interaction) -> None:
+        await self.show_notices(interaction)
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Any command, button press or form: once it has been answered, show what waits.
+        A command that completes is covered by on_app_command_completion right away; this
+        catches the rest (buttons, and commands that ended in an error reply)."""
+        if interaction.type not in (discord.InteractionType.application_command,
+                                    discord.InteractionType.component,
+                                    discord.InteractionType.modal_submit):
+            return
+        if not await self.personal.has_notices(interaction.user.id):
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + ANSWER_WAIT_SECONDS
+        while not interaction.response.is_done() and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        # Let the answer's own follow-up go first (a command's, longer: it may be deferred).
+        command = interaction.type is discord.InteractionType.application_command
+        await asyncio.sleep(COMMAND_GRACE_SECONDS if command else 0.05)
         await self.show_notices(interaction)
 
     async def show_notices(self, interaction: discord.Interaction) -> None:
@@ -332,9 +208,9 @@ class PersonalDMs(commands.Cog):
 
 
 async def setup(bot: commands.Bot) -> None:
-    bot.add_dynamic_items(RemindTomorrowButton, NotThisOneButton, PauseButton)
+    bot.add_dynamic_items(*BUTTONS)
     await bot.add_cog(PersonalDMs(bot))
 
 
 async def teardown(bot: commands.Bot) -> None:
-    bot.remove_dynamic_items(RemindTomorrowButton, NotThisOneButton, PauseButton)
+    bot.remove_dynamic_items(*BUTTONS)

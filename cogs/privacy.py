@@ -163,7 +163,7 @@ class Privacy(commands.GroupCog, group_name="privacy"):
         deletion = await self.privacy.delete_everything(owner_id)
         # The rows are committed as gone; now tidy what Discord still shows.
         self.bot.dispatch("member_data_deleted", owner_id)
-        self.bot.dispatch("timer_scheduled")
+        await self.bot.engine.wake()
         removed, edited = await asyncio.gather(
             delete_posts(self.bot, deletion.posts), self._edit_digests(deletion.digests))
         lines = [f"Done. Deleted {describe_counts(deletion.counts)}." if deletion.total

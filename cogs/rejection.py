@@ -95,19 +95,31 @@ class Rejection(commands.GroupCog, group_name="rejection"):
             f"> {logged.reframe}",
             "",
         ]
+        view = entry_buttons(entry.id)
         if logged.prompt_due_at:
             due = discord.utils.parse_time(logged.prompt_due_at)
             when = "shortly" if due <= entry_time(entry) else discord.utils.format_dt(due, "R")
-            lines.append(
-                f"I'll send you a few reflection questions by DM {when} unless you reflect first."
-            )
+            if await self.bot.outbox.personal.first_dm_consent(interaction.user.id):
+                # The first DM Onward plans for a member: say so, and offer not to.
+                lines.append(
+                    f"I'll send you a few reflection questions about it by DM {when} "
+                    f"({discord.utils.format_dt(due, 'f')}) unless you reflect first. Rather "
+                    "not get DMs from me? Press **No DMs, thanks**."
+                )
+                view.add_item(discord.ui.Button(
+                    label="No DMs, thanks", style=discord.ButtonStyle.secondary,
+                    custom_id=custom_ids.no_dms()))
+            else:
+                lines.append(
+                    f"I'll send you a few reflection questions by DM {when} unless you reflect "
+                    "first."
+                )
         if share != "private":
             lines.append(f"You chose to share it with the group ({share}); it will be posted to "
                          "the support channel, and I'll confirm below.")
-        self.bot.dispatch("timer_scheduled", due)
-        await interaction.response.send_message(
-            "\n".join(lines), view=entry_buttons(entry.id), ephemeral=True
-        )
+        if due is not None:
+            await self.bot.engine.wake(due)
+        await interaction.response.send_message("\n".join(lines), view=view, ephemeral=True)
         if share != "private":
             self.bot.dispatch("rejection_shared", interaction, entry)
 

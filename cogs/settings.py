@@ -88,7 +88,7 @@ class Settings(commands.Cog):
         if result.settings.personal_nudges and not result.settings.weekly_goal:
             head += " Nudges need a weekly goal to measure against: set one with /apply goal."
         if "personal_nudges" in result.changed or "timezone" in result.changed:
-            self.bot.dispatch("timer_scheduled")
+            await self.bot.engine.wake()
         await interaction.response.send_message(
             f"{head} Your settings:\n{describe(result.settings)}", ephemeral=True
         )

@@ -14,7 +14,8 @@ from bot.db.repositories.rejections import Rejection, RejectionRepository
 from bot.db.repositories.timers import TimerRepository
 from bot.errors import InvalidInput, NotFound
 from bot.services import text
-from bot.services.dates import parse_day
+from bot.services.dates import parse_day, zone
+from bot.services.dm_rules import prompt_wanted
 from bot.services.reframes import pick_reframe, reframe_text
 
 STAGES = (
@@ -75,7 +76,8 @@ class JournalService:
             day = parse_day(date, now, prefs.timezone)
             reframe_index = pick_reframe(stage, prefs.last_reframe, self.rng)
             prompt_due = None
-            if prefs.dm_prompts:
+            logged_on = now.astimezone(zone(prefs.timezone)).date()
+            if prefs.dm_prompts and prompt_wanted(day, logged_on):
                 prompt_due = to_db(now + timedelta(hours=prefs.reflection_delay_hours))
             stored = self.rejections.add_sync(tx, Rejection(
                 id=0, user_id=user_id, guild_id=guild_id, company=company, role=role,

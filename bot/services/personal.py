@@ -1,29 +1,26 @@
-"""Personal DMs: reflection prompts, feedback follow-ups and personal nudges.
+"""Onward's own DMs: reflection prompts, feedback follow-ups and personal nudges.
 
-Timers are rows in `timers`. When some fall due, this service decides what a member actually
-gets, following the care rules for all three kinds together:
+Timers are rows in `timers`; the outbox (bot/services/outbox.py) decides when a member gets a
+DM and applies the care rules shared by every DM. This module says what each of Onward's own
+timers amounts to when it falls due (an item for the DM, a later look, or nothing), how such an
+item reads and which buttons it carries, and answers the prompt's own buttons:
 
-- never in the member's quiet hours: what falls in them waits for their end;
-- at most one personal DM per member per local day (`member_settings.last_personal_dm_at`);
-  what falls due together is merged into that one message;
-- a timer fires once: it is marked sent in the transaction that records the DM;
-- a DM that cannot be delivered (DMs closed) becomes a pending notice, shown privately the
-  next time the member uses a command.
-
-Reflection prompts are written when a rejection is logged, feedback follow-ups when "I sent it"
-is pressed. Personal nudges are a daily chain: opting in writes one timer for the coming
-evening (NUDGE_AT, member's timezone); each time it is looked at, it either goes out (and the
-next evening's timer is written) or moves to the next evening. Opting out cancels it.
+- personal nudges (opt-in) go at most once a week, never with the same wording twice in a row,
+  never within 48 h after a logged rejection, never once the week's goal is met;
+- an entry dated more than 14 days before it was logged gets no reflection prompt by DM;
+- a DM that cannot be delivered becomes a pending notice, shown privately at the member's next
+  command or button press.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Iterable
+import random
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from bot import custom_ids
 from bot.clock import Clock, from_db, to_db
 from bot.db.connection import Database
 from bot.db.repositories.applications import ApplicationRepository
@@ -35,18 +32,37 @@ from bot.db.repositories.reflections import ReflectionRepository
 from bot.db.repositories.rejections import Rejection, RejectionRepository
 from bot.db.repositories.timers import Timer, TimerRepository
 from bot.errors import UserFacingError
+from bot.services import text
 from bot.services.dates import zone
+from bot.services.dm_rules import prompt_wanted
 from bot.services.journal import JournalService
 
-KIND_ORDER = ("reflection_prompt", "feedback_followup", "personal_nudge")
+ONWARD_KINDS = ("reflection_prompt", "feedback_followup", "personal_nudge")
+KIND_ORDER = ONWARD_KINDS
+PROMPT_KINDS = ("reflection_prompt", "feedback_followup")
 # A DM has room for five rows of buttons: one per item plus one for pausing.
 MAX_ITEMS = 4
 NUDGE_AT = time(18, 0)                          # local time a personal nudge is considered
 DAY_STARTS = time(9, 0)                         # what waits for tomorrow goes in the morning
 NO_NUDGE_AFTER_REJECTION = timedelta(hours=48)  # give people room after a no
-RETRY_AFTER = timedelta(minutes=10)             # Discord hiccup: try that DM again later
+NUDGE_EVERY = timedelta(days=7)                 # at most one personal nudge a week
 REMIND_AGAIN_AFTER = timedelta(hours=24)
 NOTICE_KIND = "personal_dm"
+PAUSE_LABELS = {"dm_prompts": "Pause DM prompts", "personal_nudges": "Pause nudges"}
+
+# Kind, varied wordings for a personal nudge; {done} and {goal} are this week's figures.
+NUDGE_TEXTS = (
+    "**This week:** {done} of {goal} applications so far. One small application today keeps "
+    "things moving; /apply log when you're ready.",
+    "**A gentle nudge:** {done} of {goal} applications this week. Even one today counts, and "
+    "it doesn't have to be perfect.",
+    "**Checking in:** you're at {done} of {goal} applications this week. A quick one sent "
+    "today is a step; /apply log keeps the count.",
+    "**Keep going:** {done} of {goal} applications this week. Twenty minutes on one can be "
+    "enough for today.",
+    "**Your week so far:** {done} of {goal} applications. Pick the easiest one on your list "
+    "and send it; that's a good day's work.",
+)
 
 
 # Time helpers ---------------------------------------------------------------------------------
@@ -100,7 +116,38 @@ def applications_expected_by(goal: int, day: date) -> int:
     return goal * (day.weekday() + 1) // 7
 
 
+def discord_time(moment: datetime, style: str) -> str:
+    return f"<t:{int(moment.timestamp())}:{style}>"
+
+
 # What a DM is made of -------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    custom_id: str
+    primary: bool = False
+    row: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """One message as plain data: its text and its buttons (the adapter makes them Discord's)."""
+    content: str
+    buttons: tuple[Button, ...] = ()
+
+    def to_json(self) -> str:
+        return json.dumps({"content": self.content,
+                           "buttons": [[b.label, b.custom_id, b.primary, b.row]
+                                       for b in self.buttons]})
+
+    @classmethod
+    def from_json(cls, raw: str) -> Payload:
+        data = json.loads(raw)
+        return cls(str(data["content"]), tuple(
+            Button(str(label), str(cid), bool(primary), int(row))
+            for label, cid, primary, row in data.get("buttons") or []))
+
 
 @dataclass(frozen=True, slots=True)
 class DueItem:
@@ -111,59 +158,97 @@ class DueItem:
     requested_at: str | None = None       # feedback follow-ups: when the request was sent
     applications: int | None = None       # personal nudges: this week's count …
     goal: int | None = None               # … against the weekly goal
-
-
-@dataclass(frozen=True, slots=True)
-class Batch:
-    """Everything one member gets in one DM."""
-    user_id: int
-    items: tuple[DueItem, ...]
-
-    @property
-    def timer_ids(self) -> list[int]:
-        return [item.timer_id for item in self.items]
-
-    @property
-    def pauses(self) -> tuple[str, ...]:
-        return pauses_for(item.kind for item in self.items)
+    text_index: int | None = None         # … in this wording
 
 
 @dataclass(frozen=True, slots=True)
 class Notice:
     id: int
     content: str
-    items: tuple[tuple[str, int | None], ...]     # (kind, subject_id): which buttons to show
+    buttons: tuple[Button, ...] = ()
     kind: str = NOTICE_KIND
     subject_id: int | None = None
     paused: bool = False          # held because the member paused these DMs, not closed them
 
     @property
     def pauses(self) -> tuple[str, ...]:
-        return pauses_for(kind for kind, _ in self.items)
+        """The settings the notice's pause buttons turn off."""
+        return tuple(b.custom_id.rsplit(":", 1)[1] for b in self.buttons
+                     if b.custom_id.startswith("onward:pause:"))
 
 
 def pauses_for(kinds: Iterable[str]) -> tuple[str, ...]:
     """The settings a message offers to turn off, one per kind of message in it."""
     present = set(kinds)
     wanted = []
-    if present & {"reflection_prompt", "feedback_followup"}:
+    if present & set(PROMPT_KINDS):
         wanted.append("dm_prompts")
     if "personal_nudge" in present:
         wanted.append("personal_nudges")
     return tuple(wanted)
 
 
-def notice_body(content: str, batch: Batch) -> str:
-    return json.dumps({
-        "content": content,
-        "items": [{"kind": i.kind, "subject_id": i.subject_id} for i in batch.items],
-    })
+def item_buttons(items: Iterable[tuple[str, int | None]]) -> tuple[Button, ...]:
+    """One row of buttons per entry (labels carry the id when there are several), then one
+    row to pause these messages."""
+    items = list(items)
+    with_buttons = [(k, s) for k, s in items if s is not None and k in PROMPT_KINDS]
+    suffix_needed = len(with_buttons) > 1
+    found: list[Button] = []
+    for row, (kind, subject_id) in enumerate(with_buttons):
+        assert subject_id is not None
+        suffix = f" · #{subject_id}" if suffix_needed else ""
+        if kind == "reflection_prompt":
+            wanted = [("Reflect now", custom_ids.reflect(subject_id), True),
+                      ("Remind me tomorrow", custom_ids.prompt_later(subject_id), False),
+                      ("Not this one", custom_ids.prompt_skip(subject_id), False)]
+        else:
+            wanted = [("Log feedback", custom_ids.feedback_log(subject_id), True),
+                      ("Stop reminding", custom_ids.feedback_stop(subject_id), False)]
+        found += [Button(label + suffix, cid, main, row) for label, cid, main in wanted]
+    row = min(len(with_buttons), 4)
+    found += [Button(PAUSE_LABELS[s], custom_ids.pause(s), False, row)
+              for s in pauses_for(k for k, _ in items)]
+    return tuple(found)
+
+
+def item_line(item: DueItem, escape: Callable[[str], str] = text.literal) -> str:
+    if item.kind in PROMPT_KINDS:
+        entry = item.entry
+        assert entry is not None
+        stage = f" ({entry.stage})" if entry.stage else ""
+        about = f"**#{entry.id}** {escape(entry.company)}{stage}"
+        if item.kind == "reflection_prompt":
+            return (f"{about}: when you have a few minutes, would you like to reflect on it? "
+                    "Five short questions, and you can skip any of them.")
+        asked = ""
+        if item.requested_at:
+            asked = f" on {discord_time(from_db(item.requested_at), 'D')}"
+        return (f"{about}: you asked for feedback{asked}. Did you hear back? If so, log it and "
+                "it will sit beside your reflection.")
+    wording = NUDGE_TEXTS[(item.text_index or 0) % len(NUDGE_TEXTS)]
+    return wording.format(done=item.applications, goal=item.goal)
+
+
+def render_batch(items: list[DueItem], escape: Callable[[str], str] = text.literal) -> Payload:
+    intro = ("A gentle check-in from Onward:" if len(items) == 1
+             else "A few gentle check-ins from Onward, all in one message:")
+    lines = [intro, "", *(item_line(i, escape) for i in items), "",
+             "Not now? The buttons below pause these messages; /settings turns them back on."]
+    return Payload("\n".join(lines), item_buttons((i.kind, i.subject_id) for i in items))
+
+
+def pick_nudge_text(last: int | None, rng: random.Random) -> int:
+    """A wording other than the one sent last time."""
+    choices = [i for i in range(len(NUDGE_TEXTS)) if i != last]
+    return rng.choice(choices)
 
 
 class PersonalDMService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, rng: random.Random | None = None) -> None:
         self.db = db
         self.clock = clock
+        self.rng = rng or random.Random()
         self.journal = JournalService(db, clock)
         self.timers = TimerRepository(db)
         self.settings = MemberSettingsRepository(db)
@@ -178,95 +263,19 @@ class PersonalDMService:
         earliest = await self.timers.next_due_at()
         return from_db(earliest) if earliest else None
 
-    # Deciding what goes out -------------------------------------------------------------------
+    # What a due timer amounts to ----------------------------------------------------------------
 
-    async def collect_due(self) -> list[Batch]:
-        """The DMs to send now, one per member. Timers that are no longer needed are cancelled,
-        and those held back by quiet hours or the one-a-day rule are moved to when they may go."""
-        now = self.clock.now()
-        by_member: dict[int, list[Timer]] = defaultdict(list)
-        for timer in await self.timers.due(to_db(now)):
-            by_member[timer.user_id].append(timer)
-        batches = []
-        for user_id, timers in by_member.items():
-            batch = await self._decide(user_id, timers, now)
-            if batch is not None:
-                batches.append(batch)
-        return batches
-
-    async def _decide(self, user_id: int, timers: list[Timer], now: datetime) -> Batch | None:
-        prefs = await self.settings.get(user_id)
-        local_now = now.astimezone(zone(prefs.timezone))
-        cancel: list[int] = []
-        moves: dict[int, datetime] = {}
-        items: list[DueItem] = []
-        seen: set[tuple[str, int | None]] = set()
-
-        for timer in sorted(timers, key=lambda t: (KIND_ORDER.index(t.kind), t.due_at, t.id)):
-            if (timer.kind, timer.subject_id) in seen:
-                cancel.append(timer.id)          # a duplicate of one already in this DM
-                continue
-            verdict = await self._check(timer, prefs, now)
-            if verdict is None:
-                cancel.append(timer.id)
-            elif isinstance(verdict, datetime):
-                moves[timer.id] = verdict
-            else:
-                seen.add((timer.kind, timer.subject_id))
-                items.append(verdict)
-
-        held_until = None
-        if items:
-            allowed = next_allowed(local_now, prefs)
-            if allowed != local_now:
-                held_until = allowed
-            elif self._had_dm_today(prefs, local_now):
-                held_until = self._tomorrow(local_now, prefs)
-        waiting: list[DueItem] = []
-        if held_until is not None:
-            waiting, items = items, []
-        elif len(items) > MAX_ITEMS:
-            held_until = self._tomorrow(local_now, prefs)
-            waiting, items = items[MAX_ITEMS:], items[:MAX_ITEMS]
-        for item in waiting:
-            assert held_until is not None
-            moves[item.timer_id] = held_until
-            if item.kind == "personal_nudge":
-                # A nudge that has to wait goes at the next nudge hour, unless that is quiet.
-                evening = next_nudge_due(held_until, prefs.timezone).astimezone(local_now.tzinfo)
-                if not in_quiet_hours(evening, prefs.quiet_start, prefs.quiet_end):
-                    moves[item.timer_id] = evening
-
-        if cancel or moves:
-            async with self.db.transaction() as tx:
-                await self.timers.cancel(tx, cancel)
-                for timer_id, due in moves.items():
-                    await self.timers.reschedule(tx, timer_id, to_db(due))
-        return Batch(user_id=user_id, items=tuple(items)) if items else None
-
-    @staticmethod
-    def _tomorrow(local_now: datetime, prefs: MemberSettings) -> datetime:
-        """When something held back by the one-a-day rule may go: tomorrow morning."""
-        morning = datetime.combine(
-            local_now.date() + timedelta(days=1), DAY_STARTS, tzinfo=local_now.tzinfo
-        )
-        return next_allowed(morning, prefs)
-
-    @staticmethod
-    def _had_dm_today(prefs: MemberSettings, local_now: datetime) -> bool:
-        if not prefs.last_personal_dm_at:
-            return False
-        last = from_db(prefs.last_personal_dm_at).astimezone(local_now.tzinfo)
-        return last.date() == local_now.date()
-
-    async def _check(
+    async def check(
         self, timer: Timer, prefs: MemberSettings, now: datetime
     ) -> DueItem | datetime | None:
-        """What a due timer amounts to: an item for the DM, a later time to look again, or None
-        when it is no longer wanted."""
+        """An item for the DM, a later time to look again, or None when it is no longer
+        wanted."""
         if timer.kind == "reflection_prompt":
             entry = await self.rejections.get_owned(timer.user_id, timer.subject_id or 0)
             if entry is None or not prefs.dm_prompts:
+                return None
+            if not prompt_wanted(date.fromisoformat(entry.occurred_on),
+                                 from_db(entry.created_at).date()):
                 return None
             if await self.reflections.exists(timer.user_id, entry.id):
                 return None
@@ -289,60 +298,53 @@ class PersonalDMService:
     async def _nudge(
         self, timer: Timer, prefs: MemberSettings, now: datetime
     ) -> DueItem | datetime:
-        """A nudge goes out only when the member is behind on their weekly goal and has not
-        logged a rejection in the last 48 h; otherwise it looks again the next evening."""
+        """A nudge goes out only when the member is behind on their weekly goal, has not met it,
+        got no nudge in the last week and logged no rejection in the last 48 h; otherwise it
+        looks again later."""
         today = now.astimezone(zone(prefs.timezone)).date()
         look_again = next_nudge_due(now, prefs.timezone, from_day=today + timedelta(days=1))
         if not prefs.weekly_goal:
             return look_again
+        if prefs.last_nudge_at and now - from_db(prefs.last_nudge_at) < NUDGE_EVERY:
+            week_later = from_db(prefs.last_nudge_at) + NUDGE_EVERY
+            return next_nudge_due(week_later, prefs.timezone,
+                                  from_day=week_later.astimezone(zone(prefs.timezone)).date())
         latest = await self.rejections.latest(timer.user_id)
         if latest is not None and now - from_db(latest.created_at) < NO_NUDGE_AFTER_REJECTION:
-            return look_again
+            return max(look_again, next_nudge_due(
+                from_db(latest.created_at) + NO_NUDGE_AFTER_REJECTION, prefs.timezone))
         monday, sunday = week_of(today)
         done = await self.applications.count_between(
             timer.user_id, monday.isoformat(), sunday.isoformat()
         )
+        if done >= prefs.weekly_goal:
+            return next_nudge_due(now, prefs.timezone, from_day=sunday + timedelta(days=1))
         if done >= applications_expected_by(prefs.weekly_goal, today):
             return look_again
-        return DueItem(timer.id, timer.kind, None, applications=done, goal=prefs.weekly_goal)
+        return DueItem(timer.id, timer.kind, None, applications=done, goal=prefs.weekly_goal,
+                       text_index=pick_nudge_text(prefs.last_nudge_text, self.rng))
 
-    # Recording what happened -----------------------------------------------------------------
+    # Consent up front ---------------------------------------------------------------------------
 
-    async def record_delivered(self, batch: Batch) -> None:
-        """The DM went out (or may have: one half sent at shutdown counts as sent)."""
-        await self._record(batch, notice=None)
-
-    async def record_undeliverable(self, batch: Batch, content: str) -> None:
-        """DMs are closed: keep the message to show privately at the member's next command."""
-        await self._record(batch, notice=notice_body(content, batch))
-
-    async def _record(self, batch: Batch, notice: str | None) -> None:
-        now = self.clock.now()
-        prefs = await self.settings.get(batch.user_id)
+    async def first_dm_consent(self, user_id: int) -> bool:
+        """True the first time a DM is scheduled for this member (the reply then says so and
+        offers "No DMs, thanks"); records that they were told."""
+        prefs = await self.settings.get(user_id)
+        if prefs.dm_consent_at:
+            return False
         async with self.db.transaction() as tx:
-            await self.timers.mark_sent(tx, batch.timer_ids, to_db(now))
-            await self.settings.mark_personal_dm(tx, batch.user_id, to_db(now))
-            if notice is not None:
-                await self.notices.add(
-                    tx, user_id=batch.user_id, kind=NOTICE_KIND, subject_id=None, body=notice,
-                    at=to_db(now),
-                )
-            if any(item.kind == "personal_nudge" for item in batch.items):
-                # Nudges are a daily chain: the next one is considered tomorrow evening.
-                today = now.astimezone(zone(prefs.timezone)).date()
-                await self.timers.add(
-                    tx, user_id=batch.user_id, kind="personal_nudge", subject_id=None,
-                    due_at=to_db(next_nudge_due(now, prefs.timezone,
-                                                from_day=today + timedelta(days=1))),
-                    created_at=to_db(now),
-                )
+            return await self.settings.mark_consent_shown(tx, user_id, to_db(self.clock.now()))
 
-    async def postpone(self, timer_ids: list[int], delay: timedelta = RETRY_AFTER) -> None:
-        """Sending failed for a passing reason: try again a little later."""
-        due = to_db(self.clock.now() + delay)
+    async def no_dms(self, user_id: int) -> int:
+        """"No DMs, thanks": reflection prompts and follow-ups off, and what was pending for
+        them cancelled. Returns how many were cancelled."""
+        now = to_db(self.clock.now())
+        pending = await self.timers.pending_kinds(user_id, PROMPT_KINDS)
         async with self.db.transaction() as tx:
-            for timer_id in timer_ids:
-                await self.timers.reschedule(tx, timer_id, due)
+            current = await self.settings.get(user_id)
+            await self.settings.save(tx, current.with_changes(dm_prompts=False, updated_at=now))
+            await self.timers.cancel(tx, [t.id for t in pending])
+        return len(pending)
 
     # The prompt's own buttons -----------------------------------------------------------------
 
@@ -383,16 +385,19 @@ class PersonalDMService:
         found = []
         for row in await self.notices.unshown(user_id):
             paused = False
+            buttons: tuple[Button, ...] = ()
             try:
                 body = json.loads(row.body)
                 content = str(body["content"])
-                items = tuple(
-                    (str(i["kind"]), i.get("subject_id")) for i in body.get("items", [])
-                )
+                if "buttons" in body:
+                    buttons = Payload.from_json(row.body).buttons
+                else:       # written before the outbox: which items, and so which buttons
+                    buttons = item_buttons(
+                        (str(i["kind"]), i.get("subject_id")) for i in body.get("items", []))
                 paused = bool(body.get("paused", False))
             except (ValueError, KeyError, TypeError):
-                content, items = row.body, ()
-            found.append(Notice(id=row.id, content=content, items=items, kind=row.kind,
+                content = row.body
+            found.append(Notice(id=row.id, content=content, buttons=buttons, kind=row.kind,
                                 subject_id=row.subject_id, paused=paused))
         return found
 

@@ -285,19 +285,6 @@ class SharingService:
 
     # The share_post timer ------------------------------------------------------------------
 
-    async def due_share_timers(self) -> list[tuple[int, int]]:
-        """(timer id, share id) of share_post timers due by now, each claimed (marked sent) so
-        it is handled once."""
-        now = to_db(self.clock.now())
-        due = [t for t in await self.timers.due(now) if t.kind == SHARE_TIMER]
-        claimed = []
-        for timer in due:
-            async with self.db.transaction() as tx:
-                moved = await self.timers.mark_sent(tx, [timer.id], now)
-            if moved and timer.subject_id is not None:
-                claimed.append((timer.id, timer.subject_id))
-        return claimed
-
     async def start_scheduled_post(self, share_id: int) -> ScheduledPost | None:
         """Claim a scheduled anonymous share for posting. None when there is nothing to post:
         unshared or deleted meanwhile, already posted, or no channel any more (then the share
@@ -318,17 +305,19 @@ class SharingService:
         assert entry is not None and config is not None and config.support_channel_id
         return ScheduledPost(share=share, entry=entry, channel_id=config.support_channel_id)
 
-    async def retry_scheduled(self, share_id: int) -> None:
-        """Discord hiccup: try the scheduled post again a little later (a new timer row)."""
+    async def retry_scheduled(self, share_id: int) -> datetime | None:
+        """Discord hiccup: try the scheduled post again a little later (a new timer row).
+        Returns when, or None when the share is gone."""
         share = await self.shares.get(share_id)
         if share is None:
-            return
+            return None
         now = self.clock.now()
         again = to_db(now + RETRY_POST_AFTER)
         async with self.db.transaction() as tx:
             await self.shares.back_to_scheduled(tx, share_id, again)
             await self.timers.add(tx, user_id=share.user_id, kind=SHARE_TIMER,
                                   subject_id=share_id, due_at=again, created_at=to_db(now))
+        return now + RETRY_POST_AFTER
 
     # Taking posts down ---------------------------------------------------------------------
 
@@ -492,31 +481,16 @@ class SharingService:
                 subject_id=encouragement.id, body=json.dumps(body), at=to_db(self.clock.now()),
             )
 
-    async def fallback_mention(self, encouragement: Encouragement) -> FallbackMention | None:
-        """Where a member whose DMs are closed may be told a note waits (never its text).
-        None for a note on an anonymous share: mentioning them would unmask the share."""
-        if encouragement.guild_id is None:
-            return None
-        company = None
-        if encouragement.share_id is not None:
-            share = await self.shares.get(encouragement.share_id)
-            if share is None or not share.named:
-                return None
-            entry = await self.rejections.get_owned(share.user_id, share.rejection_id)
-            company = entry.company if entry else None
-        config = await self.configs.get(encouragement.guild_id)
-        if config is None or config.paused_reason or config.support_channel_id is None:
-            return None
-        return FallbackMention(channel_id=config.support_channel_id, about_company=company)
-
 
 def note_text(encouragement: Encouragement, *, sender_name: str | None,
-              group_name: str | None, message: str) -> str:
+              group_name: str | None, message: str, about: str | None = None) -> str:
     """The DM (or waiting notice) a member receives. Names are passed in already escaped, and
-    `message` is the escaped note."""
+    `message` is the escaped note; `about` names the shared entry it answers ("#3 Acme",
+    escaped), for the recipient alone."""
     group = f" in {group_name}" if group_name else ""
     who = "Someone" if encouragement.anonymous or not sender_name else f"**{sender_name}**"
-    about = " about the rejection you shared" if encouragement.share_id else ""
+    about = (f" about **{about}**, which you shared" if about else
+             " about the rejection you shared" if encouragement.share_id else "")
     return (
         f"{who}{group} sent you a note of encouragement{about}:\n{quote(message)}\n\n"
         "-# You can send one to someone else any time with /encourage."

@@ -60,15 +60,6 @@ def problems_in(world, start: int = 0, mention_ok=lambda sent, user: False) -> l
     return found
 
 
-def fallback_mention(world):
-    """The one mention the product allows: a member whose DMs are closed is named, alone,
-    in the support channel, so they know a note waits for them."""
-    def ok(sent, user: int) -> bool:
-        return (sent.kind == "post" and sent.channel_id == world.support_id
-                and str(sent.payload.get("content") or "").startswith(f"<@{user}>"))
-    return ok
-
-
 def free_text_options(command: dict) -> list[tuple[str, list[dict], dict]]:
     """(command path, the leaf's options, one free-text option) for every such option."""
     out = []
@@ -142,8 +133,8 @@ async def test_every_echo_path_is_inert_and_pings_no_one(world):
     text = probe(world)
 
     # The paths behind buttons and timers: a named share, notes by modal (one to closed DMs,
-    # so the support channel is told), a reflection prompt waiting as a notice, the feedback
-    # draft and its follow-up DM a week later.
+    # which waits privately: nothing is posted in any channel), a reflection prompt waiting as
+    # a notice, the feedback draft and its follow-up DM a week later.
     emu.set_dms_closed(mallory, True)
     logged = await mal.slash("rejection log", company=text, role=text, note=text, share="named")
     reply = await logged.reply()
@@ -191,12 +182,11 @@ async def test_every_echo_path_is_inert_and_pings_no_one(world):
     await (await mal.click(confirm, label="Delete everything")).reply()
     await settle(world)
 
-    assert problems_in(world, mention_ok=fallback_mention(world)) == []
-    # The only user mention that went out is the fallback for Mallory's closed DMs.
+    assert problems_in(world) == []
+    # No message named anyone to ping: not even Mallory, whose DMs were closed.
     mentions = [s for s in outbound(emu.requests)
                 if (s.payload.get("allowed_mentions") or {}).get("users")]
-    assert [s.payload["allowed_mentions"]["users"] for s in mentions] == [[str(mallory)]] or \
-        [s.payload["allowed_mentions"]["users"] for s in mentions] == [[mallory]]
+    assert mentions == []
     # Echoed text is shown as typed: the characters are escaped, not removed.
     everything = "\n".join(s.text for s in outbound(emu.requests))
     assert r"\*\*bold\*\*" in everything and "@everyone" in everything
@@ -250,8 +240,6 @@ def token(kind: str) -> str:
 
 def naming_allowed(world, sent, text: str, member: Secrets) -> bool:
     """A public message may name a member only where they agreed to it."""
-    if fallback_mention(world)(sent, member.owner):
-        return True                      # told a note waits (they have no open DMs)
     embeds = sent.payload.get("embeds") or []
     if any(e.get("title") == "The group's week" for e in embeds):
         return bool(member.named_companies)    # thanked for sharing with their name

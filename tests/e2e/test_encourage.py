@@ -6,8 +6,12 @@ import asyncio
 import json
 from datetime import timedelta
 
+from bot.services.outbox import NOTE_GATHER
+
 EPHEMERAL = 64
 PAUSE = "Pause notes by DM"
+# The sender's reply, the same whatever the recipient's settings or DMs.
+SENT_REPLY = "Sent. Thank you for taking a moment for them."
 
 
 async def set_up_support(world):
@@ -38,6 +42,12 @@ async def delivered_at(world, encouragement_id):
 
 async def delivered(world, encouragement_id) -> bool:
     return await delivered_at(world, encouragement_id) is not None
+
+
+async def deliver_notes(world, after=NOTE_GATHER + timedelta(seconds=1)):
+    """Move the bot's clock past the moment notes gather, and run what is due."""
+    world.clock.advance(after)
+    await world.bot.engine.catch_up()
 
 
 def text_of(message) -> str:
@@ -180,15 +190,18 @@ async def test_send_encouragement_button_opens_a_modal_and_dms_the_author(world)
     opened = await bob.click(post, label="Send encouragement")
     modal = await opened.modal()
     assert modal["title"] == "Send a note of encouragement"
-    dm = world.emu.wait_for_message(dm_user_id=world.alice, timeout=5)
     done = await (await bob.submit_modal(opened, {"Your note (they get it privately)":
                                                   "Been there. You'll land somewhere great."})
                   ).reply()
     assert done.flags & EPHEMERAL
-    assert "Sent with your name" in done.content
-    assert "alice" not in done.content           # the sender doesn't learn who shared
-    received = await dm
-    assert received.content.startswith("**bob** in Job Hunt Circle sent you a note")
+    assert done.content == SENT_REPLY            # the sender doesn't learn who shared
+    await deliver_notes(world)
+    [received] = world.emu.dm_messages(world.alice)
+    entry_id = await world.db.scalar("SELECT id FROM rejections")
+    # It names the entry it answers, to her alone.
+    assert received.content.startswith(
+        f"**bob** in Job Hunt Circle sent you a note of encouragement about **#{entry_id} Acme**,"
+        " which you shared:")
     assert "> Been there. You'll land somewhere great." in received.content
     assert labels(received) == [PAUSE]
     row = await world.db.fetchone(
@@ -202,10 +215,10 @@ async def test_send_anonymously_hides_the_sender(world):
     post = await post_shared(world, world.alice, "named")
     carol = world.actor(world.carol)
     opened = await carol.click(post, label="Send anonymously")
-    dm = world.emu.wait_for_message(dm_user_id=world.alice, timeout=5)
     await (await carol.submit_modal(opened, {"Your note (they get it privately)":
                                              "Proud of you for sharing."})).reply()
-    received = await dm
+    await deliver_notes(world)
+    [received] = world.emu.dm_messages(world.alice)
     assert received.content.startswith("Someone in Job Hunt Circle sent you a note")
     assert "carol" not in received.content
     assert await world.db.scalar("SELECT anonymous FROM encouragements") == 1
@@ -222,20 +235,23 @@ async def test_the_author_cannot_encourage_their_own_post(world):
 
 async def test_encourage_command_dms_the_member(world):
     bob = world.actor(world.bob)
-    dm = world.emu.wait_for_message(dm_user_id=world.alice, timeout=5)
     reply = await (await bob.slash("encourage", member=world.alice,
                                    message="@everyone you've got this")).reply()
     assert reply.flags & EPHEMERAL
-    assert "Sent to alice by DM" in reply.content
-    received = await dm
+    assert reply.content == SENT_REPLY
+    await deliver_notes(world)
+    [received] = world.emu.dm_messages(world.alice)
     assert "**bob** in Job Hunt Circle" in received.content
     assert labels(received) == [PAUSE]
     assert received.mentioned_user_ids == []
     assert received.allowed_mentions == {"parse": []}
-    anon_dm = world.emu.wait_for_message(dm_user_id=world.alice, timeout=5)
+    # A second note within 3 hours waits for the next DM of notes.
     await (await bob.slash("encourage", member=world.alice, message="keep going",
                            anonymous=True)).reply()
-    assert (await anon_dm).content.startswith("Someone in Job Hunt Circle")
+    await deliver_notes(world)
+    assert len(world.emu.dm_messages(world.alice)) == 1
+    await deliver_notes(world, timedelta(hours=3))
+    assert world.emu.dm_messages(world.alice)[-1].content.startswith("Someone in Job Hunt Circle")
 
 
 async def test_encourage_refuses_yourself_and_bots(world):
@@ -248,14 +264,14 @@ async def test_encourage_refuses_yourself_and_bots(world):
     assert await world.db.scalar("SELECT COUNT(*) FROM encouragements") == 0
 
 
-async def test_encourage_with_dms_closed_waits_and_mentions_them_in_the_support_channel(world):
+async def test_encourage_with_dms_closed_waits_privately_and_posts_nothing_in_any_channel(world):
     await set_up_support(world)
     world.emu.set_dms_closed(world.alice, True)
     bob = world.actor(world.bob)
     reply = await (await bob.slash("encourage", member=world.alice,
                                    message="the right team is out there")).reply()
-    assert "DMs are closed" in reply.content
-    assert "next time" in reply.content
+    assert reply.content == SENT_REPLY           # nothing says her DMs are closed
+    await deliver_notes(world)
     assert world.emu.dm_messages(world.alice) == []
     row = await world.db.fetchone("SELECT id, delivered_at FROM encouragements")
     assert row["delivered_at"] is None
@@ -264,12 +280,9 @@ async def test_encourage_with_dms_closed_waits_and_mentions_them_in_the_support_
     assert (notice["user_id"], notice["kind"], notice["subject_id"]) == (
         world.alice, "encouragement", row["id"])
     assert "the right team is out there" in json.loads(notice["body"])["content"]
-    [mention] = support_posts(world)
-    assert mention.content.startswith(f"<@{world.alice}>")
-    assert "the right team is out there" not in mention.content
-    assert mention.mentioned_user_ids == [world.alice]
-    assert mention.allowed_mentions.get("parse") == []
-    assert [int(u) for u in mention.allowed_mentions.get("users")] == [world.alice]
+    # Nothing was posted in any channel: not the note, not a mention of her.
+    assert support_posts(world) == []
+    assert world.emu.channel_messages(world.general_id) == []
     # At Alice's next command the note is shown to her, privately.
     next_command = await world.actor(world.alice).slash("apply goal", per_week=2)
     shown = await next_command.wait_followup(1)
@@ -286,7 +299,8 @@ async def test_closed_dms_on_an_anonymous_share_never_unmask_the_author(world):
     opened = await bob.click(post, label="Send encouragement")
     done = await (await bob.submit_modal(opened, {"Your note (they get it privately)":
                                                   "hugs"})).reply()
-    assert "DMs are closed" in done.content
+    assert done.content == SENT_REPLY
+    await deliver_notes(world)
     assert len(support_posts(world)) == 1            # no mention of the anonymous author
     assert await world.db.scalar("SELECT COUNT(*) FROM pending_notices") == 1
 
@@ -304,6 +318,7 @@ async def test_a_waiting_note_shown_at_the_next_command_is_delivered_and_shown_o
     world.emu.set_dms_closed(world.alice, True)
     bob = world.actor(world.bob)
     await (await bob.slash("encourage", member=world.alice, message="proud of you")).reply()
+    await deliver_notes(world)
     note_id = await world.db.scalar("SELECT id FROM encouragements")
     assert await delivered_at(world, note_id) is None           # waiting
     alice = world.actor(world.alice)
@@ -326,9 +341,9 @@ async def test_a_waiting_note_shown_at_the_next_command_is_delivered_and_shown_o
 async def test_pause_notes_by_dm_holds_them_for_the_next_command_until_turned_back_on(world):
     await set_up_support(world)
     bob = world.actor(world.bob)
-    first_dm = world.emu.wait_for_message(dm_user_id=world.alice, timeout=5)
     await (await bob.slash("encourage", member=world.alice, message="you've got this")).reply()
-    dm = await first_dm
+    await deliver_notes(world)
+    [dm] = world.emu.dm_messages(world.alice)
     assert labels(dm) == [PAUSE]
     # The button outlives a restart: its id names what it does.
     await world.restart()
@@ -343,8 +358,8 @@ async def test_pause_notes_by_dm_holds_them_for_the_next_command_until_turned_ba
     sent = await (await carol.slash("encourage", member=world.alice,
                                     message="one step at a time", anonymous=True)).reply()
     assert sent.flags & EPHEMERAL
-    assert "alice will see it privately the next time" in sent.content
-    assert "DMs are closed" not in sent.content
+    assert sent.content == SENT_REPLY            # her pause doesn't show in his reply
+    await deliver_notes(world)
     assert len(world.emu.dm_messages(world.alice)) == 1
     assert support_posts(world) == []
     note_id = await world.db.scalar("SELECT MAX(id) FROM encouragements")
@@ -368,8 +383,8 @@ async def test_pause_notes_by_dm_holds_them_for_the_next_command_until_turned_ba
     assert "Notes of encouragement by DM:** on" in back.content
     assert await world.db.scalar(
         "SELECT encouragement_dms FROM member_settings WHERE user_id = ?", (world.alice,)) == 1
-    next_dm = world.emu.wait_for_message(dm_user_id=world.alice, timeout=5)
     again = await (await bob.slash("encourage", member=world.alice, message="welcome back")).reply()
-    assert "Sent to alice by DM" in again.content
-    received = await next_dm
+    assert again.content == SENT_REPLY
+    await deliver_notes(world, timedelta(hours=3))
+    received = world.emu.dm_messages(world.alice)[-1]
     assert "> welcome back" in received.content and labels(received) == [PAUSE]

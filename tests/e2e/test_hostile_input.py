@@ -341,9 +341,8 @@ async def run_one(world, leaf: Leaf, plan: Plan) -> None:
                          f"{context} → {button['label']}")
             await settle(world)
 
-    # Only /encourage may name someone: the member it is for, as a fallback mention.
-    allowed = [options["member"]] if leaf.path == "encourage" and "member" in options else []
-    check_outbound(world, start, context, allowed)
+    # No message may name anyone to ping (closed DMs are never answered with a mention).
+    check_outbound(world, start, context, [])
     assert not TALLY.crashes, TALLY.crashes
     assert not TALLY.pings, TALLY.pings
     assert not TALLY.formatted, TALLY.formatted

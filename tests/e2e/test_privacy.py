@@ -7,6 +7,8 @@ import json
 import re
 from datetime import timedelta
 
+from tests.e2e.test_encourage import deliver_notes
+
 EPHEMERAL = 64
 USER_COLUMN = re.compile(r"(^|_)(user|sender|recipient|member|author|owner)_id$")
 T = "2026-11-20T10:00:00+00:00"
@@ -194,6 +196,7 @@ async def test_old_buttons_after_delete_say_so_and_write_nothing(world):
     res = await alice.slash("rejection log", company="Acme", stage="onsite", share="anonymous")
     logged = await res.reply()
     preview = await res.wait_followup(1)
+    await world.bot.engine.catch_up()
     prompt_dm = await prompt
     assert "Pause DM prompts" in [b["label"] for b in prompt_dm.buttons]
     _, posted = await log_shared(world, world.alice, "Initech", "named")
@@ -202,6 +205,7 @@ async def test_old_buttons_after_delete_say_so_and_write_nothing(world):
     dm = world.emu.wait_for_message(dm_user_id=world.alice)
     await (await world.actor(world.bob).slash("encourage", member=world.alice,
                                               message="you've got this", anonymous=True)).reply()
+    await deliver_notes(world)
     note_dm = await dm
     ask = await (await alice.slash("privacy delete")).reply()
     await (await alice.click(ask, label="Delete everything")).reply()

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import aiosqlite
+
 from bot.clock import from_db
 from bot.services.personal import next_nudge_due
 
@@ -284,30 +286,69 @@ async def test_personal_nudge_when_behind_with_a_one_click_pause(world):
         "SELECT COUNT(*) FROM timers WHERE kind = 'personal_nudge' AND status = 'pending'") == 0
 
 
+async def outbox_row(world):
+    return await world.db.fetchone(
+        "SELECT status, attempts, nonce, next_try_at, created_at FROM outbox")
+
+
+def dm_posts(world, user_id):
+    """Every request the bot made to create a message in the member's DM channel."""
+    channel = world.emu._dm_channel_by_user.get(user_id)
+    return [r for r in world.emu.requests
+            if r.method == "POST" and r.path == f"/channels/{channel}/messages"]
+
+
 async def test_a_failed_send_is_retried_not_lost(world):
     await set_prefs(world, world.alice, reflection_delay_hours=0)
-    # 503 is answered at once by discord.py (500s are retried for ~25 s first).
+    # 503 is answered at once by discord.py (500s are retried for a while first).
     world.emu.fail_next("POST", r"/channels/\d+/messages", 503)
     await log_entry(world.actor(world.alice), company="Wonka")
-    await settle(world, 1.0)
+
+    async def tried_once():
+        row = await outbox_row(world)
+        return row is not None and row["attempts"] == 1
+    await eventually(tried_once)
     assert world.emu.dm_messages(world.alice) == []
-    row = await world.db.fetchone("SELECT status, due_at, created_at FROM timers")
-    assert row["status"] == "pending"
-    assert from_db(row["due_at"]) > from_db(row["created_at"])
+    row = await outbox_row(world)
+    assert row["status"] == "claimed"
+    assert from_db(row["next_try_at"]) > from_db(row["created_at"])
     assert await world.db.scalar("SELECT COUNT(*) FROM pending_notices") == 0
+    # A little later it is tried again, with the same nonce, and arrives once.
+    world.clock.advance(timedelta(minutes=2))
+    await world.bot.engine.catch_up()
+    [dm] = world.emu.dm_messages(world.alice)
+    assert "Wonka" in dm.content
+    assert [r.json["nonce"] for r in dm_posts(world, world.alice)] == [row["nonce"]] * 2
+    assert (await outbox_row(world))["status"] == "sent"
 
 
-async def test_a_dm_cut_off_by_shutdown_counts_as_sent_and_is_not_repeated(world, monkeypatch):
-    # The module the bot loaded (extensions are loaded as their own module objects).
-    monkeypatch.setattr(world.bot.extensions["cogs.personal_dms"], "SHUTDOWN_WAIT_SECONDS", 0.3)
+async def test_a_dm_cut_off_by_shutdown_is_sent_once_after_restart_with_its_nonce(
+        world, monkeypatch):
+    monkeypatch.setattr("bot.scheduling.engine.SHUTDOWN_WAIT_SECONDS", 0.3)
     await set_prefs(world, world.alice, reflection_delay_hours=0)
     # Discord keeps answering 500: discord.py is still retrying the DM when the bot stops.
     rule = world.emu.fail_next("POST", r"/channels/\d+/messages", 500, times=20)
     await log_entry(world.actor(world.alice), company="Tyrell")
     await settle(world, 0.5)
     await world.stop()
+    row = await outbox_row_after_stop(world)
+    assert row["status"] == "claimed"            # may have reached them: not sent blindly again
     rule.remaining = 0
+    waiting = world.emu.wait_for_message(dm_user_id=world.alice)
     await world.start()
+    dm = await waiting
+    assert "Tyrell" in dm.content
+    await world.restart()
     await settle(world, 0.5)
+    assert len(world.emu.dm_messages(world.alice)) == 1
+    # Every try carried the claim's nonce, so Discord keeps it to one message.
+    assert {r.json["nonce"] for r in dm_posts(world, world.alice)} == {row["nonce"]}
+    assert (await outbox_row(world))["status"] == "sent"
     assert await world.db.scalar("SELECT status FROM timers") == "sent"
-    assert world.emu.dm_messages(world.alice) == []
+
+
+async def outbox_row_after_stop(world):
+    async with aiosqlite.connect(world.db_path) as db:
+        db.row_factory = aiosqlite.Row
+        async with db.execute("SELECT status, nonce FROM outbox") as cur:
+            return await cur.fetchone()

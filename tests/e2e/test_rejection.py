@@ -16,10 +16,11 @@ async def test_log_replies_privately_with_reframe_id_and_buttons(world):
     assert f"#{row['id']}" in reply.content
     assert "Acme" in reply.content
     assert "> " in reply.content  # the reframe is quoted
+    # The first DM planned for her: the reply says so and offers not to (consent up front).
     assert [b["label"] for b in reply.buttons] == [
-        "Reflect now", "Draft feedback request", "Share with the group"
+        "Reflect now", "Draft feedback request", "Share with the group", "No DMs, thanks"
     ]
-    assert all(str(row["id"]) in b["custom_id"] for b in reply.buttons)
+    assert all(str(row["id"]) in b["custom_id"] for b in reply.buttons[:3])
     due = await world.db.scalar(
         "SELECT due_at FROM timers WHERE kind = 'reflection_prompt' AND subject_id = ?",
         (row["id"],),

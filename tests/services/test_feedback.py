@@ -3,10 +3,12 @@ from datetime import timedelta
 
 import pytest
 
+from bot.clock import to_db
+from bot.db.repositories.timers import TimerRepository
 from bot.errors import InvalidInput, NotFound
 from bot.services.feedback import TONES, FeedbackService
 from bot.services.journal import JournalService
-from bot.services.personal import PersonalDMService
+from bot.services.outbox import OutboxService
 
 ALICE, BOB = 1001, 1002
 
@@ -97,9 +99,9 @@ async def test_followup_fires_only_when_no_feedback_was_logged(db, clock):
     )
     assert [tuple(r) for r in rows] == [(quiet.id, "pending"), (answered.id, "cancelled")]
     clock.advance(timedelta(days=5))
-    batches = await PersonalDMService(db, clock).collect_due()
-    followups = [i for b in batches for i in b.items if i.kind == "feedback_followup"]
-    assert [i.subject_id for i in followups] == [quiet.id]
+    [claim] = await due_dms(db, clock)
+    followups = [b.custom_id for b in claim.payload.buttons if b.label.startswith("Log feedback")]
+    assert followups == [f"onward:feedback-log:{quiet.id}"]
 
 
 async def test_feedback_logged_before_the_reminder_is_due_stops_it_even_if_it_lingers(db, clock):
@@ -111,8 +113,9 @@ async def test_feedback_logged_before_the_reminder_is_due_stops_it_even_if_it_li
         await service.requests.record_feedback(tx, user_id=ALICE, rejection_id=entry.id,
                                                feedback_text="ok", at="2026-11-26T10:00:00+00:00")
     clock.advance(timedelta(days=8))
-    batches = await PersonalDMService(db, clock).collect_due()
-    assert [i.kind for b in batches for i in b.items] == ["reflection_prompt"]
+    [claim] = await due_dms(db, clock)
+    assert [b.label for b in claim.payload.buttons] == [
+        "Reflect now", "Remind me tomorrow", "Not this one", "Pause DM prompts"]
     assert await db.scalar("SELECT status FROM timers WHERE kind = 'feedback_followup'") == \
         "cancelled"
 
@@ -165,3 +168,9 @@ async def test_stop_followup_cancels_it(db, clock):
     await service.stop_followup(ALICE, entry.id)
     assert await db.scalar("SELECT status FROM timers WHERE kind = 'feedback_followup'") == \
         "cancelled"
+
+
+async def due_dms(db, clock):
+    """What the engine does when timers fall due: claim them, and let the outbox decide."""
+    due = await TimerRepository(db).claim_due(to_db(clock.now()))
+    return await OutboxService(db, clock).plan(due)

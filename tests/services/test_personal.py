@@ -1,4 +1,5 @@
 import json
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +12,15 @@ from bot.errors import NotFound, UserFacingError
 from bot.services.feedback import FeedbackService
 from bot.services.journal import JournalService
 from bot.services.member_settings import MemberSettingsService
-from bot.services.personal import MAX_ITEMS, PersonalDMService, in_quiet_hours, next_nudge_due
+from bot.services.outbox import OutboxService
+from bot.services.personal import (
+    MAX_ITEMS,
+    NUDGE_TEXTS,
+    PersonalDMService,
+    in_quiet_hours,
+    next_nudge_due,
+    pick_nudge_text,
+)
 from bot.services.reflection import ReflectionService
 
 ALICE, BOB = 1001, 1002
@@ -29,6 +38,16 @@ async def prefs(db, clock, user=ALICE, **changes):
         await repo.save(tx, (await repo.get(user)).with_changes(**changes, updated_at="x"))
 
 
+async def due_dms(db, clock):
+    """What the engine does when timers fall due: claim them, and let the outbox decide."""
+    due = await TimerRepository(db).claim_due(to_db(clock.now()))
+    return await OutboxService(db, clock).plan(due)
+
+
+def labels(claim):
+    return [b.label for b in claim.payload.buttons]
+
+
 async def timers(db):
     rows = await db.fetchall("SELECT kind, subject_id, status, due_at FROM timers ORDER BY id")
     return [tuple(r) for r in rows]
@@ -36,23 +55,26 @@ async def timers(db):
 
 async def test_prompt_fires_after_the_delay_exactly_once(db, clock):
     entry = await log(db, clock, stage="onsite")
-    service = PersonalDMService(db, clock)
-    assert await service.collect_due() == []
-    assert await service.next_due_at() == datetime(2026, 11, 26, 15, tzinfo=UTC)
+    assert await due_dms(db, clock) == []
+    assert await PersonalDMService(db, clock).next_due_at() == datetime(2026, 11, 26, 15,
+                                                                        tzinfo=UTC)
     clock.advance(timedelta(hours=24))
-    [batch] = await service.collect_due()
-    assert batch.user_id == ALICE
-    assert [(i.kind, i.subject_id, i.entry.company) for i in batch.items] == [
-        ("reflection_prompt", entry.id, "Acme")]
-    assert batch.pauses == ("dm_prompts",)
-    await service.record_delivered(batch)
+    [claim] = await due_dms(db, clock)
+    assert (claim.user_id, claim.lane) == (ALICE, "onward")
+    assert f"**#{entry.id}** Acme (onsite)" in claim.payload.content
+    assert labels(claim) == ["Reflect now", "Remind me tomorrow", "Not this one",
+                             "Pause DM prompts"]
+    # Claimed before it is sent: the timer is done, the outbox row waits for the outcome.
     sent = ("reflection_prompt", entry.id, "sent", "2026-11-26T15:00:00+00:00")
     assert await timers(db) == [sent]
+    assert await db.scalar("SELECT status FROM outbox") == "claimed"
     assert (await MemberSettingsRepository(db).get(ALICE)).last_personal_dm_at == \
         "2026-11-26T15:00:00+00:00"
-    assert await service.collect_due() == []
-    await service.record_delivered(batch)   # recording twice never re-sends or re-counts
-    assert await db.scalar("SELECT COUNT(*) FROM timers WHERE status = 'pending'") == 0
+    assert await due_dms(db, clock) == []
+    service = OutboxService(db, clock)
+    await service.sent(claim, 42)
+    await service.sent(claim, 43)       # recording twice never re-sends or re-counts
+    assert tuple(await db.fetchone("SELECT status, message_id FROM outbox")) == ("sent", 42)
 
 
 async def test_no_prompt_once_they_reflected_or_paused(db, clock):
@@ -61,7 +83,7 @@ async def test_no_prompt_once_they_reflected_or_paused(db, clock):
     await ReflectionService(db, clock).save(ALICE, reflected.id, {"went_well": "ok"})
     clock.advance(timedelta(hours=25))
     await MemberSettingsService(db, clock).pause(ALICE, "dm_prompts")
-    assert await PersonalDMService(db, clock).collect_due() == []
+    assert await due_dms(db, clock) == []
     assert [t[2] for t in await timers(db)] == ["cancelled", "cancelled"]
     assert paused.id in [t[1] for t in await timers(db)]
 
@@ -72,13 +94,12 @@ async def test_quiet_hours_hold_it_until_they_end(db, clock):
                 reflection_delay_hours=7)
     await log(db, clock)
     clock.advance(timedelta(hours=7))
-    service = PersonalDMService(db, clock)
-    assert await service.collect_due() == []
+    assert await due_dms(db, clock) == []
     # It waits for 08:00 Berlin, which is 07:00 UTC.
     assert [t[2:] for t in await timers(db)] == [("pending", "2026-11-26T07:00:00+00:00")]
     clock.set(datetime(2026, 11, 26, 7, 0, tzinfo=UTC))
-    [batch] = await service.collect_due()
-    assert batch.items[0].kind == "reflection_prompt"
+    [claim] = await due_dms(db, clock)
+    assert "Reflect now" in labels(claim)
 
 
 def test_quiet_hours_within_a_day_and_across_midnight():
@@ -96,18 +117,16 @@ async def test_one_personal_dm_a_day_the_rest_waits_for_tomorrow_morning(db, clo
     await prefs(db, clock, timezone="America/New_York", reflection_delay_hours=1)
     await log(db, clock, company="First")
     clock.advance(timedelta(hours=1))           # 16:00 UTC = 11:00 New York
-    service = PersonalDMService(db, clock)
-    [batch] = await service.collect_due()
-    await service.record_delivered(batch)
+    [claim] = await due_dms(db, clock)
     second = await log(db, clock, company="Second")
     clock.advance(timedelta(hours=1))
-    assert await service.collect_due() == []
+    assert await due_dms(db, clock) == []
     # Tomorrow 09:00 in New York = 14:00 UTC.
     assert (await timers(db))[-1] == ("reflection_prompt", second.id, "pending",
                                       "2026-11-26T14:00:00+00:00")
     clock.set(datetime(2026, 11, 26, 14, 0, tzinfo=UTC))
-    [batch] = await service.collect_due()
-    assert [i.entry.company for i in batch.items] == ["Second"]
+    [claim] = await due_dms(db, clock)
+    assert "Second" in claim.payload.content and "First" not in claim.payload.content
 
 
 async def test_what_falls_due_together_is_merged_into_one_message(db, clock):
@@ -119,25 +138,27 @@ async def test_what_falls_due_together_is_merged_into_one_message(db, clock):
                                       due_at=to_db(clock.now() + timedelta(days=3)),
                                       created_at=to_db(clock.now()))
     clock.advance(timedelta(days=3))            # Saturday: 0 of 7 applications, 48 h passed
-    [batch] = await PersonalDMService(db, clock).collect_due()
-    assert [i.kind for i in batch.items] == ["reflection_prompt", "feedback_followup",
-                                             "personal_nudge"]
-    assert batch.items[1].requested_at == "2026-11-25T15:00:00+00:00"
-    assert (batch.items[2].applications, batch.items[2].goal) == (0, 7)
-    assert batch.pauses == ("dm_prompts", "personal_nudges")
+    [claim] = await due_dms(db, clock)
+    content = claim.payload.content
+    assert content.startswith("A few gentle check-ins from Onward, all in one message:")
+    assert content.index("reflect on it") < content.index("asked for feedback on <t:")
+    assert any("0 of 7" in line for line in content.split("\n"))
+    assert labels(claim) == [
+        f"Reflect now · #{asked.id}", f"Remind me tomorrow · #{asked.id}",
+        f"Not this one · #{asked.id}", f"Log feedback · #{asked.id}",
+        f"Stop reminding · #{asked.id}", "Pause DM prompts", "Pause nudges"]
 
 
 async def test_too_many_at_once_the_rest_comes_tomorrow(db, clock):
     await prefs(db, clock, reflection_delay_hours=0)
     for i in range(MAX_ITEMS + 2):
         await log(db, clock, company=f"Co{i}")
-    [batch] = await PersonalDMService(db, clock).collect_due()
-    assert len(batch.items) == MAX_ITEMS
-    assert [i.entry.company for i in batch.items] == ["Co0", "Co1", "Co2", "Co3"]
-    rows = await db.fetchall("SELECT id, due_at FROM timers")
-    waiting = [tuple(r) for r in rows if r[0] not in batch.timer_ids]
-    assert len(waiting) == 2
-    assert {due for _, due in waiting} == {"2026-11-26T09:00:00+00:00"}
+    [claim] = await due_dms(db, clock)
+    assert [f"Co{i}" in claim.payload.content for i in range(MAX_ITEMS + 2)] == [
+        True, True, True, True, False, False]
+    rows = await db.fetchall("SELECT status, due_at FROM timers WHERE status = 'pending'")
+    assert len(rows) == 2
+    assert {r["due_at"] for r in rows} == {"2026-11-26T09:00:00+00:00"}
 
 
 async def add_applications(db, n, day="2026-11-23"):
@@ -152,63 +173,101 @@ async def nudges_on(db, clock, goal=7):
     await MemberSettingsService(db, clock).update(ALICE, personal_nudges=True)
 
 
-async def test_nudge_only_when_behind_and_next_one_tomorrow(db, clock):
+def nudge_wording(claim) -> int:
+    [index] = [i for i, text in enumerate(NUDGE_TEXTS)
+               if text.split("{done}")[0] in claim.payload.content]
+    return index
+
+
+async def test_nudge_only_when_behind_and_next_one_a_week_later(db, clock):
     await nudges_on(db, clock, goal=7)
     await add_applications(db, 2)                 # Wednesday: 3 expected by tonight
     clock.set(datetime(2026, 11, 25, 18, 0, tzinfo=UTC))
-    service = PersonalDMService(db, clock)
-    [batch] = await service.collect_due()
-    assert [(i.kind, i.applications, i.goal) for i in batch.items] == [("personal_nudge", 2, 7)]
-    assert batch.pauses == ("personal_nudges",)
-    await service.record_delivered(batch)
+    [claim] = await due_dms(db, clock)
+    assert "2 of 7" in claim.payload.content
+    assert labels(claim) == ["Pause nudges"]
+    # At most one a week: the next look is a week from today's evening.
     assert [t[2:] for t in await timers(db)] == [
-        ("sent", "2026-11-25T18:00:00+00:00"), ("pending", "2026-11-26T18:00:00+00:00")]
+        ("sent", "2026-11-25T18:00:00+00:00"), ("pending", "2026-12-02T18:00:00+00:00")]
+    settings = await MemberSettingsRepository(db).get(ALICE)
+    assert settings.last_nudge_text == nudge_wording(claim)
+    clock.set(datetime(2026, 12, 2, 18, 0, tzinfo=UTC))
+    [again] = await due_dms(db, clock)
+    assert nudge_wording(again) != nudge_wording(claim)     # never the same text twice running
 
 
 async def test_no_nudge_when_on_track_or_just_rejected(db, clock):
     await nudges_on(db, clock, goal=7)
     await add_applications(db, 3)
     clock.set(datetime(2026, 11, 25, 18, 0, tzinfo=UTC))
-    service = PersonalDMService(db, clock)
-    assert await service.collect_due() == []
+    assert await due_dms(db, clock) == []
     assert [t[2:] for t in await timers(db)] == [("pending", "2026-11-26T18:00:00+00:00")]
     # Thursday: 4 expected, 3 done — behind, but a rejection was logged 30 h ago.
     await prefs(db, clock, dm_prompts=False, weekly_goal=7, personal_nudges=True)
     clock.set(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
     await log(db, clock)
     clock.set(datetime(2026, 11, 26, 18, 0, tzinfo=UTC))
-    assert await service.collect_due() == []
+    assert await due_dms(db, clock) == []
     assert (await timers(db))[-1][2:] == ("pending", "2026-11-27T18:00:00+00:00")
     clock.set(datetime(2026, 11, 27, 18, 0, tzinfo=UTC))
-    [batch] = await service.collect_due()
-    assert batch.items[0].kind == "personal_nudge"
+    [claim] = await due_dms(db, clock)
+    assert "3 of 7" in claim.payload.content
+
+
+async def test_no_nudge_once_the_weeks_goal_is_met(db, clock):
+    await nudges_on(db, clock, goal=2)
+    await add_applications(db, 2)
+    clock.set(datetime(2026, 11, 25, 18, 0, tzinfo=UTC))
+    assert await due_dms(db, clock) == []
+    # Looked at again in the new week (Monday evening).
+    assert [t[2:] for t in await timers(db)] == [("pending", "2026-11-30T18:00:00+00:00")]
 
 
 async def test_dms_closed_keeps_a_notice_to_show_later(db, clock):
     entry = await log(db, clock)
     clock.advance(timedelta(hours=24))
+    [claim] = await due_dms(db, clock)
     service = PersonalDMService(db, clock)
-    [batch] = await service.collect_due()
-    await service.record_undeliverable(batch, "A prompt about #1")
+    await OutboxService(db, clock).undeliverable(claim, "closed: 403 code 50007")
     assert (await timers(db))[0][2] == "sent"
+    assert await db.scalar("SELECT status FROM outbox") == "notice"
     [notice] = await service.unshown_notices(ALICE)
-    assert notice.content == "A prompt about #1"
-    assert notice.items == (("reflection_prompt", entry.id),)
+    assert f"**#{entry.id}** Acme" in notice.content
+    assert "gentle check-in" not in notice.content          # the DM's framing is left out
+    assert [b.label for b in notice.buttons] == ["Reflect now", "Remind me tomorrow",
+                                                 "Not this one", "Pause DM prompts"]
     stored = json.loads(await db.scalar("SELECT body FROM pending_notices"))
-    assert stored["items"] == [{"kind": "reflection_prompt", "subject_id": entry.id}]
+    assert stored["buttons"][0][:2] == ["Reflect now", f"onward:reflect:{entry.id}"]
     assert await service.unshown_notices(BOB) == []
     await service.mark_notice_shown(notice)
     assert await service.unshown_notices(ALICE) == [] and not await service.has_notices(ALICE)
 
 
-async def test_failed_send_is_retried_later(db, clock):
+async def test_failed_send_is_retried_later_with_the_same_nonce(db, clock):
     await log(db, clock)
     clock.advance(timedelta(hours=24))
-    service = PersonalDMService(db, clock)
-    [batch] = await service.collect_due()
-    await service.postpone(batch.timer_ids)
-    assert await service.collect_due() == []
-    assert await service.next_due_at() == datetime(2026, 11, 26, 15, 10, tzinfo=UTC)
+    [claim] = await due_dms(db, clock)
+    service = OutboxService(db, clock)
+    assert await service.try_again(claim, "503 code 0") is True
+    assert await service.due_retries() == []
+    assert await service.next_retry_at() == datetime(2026, 11, 26, 15, 1, tzinfo=UTC)
+    clock.advance(timedelta(minutes=1))
+    [retry] = await service.due_retries()
+    assert (retry.id, retry.nonce, retry.payload) == (claim.id, claim.nonce, claim.payload)
+    # Past the member's next allowed moment it stops trying and becomes a notice.
+    clock.advance(timedelta(days=1))
+    assert await service.try_again(retry, "503 code 0") is False
+    assert await db.scalar("SELECT status FROM outbox") == "notice"
+    assert len(await PersonalDMService(db, clock).unshown_notices(ALICE)) == 1
+
+
+async def test_an_entry_dated_long_before_it_was_logged_gets_no_prompt(db, clock):
+    logged = await JournalService(db, clock).log_rejection(
+        user_id=ALICE, guild_id=None, company="Old", date="2025-10-21")
+    assert logged.prompt_due_at is None
+    recent = await JournalService(db, clock).log_rejection(
+        user_id=ALICE, guild_id=None, company="Recent", date="2026-11-11")
+    assert recent.prompt_due_at is not None          # 14 days back still gets one
 
 
 async def test_remind_tomorrow_and_not_this_one(db, clock):
@@ -234,3 +293,14 @@ def test_next_nudge_due_is_the_next_local_evening():
     now = datetime(2026, 11, 25, 15, tzinfo=UTC)
     assert next_nudge_due(now, "Asia/Tokyo") == datetime(2026, 11, 26, 9, tzinfo=UTC)
     assert next_nudge_due(now, None) == datetime(2026, 11, 25, 18, tzinfo=UTC)
+
+
+def test_every_nudge_wording_gives_the_weeks_figures_and_differs_from_the_last():
+    assert len(set(NUDGE_TEXTS)) == len(NUDGE_TEXTS) >= 3
+    assert all("{done} of {goal} applications" in text for text in NUDGE_TEXTS)
+    rng = random.Random(1)
+    last = None
+    for _ in range(50):
+        picked = pick_nudge_text(last, rng)
+        assert picked != last
+        last = picked

@@ -93,6 +93,9 @@ async def seed_member(tx, user_id, company, *, named_message=None):
     await tx.insert(
         "INSERT INTO pending_notices (user_id, kind, subject_id, body, created_at)"
         " VALUES (?, 'reflection_prompt', ?, '{}', ?)", (user_id, rej2, T))
+    await tx.insert(
+        "INSERT INTO outbox (user_id, lane, nonce, payload, give_up_at, created_at)"
+        " VALUES (?, 'onward', ?, '{}', ?, ?)", (user_id, f"n{user_id}{company}", T, T))
     await tx.execute(
         "INSERT INTO member_settings (user_id, timezone, weekly_goal, updated_at)"
         " VALUES (?, 'Europe/Paris', 5, ?)", (user_id, T))

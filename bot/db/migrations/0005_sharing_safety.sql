@@ -1,27 +1,7 @@
 -- Sharing with the group and notes between members, made safe.
 
 -- An anonymous share is posted at a random moment 5-60 minutes after Post it: a timer row of
--- kind share_post (subject_id = the share). SQLite can't change a CHECK, so the table is
--- rebuilt with the kind allowed; nothing references timers.
-CREATE TABLE timers_new (
-    id          INTEGER PRIMARY KEY,
-    user_id     INTEGER NOT NULL,
-    kind        TEXT NOT NULL
-                CHECK (kind IN ('reflection_prompt', 'feedback_followup', 'personal_nudge',
-                                'share_post')),
-    subject_id  INTEGER,                      -- the rejection (or share) it is about, if any
-    due_at      TEXT NOT NULL,
-    status      TEXT NOT NULL DEFAULT 'pending'
-                CHECK (status IN ('pending', 'sent', 'cancelled', 'held')),
-    created_at  TEXT NOT NULL,
-    fired_at    TEXT
-);
-INSERT INTO timers_new (id, user_id, kind, subject_id, due_at, status, created_at, fired_at)
-    SELECT id, user_id, kind, subject_id, due_at, status, created_at, fired_at FROM timers;
-DROP TABLE timers;
-ALTER TABLE timers_new RENAME TO timers;
-CREATE INDEX ix_timers_due ON timers (status, due_at);
-CREATE INDEX ix_timers_user ON timers (user_id, kind, subject_id);
+-- kind share_post (subject_id = the share), run by the one timer engine.
 
 -- A share is 'scheduled' (anonymous, waiting for its moment), 'posting' (claimed by the one
 -- run that posts it) or 'posted' (message_id set). The company shows only when ticked.

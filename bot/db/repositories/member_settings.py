@@ -22,12 +22,29 @@ class MemberSettings:
     last_reframe: int | None = None
     last_personal_dm_at: str | None = None
     updated_at: str = ""
+    last_note_dm_at: str | None = None      # notes from people: one DM every 3 hours
+    last_other_dm_at: str | None = None
+    last_nudge_at: str | None = None        # personal nudges: one a week …
+    last_nudge_text: int | None = None      # … never the same wording twice in a row
+    dm_consent_at: str | None = None        # first told a DM would come
+
+    def last_dm_at(self, lane: str) -> str | None:
+        """When the member last got a DM of this pacing lane."""
+        return {"onward": self.last_personal_dm_at, "notes": self.last_note_dm_at,
+                "other": self.last_other_dm_at}[lane]
 
     def with_changes(self, **changes) -> MemberSettings:
         return replace(self, **changes)
 
 
 _FIELDS = [f.name for f in fields(MemberSettings)]
+# Written only by their own mark_* methods, never by a save of the preferences.
+_WRITTEN_APART = (
+    "user_id", "last_personal_dm_at", "last_note_dm_at", "last_other_dm_at", "last_nudge_at",
+    "last_nudge_text", "dm_consent_at",
+)
+_LANE_COLUMN = {"onward": "last_personal_dm_at", "notes": "last_note_dm_at",
+                "other": "last_other_dm_at"}
 _GET = f"SELECT {', '.join(_FIELDS)} FROM member_settings WHERE user_id = ?"
 _MARK_REFRAME = (
     "INSERT INTO member_settings (user_id, last_reframe, updated_at) VALUES (?, ?, ?)"
@@ -66,7 +83,7 @@ class MemberSettingsRepository:
         # a moment earlier must not undo a DM recorded in between (that would allow a second
         # personal DM the same day).
         updates = ", ".join(
-            f"{f} = excluded.{f}" for f in _FIELDS if f not in ("user_id", "last_personal_dm_at")
+            f"{f} = excluded.{f}" for f in _FIELDS if f not in _WRITTEN_APART
         )
         await tx.execute(
             f"INSERT INTO member_settings ({columns}) VALUES ({marks}) "
@@ -82,6 +99,35 @@ class MemberSettingsRepository:
             " last_personal_dm_at = excluded.last_personal_dm_at",
             (user_id, at, at),
         )
+
+    async def mark_dm(self, tx: Transaction, user_id: int, lane: str, at: str) -> None:
+        """Remember when the member last got a DM of this pacing lane."""
+        column = _LANE_COLUMN[lane]
+        await tx.execute(
+            f"INSERT INTO member_settings (user_id, {column}, updated_at) VALUES (?, ?, ?)"
+            f" ON CONFLICT (user_id) DO UPDATE SET {column} = excluded.{column}",
+            (user_id, at, at),
+        )
+
+    async def mark_nudge(self, tx: Transaction, user_id: int, text_index: int, at: str) -> None:
+        """Remember the nudge just sent (once a week, never the same wording twice)."""
+        await tx.execute(
+            "INSERT INTO member_settings (user_id, last_nudge_at, last_nudge_text, updated_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
+            " last_nudge_at = excluded.last_nudge_at,"
+            " last_nudge_text = excluded.last_nudge_text",
+            (user_id, at, text_index, at),
+        )
+
+    async def mark_consent_shown(self, tx: Transaction, user_id: int, at: str) -> bool:
+        """Record that the member was told DMs would come; True only the first time."""
+        cur = await tx.execute(
+            "INSERT INTO member_settings (user_id, dm_consent_at, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET dm_consent_at = excluded.dm_consent_at"
+            " WHERE member_settings.dm_consent_at IS NULL",
+            (user_id, at, at),
+        )
+        return cur.rowcount > 0
 
     async def mark_reframe(self, tx: Transaction, user_id: int, index: int, at: str) -> None:
         """Remember the reframe line just shown, touching nothing else the member set."""

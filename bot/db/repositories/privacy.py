@@ -22,6 +22,7 @@ PERSONAL_TABLES: dict[str, tuple[str, ...]] = {
     "encouragements": ("sender_id", "recipient_id"),
     "shares": ("user_id",),
     "pending_notices": ("user_id",),
+    "outbox": ("user_id",),
     "timers": ("user_id",),
     "application_status_history": ("user_id",),
     "application_rejections": ("user_id",),
