@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 
 from bot.db.connection import StorageUnavailable
-from bot.errors import UserFacingError
+from bot.errors import FailureLog, UserFacingError
 
 log = logging.getLogger(__name__)
 
@@ -37,37 +37,6 @@ def unexpected_reply(code: str) -> str:
     # Says nothing about what was stored: it is not known here.
     return (f"Something went wrong on my side (code {code}). Please try again in a moment; "
             "if it keeps happening, tell the server's admins this code.")
-
-
-class FailureLog:
-    """Logs a failure with its traceback the first time, then repeats of the same failure as
-    one line with a count, at most every `every` seconds, until it has been quiet for `window`
-    seconds. A failing disk or dependency answers every member the same way; the log keeps
-    one traceback for it instead of one per interaction."""
-
-    def __init__(self, logger: logging.Logger, *, window: float = 60.0, every: float = 10.0):
-        self.logger = logger
-        self.window = window
-        self.every = every
-        # key -> [first seen, last seen, last logged, times in the current run]
-        self._seen: dict[tuple[str, str], list[float]] = {}
-
-    def log(self, level: int, message: str, error: BaseException, *args: object) -> None:
-        key = (type(error).__name__, str(error))
-        now = time.monotonic()
-        seen = self._seen.get(key)
-        if seen is None or now - seen[1] > self.window:
-            self._seen[key] = [now, now, now, 1]
-            self.logger.log(level, message, *args, exc_info=error)
-            return
-        seen[1] = now
-        seen[3] += 1
-        if now - seen[2] >= self.every:
-            seen[2] = now
-            minutes = max(1, round((now - seen[0]) / 60))
-            span = "the last minute" if minutes == 1 else f"the last {minutes} minutes"
-            self.logger.log(level, "%s: %s again (%d times in %s)", type(error).__name__,
-                            error, int(seen[3]), span)
 
 
 failures = FailureLog(log)
