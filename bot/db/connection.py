@@ -282,8 +282,10 @@ class Database:
                 try:
                     value = work(tx)
                 except Exception as exc:
-                    # Raises in turn if SQLite already rolled the whole transaction back
-                    # (disk full): then the batch fails as one, below.
+                    if not conn.in_transaction:
+                        # SQLite already rolled the whole transaction back (disk full): the
+                        # batch fails as one, with this error rather than ROLLBACK's.
+                        raise
                     conn.execute("ROLLBACK" if alone else "ROLLBACK TO work")
                     results.append((False, exc))
                     if alone:
