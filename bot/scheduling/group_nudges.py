@@ -86,6 +86,7 @@ class GroupNudgeScheduler:
         # (server, kind) whose slot could not be claimed because the database refused the
         # write, with why: looked at again by every sweep until it is claimed or skipped.
         self._recheck: dict[tuple[int, str], str] = {}
+        self._sweeping: asyncio.Task | None = None
 
     # Jobs ------------------------------------------------------------------------------------
 
@@ -102,7 +103,7 @@ class GroupNudgeScheduler:
                 self._add_job(guild_id, kind, now)
             # Posts claimed before a restart and not yet posted are picked up by the sweep.
             self.bot.scheduler.add_job(
-                self.sweep, trigger=IntervalTrigger(seconds=SWEEP_SECONDS), id=SWEEP_JOB,
+                self._sweep_soon, trigger=IntervalTrigger(seconds=SWEEP_SECONDS), id=SWEEP_JOB,
                 name=SWEEP_JOB, replace_existing=True, next_run_time=now,
                 misfire_grace_time=None, coalesce=True, max_instances=1,
             )
@@ -116,8 +117,12 @@ class GroupNudgeScheduler:
             self._remove_job_id(job.id)
         self._remove_job_id(SWEEP_JOB)
         pending = [t for t in self._in_flight if not t.done()]
+        if self._sweeping is not None and not self._sweeping.done():
+            pending.append(self._sweeping)
         if pending:
             await asyncio.wait(pending, timeout=10)
+        if self._sweeping is not None and not self._sweeping.done():
+            self._sweeping.cancel()
 
     async def arm(self, guild_id: int, kind: str) -> Slot | None:
         """(Re)arm the job for the next slot from the rows, or drop it when none is due."""
@@ -179,6 +184,19 @@ class GroupNudgeScheduler:
             return await self.nudges.deliver_due(
                 guild_id, kind, self._paced_post, why_late=self._recheck.get((guild_id, kind)))
 
+    async def _sweep_soon(self) -> None:
+        """The interval job: start a sweep unless one is still under way (a round of sends in
+        an outage can outlast the interval), and return at once."""
+        if self._sweeping is None or self._sweeping.done():
+            self._sweeping = asyncio.get_running_loop().create_task(
+                self._logged_sweep(), name="onward-nudge-sweep")
+
+    async def _logged_sweep(self) -> None:
+        try:
+            await self.sweep()
+        except Exception:
+            log.exception("looking for group posts to retry failed")
+
     async def sweep(self) -> dict[int | tuple[int, str], Outcome]:
         """Send again what is due for a retry (also what a restart left claimed and unsent),
         and claim again the slots the database refused. Runs every SWEEP_SECONDS."""
@@ -191,10 +209,10 @@ class GroupNudgeScheduler:
             due = await self.nudges.due_retries()
         except StorageUnavailable:
             return outcomes
-        for delivery_id in due:
-            if self._stopping:
-                break
-            outcomes[delivery_id] = await self._retry(delivery_id)
+        # Side by side (the semaphore and the pacer keep them in bounds), so thousands of
+        # servers' posts waiting out one Discord outage are not retried one after the other.
+        results = await asyncio.gather(*(self._retry(d) for d in due))
+        outcomes.update(zip(due, results, strict=True))
         return outcomes
 
     async def _retry(self, delivery_id: int) -> Outcome:
@@ -212,6 +230,8 @@ class GroupNudgeScheduler:
 
     async def _retry_one(self, delivery_id: int) -> Outcome:
         async with self._delivering:
+            if self._stopping:
+                return Outcome("idle")      # still claimed: the next start sends it
             outcome = await self.nudges.retry(delivery_id, self._paced_post, self.find_post)
         if outcome.status == "paused":
             row = await self.nudges.deliveries.by_id(delivery_id)
