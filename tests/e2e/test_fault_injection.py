@@ -254,3 +254,27 @@ async def test_malformed_gateway_events_are_dropped_and_the_bot_keeps_serving(
     assert dropped[1].startswith("dropped a malformed GUILD_CREATE gateway event")
     await report(capsys, f"malformed payloads: 2 dispatched, {len(dropped)} dropped and "
                  f"logged, next command answered: {'Logged' in reply.content}")
+
+
+async def test_a_post_given_up_is_one_log_line_and_shown_to_the_admin(world, caplog, capsys):
+    admin = await set_up(world)
+    slot = await slot_soon(world, admin, kind="digest", lead=600)
+    world.emu.fail_next("POST", POSTS, 503, times=10_000)
+    world.clock.advance(slot - world.clock.now() + timedelta(seconds=5))
+    assert (await cog(world).catch_up_all())[(world.guild_id, "digest")].status == "retrying"
+    caplog.set_level(logging.WARNING)
+    caplog.clear()
+    world.clock.advance(timedelta(minutes=61))      # the grace window has closed
+    retried = await cog(world).scheduler.sweep()
+    assert [o.status for o in retried.values()] == ["failed"]
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "was not posted: gave up after 4 tries over 61 minutes" \
+        in errors[0] and "503" in errors[0]
+    assert await cog(world).scheduler.sweep() == {}  # and it stays given up
+    status = await (await admin.slash("support status")).reply()
+    words = slot.strftime("%a %d %b %H:%M")
+    assert f"Not posted: the digest post of {words}" in status.content
+    assert "gave up after 4 tries over 61 minutes" in status.content
+    assert support_posts(world) == []
+    await report(capsys, f"outage past grace: {post_requests(world)} posts sent, 0 stored, "
+                 f"0 delivered, {len(errors)} log line, shown in /support status")
