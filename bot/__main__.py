@@ -10,7 +10,7 @@ import sys
 from pydantic import ValidationError
 
 from bot import compat
-from bot.db.connection import DatabaseUnavailable
+from bot.db.connection import DatabaseUnavailable, StorageUnavailable
 
 NO_TOKEN = (
     "DISCORD_TOKEN is not set: create an application at https://discord.com/developers/"
@@ -128,6 +128,11 @@ def main(argv: list[str] | None = None) -> None:
     except DatabaseUnavailable as exc:
         print(str(exc), file=sys.stderr)
         raise SystemExit(3) from None
+    except StorageUnavailable as exc:
+        # Often passing (a full disk, a lock): exit 4, which the service restarts, spaced out.
+        print(f"The database refused a write while starting ({exc.reason}). Free some disk "
+              "space or stop what holds the database, and Onward starts again.", file=sys.stderr)
+        raise SystemExit(4) from None
     except KeyboardInterrupt:
         return  # a second Ctrl-C while stopping: leave quietly, without a traceback
 

@@ -40,7 +40,10 @@ class FailureLog:
         # key -> [first seen, last seen, last logged, times in the current run]
         self._seen: dict[tuple[str, str], list[float]] = {}
 
-    def log(self, level: int, message: str, error: BaseException, *args: object) -> None:
+    def log(self, level: int, message: str, error: BaseException, *args: object,
+            each: bool = False) -> None:
+        """`each`: every repeat gets its own line (`message` and the count, no traceback), for
+        failures whose lines carry something to look up, like the code a member was shown."""
         key = (type(error).__name__, str(error))
         now = time.monotonic()
         seen = self._seen.get(key)
@@ -50,9 +53,10 @@ class FailureLog:
             return
         seen[1] = now
         seen[3] += 1
-        if now - seen[2] >= self.every:
+        if each or now - seen[2] >= self.every:
             seen[2] = now
             minutes = max(1, round((now - seen[0]) / 60))
             span = "the last minute" if minutes == 1 else f"the last {minutes} minutes"
-            self.logger.log(level, "%s: %s again (%d times in %s)", type(error).__name__,
-                            error, int(seen[3]), span)
+            prefix = (message % args + ": ") if each else ""
+            self.logger.log(level, "%s%s: %s again (%d times in %s)", prefix,
+                            type(error).__name__, error, int(seen[3]), span)

@@ -107,6 +107,7 @@ async def handle_interaction_error(interaction: discord.Interaction, error: Base
             code,
             interaction.id,
             getattr(interaction.command, "qualified_name", interaction.type.name),
+            each=True,
         )
         await reply_privately(interaction, unexpected_reply(code))
 

@@ -87,3 +87,14 @@ def test_repeated_failures_log_one_traceback_then_a_count(caplog, monkeypatch):
     now[0] += 120                                   # quiet for two minutes: a new run
     failures.log(logging.ERROR, "write refused", StorageUnavailable(FULL))
     assert caplog.records[-1].exc_info
+
+
+def test_a_repeated_bug_keeps_one_line_per_code(caplog):
+    failures = FailureLog(logging.getLogger("test.bugs"))
+    caplog.set_level(logging.ERROR, "test.bugs")
+    for code in ("AB12", "CD34"):
+        failures.log(logging.ERROR, "unexpected error %s", KeyError("roles"), code, each=True)
+    assert [(r.getMessage(), bool(r.exc_info)) for r in caplog.records] == [
+        ("unexpected error AB12", True),
+        ("unexpected error CD34: KeyError: 'roles' again (2 times in the last minute)", False),
+    ]
