@@ -17,6 +17,7 @@ import gc
 import logging
 from datetime import UTC, datetime
 
+import aiohttp
 import discord
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import STATE_RUNNING
@@ -26,8 +27,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.db.connection import StorageUnavailable
 from bot.errors import FailureLog
 from bot.scheduling.pacing import NUDGE_CONCURRENCY, NUDGE_POSTS_PER_SECOND, Pacer
-from bot.scheduling.posting import post_to_channel
-from bot.services.nudges import KINDS, NudgePost, NudgeService, Outcome, Slot
+from bot.scheduling.posting import describe, post_to_channel
+from bot.services.nudges import KINDS, NudgePost, NudgeService, Outcome, PostFailed, Slot
 
 log = logging.getLogger(__name__)
 failures = FailureLog(log)
@@ -263,12 +264,21 @@ class GroupNudgeScheduler:
         (title and text), newest first."""
         channel = self.bot.get_partial_messageable(channel_id, type=discord.ChannelType.text)
         found = []
-        async for message in channel.history(limit=HISTORY_LOOKBACK):
-            if message.author.id != self.bot.user.id or not message.embeds:
-                continue
-            embed = message.embeds[0]
-            if embed.title == post.title and embed.description == post.description:
-                found.append(message.id)
+        try:
+            async for message in channel.history(limit=HISTORY_LOOKBACK):
+                if message.author.id != self.bot.user.id or not message.embeds:
+                    continue
+                embed = message.embeds[0]
+                if embed.title == post.title and embed.description == post.description:
+                    found.append(message.id)
+        except discord.HTTPException as error:
+            if error.status != 429 and error.status < 500:
+                raise       # e.g. no Read Message History: can't tell, so don't post again
+            raise PostFailed(f"couldn't read the channel ({describe(error)})",
+                             maybe_posted=True, tries=0) from error
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+            raise PostFailed(f"couldn't read the channel ({describe(error)})",
+                             maybe_posted=True, tries=0) from error
         return found
 
     async def _paced_post(self, channel_id: int, post: NudgePost) -> int:

@@ -369,7 +369,8 @@ class NudgeService:
                                 deadline=deadline)
 
     async def post_now(self, guild_id: int, kind: str, post: Poster) -> Outcome:
-        """An extra post on request: it uses no slot and leaves `deliveries` alone."""
+        """An extra post on request: claimed in a row of its own (retried like a slot's post),
+        never under a scheduled slot's key, so it uses up no slot."""
         if kind not in KINDS:
             raise InvalidInput(f"Kind must be one of: {', '.join(KINDS)}.")
         config = await self.configs.get(guild_id)
@@ -423,6 +424,7 @@ class NudgeService:
         assert config.support_channel_id is not None
         slot = None if key.startswith("now:") else key
         nonce = nonce_for(delivery_id, config.guild_id, content.kind, key)
+        held = delivery_id not in self._sending
         self._sending.add(delivery_id)
         try:
             message_id = await post(config.support_channel_id, replace(content, nonce=nonce))
@@ -438,7 +440,8 @@ class NudgeService:
             return await self._failed_round(config, content, delivery_id, slot, deadline,
                                             attempts + failed.tries, failed, created_at)
         finally:
-            self._sending.discard(delivery_id)
+            if held:
+                self._sending.discard(delivery_id)
         # Anything else leaves the row 'sending' with no retry time: the next sweep sends it
         # again with the same nonce, which returns this message if it went out.
         async with self.db.transaction() as tx:
@@ -492,15 +495,21 @@ class NudgeService:
     async def retry(self, delivery_id: int, post: Poster, find: Finder) -> Outcome:
         """Send a claimed post again, unless its window has closed (then give up, in one log
         line and the row), the server was paused meanwhile, or it turns out to be posted."""
+        if delivery_id in self._sending:
+            return Outcome("idle")          # a send of it is under way here
+        self._sending.add(delivery_id)
+        try:
+            return await self._retry(delivery_id, post, find)
+        finally:
+            self._sending.discard(delivery_id)
+
+    async def _retry(self, delivery_id: int, post: Poster, find: Finder) -> Outcome:
         row = await self.deliveries.by_id(delivery_id)
-        if (row is None or row.status != "sending" or row.deadline is None
-                or delivery_id in self._sending):
+        if row is None or row.status != "sending" or row.deadline is None:
             return Outcome("idle")
         slot = None if row.slot.startswith("now:") else row.slot
         now = self.clock.now()
         created = from_db(row.created_at)
-        # A send with no recorded outcome (the bot stopped during it) may have posted.
-        maybe_posted = row.maybe_posted or row.next_attempt_at is None
         if now > from_db(row.deadline):
             return await self._give_up(row.guild_id, row.kind, row.id, slot, row.attempts,
                                        row.detail or "no answer from Discord", created)
@@ -510,28 +519,30 @@ class NudgeService:
             return await self._give_up(row.guild_id, row.kind, row.id, slot, row.attempts,
                                        f"group nudges are paused ({why})", created)
         content = NudgePost.from_json(row.payload or "{}")
+        deadline = from_db(row.deadline)
+        # A send with no recorded outcome (the bot stopped during it) may have posted.
+        maybe_posted = row.maybe_posted or row.next_attempt_at is None
         if maybe_posted and now - created > NONCE_WINDOW:
             # Too late for the nonce to catch a double post: look in the channel first.
-            self._sending.add(row.id)
             try:
                 same = await find(config.support_channel_id, content)
-                # One already recorded for another slot (last week's twin) doesn't count.
-                known = await self.deliveries.known_messages(same)
-                found = next((m for m in same if m not in known), None)
+            except PostFailed as failed:        # Discord didn't answer: look again later
+                return await self._failed_round(config, content, row.id, slot, deadline,
+                                                row.attempts, failed, created)
             except Exception as exc:  # noqa: BLE001 - can't tell: don't risk a second post
                 return await self._give_up(
                     row.guild_id, row.kind, row.id, slot, row.attempts,
                     f"it may have been posted and I couldn't check the channel ({exc})", created)
-            finally:
-                self._sending.discard(row.id)
+            # One already recorded for another slot (last week's twin) doesn't count.
+            known = await self.deliveries.known_messages(same)
+            found = next((m for m in same if m not in known), None)
             if found is not None:
                 async with self.db.transaction() as tx:
                     await self.deliveries.finish(tx, row.id, status="posted", message_id=found,
                                                  now=to_db(now))
                 return Outcome("posted", slot, message_id=found)
         return await self._send(config, content, post, delivery_id=row.id, key=row.slot,
-                                deadline=from_db(row.deadline), attempts=row.attempts,
-                                created_at=created)
+                                deadline=deadline, attempts=row.attempts, created_at=created)
 
     async def problems(self, guild_id: int, days: int = 7):
         """Posts being retried, and those missed in the last `days` days, newest first."""

@@ -285,6 +285,43 @@ async def test_an_unknown_outcome_past_the_nonce_window_is_looked_up_not_resent(
     assert channel.posts == []
 
 
+async def test_a_channel_that_cannot_be_read_now_is_looked_at_again_later(db, clock):
+    await configure(db, clock)
+    channel = Channel()
+    channel.fail_with = PostFailed("Discord kept failing (500)", maybe_posted=True)
+    clock.set(SLOT)
+    nudges = NudgeService(db, clock)
+    await nudges.deliver_due(GUILD, "encouragement", channel)
+    clock.set(SLOT + timedelta(minutes=10))
+    [delivery_id] = await nudges.due_retries()
+
+    async def discord_down(channel_id, post):
+        raise PostFailed("couldn't read the channel (503)", maybe_posted=True, tries=0)
+
+    outcome = await nudges.retry(delivery_id, channel, discord_down)
+    assert outcome.status == "retrying" and "couldn't read the channel" in outcome.detail
+    channel.fail_with = None
+    clock.set(SLOT + timedelta(minutes=11))
+    assert (await nudges.retry(delivery_id, channel, no_history)).status == "posted"
+    assert len(channel.posts) == 1
+
+
+async def test_two_sweeps_at_once_send_a_retry_once(db, clock):
+    await configure(db, clock)
+    channel = Channel()
+    channel.fail_with = PostFailed("Discord kept failing (503)")
+    clock.set(SLOT)
+    nudges = NudgeService(db, clock)
+    await nudges.deliver_due(GUILD, "encouragement", channel)
+    channel.fail_with = None
+    clock.set(SLOT + timedelta(minutes=1))
+    [delivery_id] = await nudges.due_retries()
+    outcomes = await asyncio.gather(nudges.retry(delivery_id, channel, no_history),
+                                    nudges.retry(delivery_id, channel, no_history))
+    assert sorted(o.status for o in outcomes) == ["idle", "posted"]
+    assert len(channel.posts) == 1
+
+
 async def no_history(channel_id, post):
     return []
 
