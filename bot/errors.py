@@ -46,6 +46,8 @@ class FailureLog:
         failures whose lines carry something to look up, like the code a member was shown."""
         key = (type(error).__name__, str(error))
         now = time.monotonic()
+        if len(self._seen) > 256:   # a bot runs for months: forget runs that have ended
+            self._seen = {k: v for k, v in self._seen.items() if now - v[1] <= self.window}
         seen = self._seen.get(key)
         if seen is None or now - seen[1] > self.window:
             self._seen[key] = [now, now, now, 1]

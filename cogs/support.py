@@ -232,8 +232,8 @@ class Support(commands.GroupCog, group_name="support",
                       f"trying for a while (next try {timestamp(outcome.retry_at, 'R')}); "
                       "/support status shows how it went. It will be posted once, not twice.")]
         else:
-            lines = [("Discord didn't accept the post after a few tries. Please try "
-                      "again in a minute.")]
+            lines = [f"Nothing was posted: {inert(outcome.detail or 'Discord refused it')}. "
+                     "/support status lists it with the scheduled posts."]
         await interaction.followup.send("\n".join(lines), ephemeral=True)
 
 

@@ -769,8 +769,12 @@ class DiscordEmulator:
     def _remember_nonce(self, message: Message, payload: dict[str, Any]) -> None:
         nonce = payload.get("nonce")
         if nonce is not None and payload.get("enforce_nonce"):
+            now = time.monotonic()
+            if len(self._nonces) > 10_000:
+                self._nonces = {k: v for k, v in self._nonces.items()
+                                if now - v[1] <= NONCE_WINDOW_SECONDS}
             key = (message.author_id, message.channel_id, str(nonce))
-            self._nonces[key] = (message.id, time.monotonic())
+            self._nonces[key] = (message.id, now)
 
     def _check_rate_limits(self, method: str, path: str, is_bot_call: bool) -> web.Response | None:
         for rule in self._fail_rules:

@@ -465,6 +465,12 @@ class NudgeService:
                         content.kind, config.guild_id, reason, attempts + 1,
                         retry_at.strftime("%H:%M:%S UTC"))
             return Outcome("retrying", slot, detail=reason, retry_at=retry_at)
+        if not failed.retryable:
+            # Final, and already logged with its route where Discord answered.
+            async with self.db.transaction() as tx:
+                await self.deliveries.finish(tx, delivery_id, status="failed", detail=reason,
+                                             now=to_db(now))
+            return Outcome("failed", slot, detail=reason)
         return await self._give_up(config.guild_id, content.kind, delivery_id, slot,
                                    attempts, reason, created_at or now)
 

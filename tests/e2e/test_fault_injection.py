@@ -287,3 +287,29 @@ async def test_a_post_given_up_is_one_log_line_and_shown_to_the_admin(world, cap
     assert support_posts(world) == []
     await report(capsys, f"outage past grace: {post_requests(world)} posts sent, 0 stored, "
                  f"0 delivered, {len(errors)} log line, shown in /support status")
+
+
+async def test_nudge_now_in_an_outage_is_retried_and_a_refused_one_is_said_plainly(
+        world, caplog, capsys):
+    admin = await set_up(world)
+    sweep_by_hand(world)
+    outage = world.emu.fail_next("POST", POSTS, 503, times=10_000)
+    reply = await (await admin.slash("support nudge-now", kind="digest")).reply(timeout=15)
+    assert "isn't taking the post right now" in reply.content
+    assert "posted once, not twice" in reply.content
+    outage.remaining = 0
+    world.clock.advance(timedelta(minutes=1))
+    assert [o.status for o in (await cog(world).scheduler.sweep()).values()] == ["posted"]
+    assert len(support_posts(world)) == 1
+
+    caplog.set_level(logging.ERROR)
+    world.emu.fail_next("POST", POSTS, 400, json={"code": 50035, "message": "Invalid Form Body"})
+    refused = await (await admin.slash("support nudge-now", kind="encouragement")).reply()
+    assert "Nothing was posted: Discord refused the post (400" in refused.content
+    route = f"POST /api/v10/channels/{world.support_id}/messages answered 400 (code 50035)"
+    assert [r.getMessage() for r in caplog.records if route in r.getMessage()] != []
+    world.clock.advance(timedelta(minutes=5))
+    assert await cog(world).scheduler.sweep() == {}   # final: not retried
+    assert len(support_posts(world)) == 1
+    await report(capsys, f"nudge-now in an outage, then refused: {post_requests(world)} posts "
+                 f"sent, {len(support_posts(world))} stored, 1 delivered, 1 refused and said so")
