@@ -68,7 +68,8 @@ def problem_line(delivery) -> str:
     if delivery.status == "sending":
         when = (f" next try {timestamp(from_db(delivery.next_attempt_at), 'R')}"
                 if delivery.next_attempt_at else " trying now")
-        return (f"• ⏳ Retrying {what}: {inert(delivery.detail or 'no answer yet')};"
+        tries = f" ({delivery.attempts} tries so far)" if delivery.attempts > 1 else ""
+        return (f"• ⏳ Retrying {what}: {inert(delivery.detail or 'no answer yet')}{tries};"
                 f"{when} (until {timestamp(from_db(delivery.deadline), 't')}).")
     verb = "Skipped" if delivery.status == "skipped" else "Not posted"
     at = f" ({timestamp(from_db(delivery.finished_at), 'f')})" if delivery.finished_at else ""

@@ -75,13 +75,13 @@ async def send_with_retries(
                         channel_id, describe(last), attempt, wait)
             await asyncio.sleep(min(wait, 30))
             delay *= 2
-    raise PostFailed(f"Discord kept failing ({describe(last)})", retryable=True,
+    raise PostFailed(describe(last), retryable=True,
                      maybe_posted=maybe_posted, tries=tries)
 
 
 def describe(error: BaseException | None) -> str:
     if isinstance(error, discord.HTTPException):
-        return f"{error.status} from {route_of(error)}"
+        return f"Discord answered {error.status}"
     if isinstance(error, TimeoutError):
         return "timed out"
     return f"{type(error).__name__}: {error}" if error is not None else "no answer"
