@@ -50,13 +50,10 @@ def is_storage_failure(error: BaseException) -> bool:
     return any(words in text for words in _STORAGE_WORDS)
 
 
-def _storage_error(error: BaseException) -> BaseException:
-    """The exception a write's caller sees: StorageUnavailable for a refused write."""
+def _raise_if_refused(error: BaseException) -> None:
+    """A write's caller sees StorageUnavailable for a refused write; other errors as they are."""
     if is_storage_failure(error):
-        exc = StorageUnavailable(str(error))
-        exc.__cause__ = error
-        return exc
-    return error
+        raise StorageUnavailable(str(error)) from error
 
 
 def sqlite_path(database_url: str) -> str:
@@ -199,15 +196,15 @@ class Database:
                     raise sqlite3.OperationalError(self._refusal)
                 await self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
-                raise _storage_error(exc) from exc
+                _raise_if_refused(exc)
+                raise
             try:
                 yield Transaction(self._conn)
             except BaseException as exc:
                 # SQLite may already have rolled back by itself (e.g. disk full).
                 if self._conn.in_transaction:
                     await self._conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.OperationalError):
-                    raise _storage_error(exc) from exc
+                _raise_if_refused(exc)
                 raise
             else:
                 try:
@@ -215,7 +212,8 @@ class Database:
                 except sqlite3.OperationalError as exc:
                     if self._conn.in_transaction:
                         await self._conn.execute("ROLLBACK")
-                    raise _storage_error(exc) from exc
+                    _raise_if_refused(exc)
+                    raise
 
     async def run(self, work: Callable[[SyncTransaction], T]) -> T:
         """Run `work` as its own transaction in the database thread and return what it returns,
@@ -237,7 +235,8 @@ class Database:
         try:
             return await outcome
         except sqlite3.OperationalError as exc:
-            raise _storage_error(exc) from exc
+            _raise_if_refused(exc)
+            raise
 
     async def _commit_queued(self) -> None:
         loop = asyncio.get_running_loop()
@@ -308,7 +307,8 @@ class Database:
                     raise sqlite3.OperationalError(self._refusal)
                 await self._conn.executescript(script)
             except sqlite3.OperationalError as exc:
-                raise _storage_error(exc) from exc
+                _raise_if_refused(exc)
+                raise
 
 
 _Queued = tuple[Callable[["SyncTransaction"], Any], asyncio.Future]
