@@ -212,8 +212,13 @@ class GroupNudgeScheduler:
             return outcomes
         # Side by side (the semaphore and the pacer keep them in bounds), so thousands of
         # servers' posts waiting out one Discord outage are not retried one after the other.
-        results = await asyncio.gather(*(self._retry(d) for d in due))
-        outcomes.update(zip(due, results, strict=True))
+        results = await asyncio.gather(*(self._retry(d) for d in due), return_exceptions=True)
+        for delivery_id, result in zip(due, results, strict=True):
+            if isinstance(result, BaseException):
+                # The row stays claimed: a later sweep tries it again.
+                failures.log(logging.ERROR, "retrying post %s failed", result, delivery_id)
+                result = Outcome("retrying", detail=str(result))
+            outcomes[delivery_id] = result
         return outcomes
 
     async def _retry(self, delivery_id: int) -> Outcome:
