@@ -9,7 +9,8 @@ import sys
 
 from pydantic import ValidationError
 
-from bot.db.connection import DatabaseUnavailable
+from bot import compat
+from bot.db.connection import DatabaseUnavailable, StorageUnavailable
 
 NO_TOKEN = (
     "DISCORD_TOKEN is not set: create an application at https://discord.com/developers/"
@@ -32,29 +33,21 @@ def load_settings():
 
 
 SHUTDOWN_GRACE_SECONDS = 15.0
-RESTARTING = "Onward is restarting; nothing from this was saved. Please try again in a minute."
-# Tasks discord.py and APScheduler start for one piece of work: a slash command, a button or
-# modal, an event listener, a scheduled job. Long-lived loops are named otherwise.
-_WORK_TASK_PREFIXES = ("CommandTree-invoker", "discord-ui-", "discord.py: ", "onward-decline")
-AUTOCOMPLETE, MODAL_SUBMIT = 4, 5
+MESSAGE_COMPONENT = 3
 
 
 def _is_work(task: asyncio.Task) -> bool:
-    if task.done():
-        return False
-    if task.get_name().startswith(_WORK_TASK_PREFIXES):
-        return True
-    return getattr(task.get_coro(), "__qualname__", "") == "run_coroutine_job"
+    return compat.is_library_work(task) or (
+        not task.done() and task.get_name() == "onward-decline")
 
 
 async def _decline(interaction) -> None:
     import discord
 
+    from bot.tree import RESTARTING
+
     try:
-        if interaction.type.value == AUTOCOMPLETE:
-            await interaction.response.autocomplete([])
-        else:
-            await interaction.response.send_message(RESTARTING, ephemeral=True)
+        await interaction.response.send_message(RESTARTING, ephemeral=True)
     except (discord.HTTPException, RuntimeError):
         # The connection may already be closing under a late arrival; nothing to do then.
         logging.getLogger("bot").info("could not decline interaction %s", interaction.id)
@@ -62,22 +55,20 @@ async def _decline(interaction) -> None:
 
 def decline_new_interactions(bot) -> None:
     """While in-flight work drains, answer new commands and buttons with a short
-    "restarting" note instead of starting them. A modal submitted meanwhile is still taken:
-    refusing it would lose what the member typed, and it is one short write. discord.py has
-    no public switch for this, so the gateway's INTERACTION_CREATE handler is wrapped."""
-    import discord
+    "restarting" note instead of starting them. Commands are declined by the tree's
+    interaction_check; buttons have no public hook across every view, so their payloads are
+    looked at first. A modal submitted meanwhile is still taken: refusing it would lose what
+    the member typed, and it is one short write."""
+    bot.tree.declining = True
 
-    state = bot._connection
-    handle = state.parsers["INTERACTION_CREATE"]
-
-    def parse(data) -> None:
-        if data.get("type") == MODAL_SUBMIT:
-            handle(data)
-            return
-        interaction = discord.Interaction(data=data, state=state)
+    def take(data: dict) -> bool:
+        if data.get("type") != MESSAGE_COMPONENT:
+            return False
+        interaction = compat.interaction_from(bot, data)
         asyncio.get_running_loop().create_task(_decline(interaction), name="onward-decline")
+        return True
 
-    state.parsers["INTERACTION_CREATE"] = parse
+    compat.intercept_interactions(bot, take)
 
 
 async def finish_in_flight(bot, grace: float) -> None:
@@ -137,6 +128,11 @@ def main(argv: list[str] | None = None) -> None:
     except DatabaseUnavailable as exc:
         print(str(exc), file=sys.stderr)
         raise SystemExit(3) from None
+    except StorageUnavailable as exc:
+        # Often passing (a full disk, a lock): exit 4, which the service restarts, spaced out.
+        print(f"The database refused a write while starting ({exc.reason}). Free some disk "
+              "space or stop what holds the database, and Onward starts again.", file=sys.stderr)
+        raise SystemExit(4) from None
     except KeyboardInterrupt:
         return  # a second Ctrl-C while stopping: leave quietly, without a traceback
 

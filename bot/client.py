@@ -8,10 +8,10 @@ import json
 import logging
 
 import discord
-import yarl
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
+from bot import compat
 from bot.clock import Clock
 from bot.db.connection import Database, sqlite_path
 from bot.db.migrate import migrate
@@ -40,9 +40,7 @@ COGS = (
 
 
 def point_at(settings: Settings) -> None:
-    """discord.py keeps its endpoints in class attributes; aim them where settings say."""
-    discord.http.Route.BASE = settings.discord_api_base.rstrip("/")
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+    compat.point_at(settings.discord_api_base, settings.discord_gateway_url)
 
 
 def intents() -> discord.Intents:
@@ -83,6 +81,8 @@ class Onward(commands.Bot):
         self._engine: TimerEngine | None = None
         self._outbox: Outbox | None = None
         point_at(settings)
+        # A malformed gateway event is logged and dropped instead of ending the process.
+        compat.guard_gateway_parsers(self)
 
     @property
     def database(self) -> Database:

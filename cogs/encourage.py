@@ -58,6 +58,11 @@ def encourage_buttons(share_id: int) -> discord.ui.View:
     return view
 
 
+def share_nonce(share_id: int) -> str:
+    """One share is one post: a retry after an unknown outcome can't post it twice."""
+    return f"share-{share_id}"
+
+
 def preview_buttons(rejection_id: int, *, named: bool, show_company: bool,
                     disabled: bool = False) -> discord.ui.View:
     """Post it / Cancel under a share preview; disabled once one of them was used."""
@@ -328,7 +333,8 @@ class Encourage(commands.Cog):
         try:
             message = await post_to_channel(
                 self.bot, claim.channel_id, guild_id=interaction.guild_id,
-                embed=post_embed(post), view=encourage_buttons(claim.share_id))
+                embed=post_embed(post), view=encourage_buttons(claim.share_id),
+                nonce=share_nonce(claim.share_id))
         except ChannelUnavailable as gone:
             await self.sharing.abandon_share(claim.share_id, pause_guild=interaction.guild_id,
                                              reason=gone.reason)
@@ -383,7 +389,7 @@ class Encourage(commands.Cog):
         try:
             message = await post_to_channel(
                 self.bot, ready.channel_id, guild_id=share.guild_id, embed=post_embed(post),
-                view=encourage_buttons(share.id))
+                view=encourage_buttons(share.id), nonce=share_nonce(share.id))
         except ChannelUnavailable as gone:
             await self.sharing.abandon_share(share.id, pause_guild=share.guild_id,
                                              reason=gone.reason)
@@ -424,7 +430,8 @@ class Encourage(commands.Cog):
         if report.reports_channel_id is not None:
             try:
                 await post_to_channel(self.bot, report.reports_channel_id,
-                                      guild_id=report.guild_id, content=content)
+                                      guild_id=report.guild_id, content=content,
+                                      nonce=f"report-{encouragement_id}")
                 delivered = True
             except (ChannelUnavailable, PostFailed) as error:
                 log.warning("report channel %s unavailable (%s); telling the owner",

@@ -3,12 +3,14 @@ Also owns the group-nudge scheduler."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.clock import from_db
 from bot.errors import InvalidInput, NotAllowed
 from bot.formatting import inert, timestamp
 from bot.scheduling.group_nudges import GroupNudgeScheduler
@@ -57,6 +59,29 @@ def schedule_line(status: KindStatus) -> str:
         return f"• **{s.kind}**: {when}, on hold while paused"
     return (f"• **{s.kind}**: {when}. Next: {timestamp(status.next_run.at, 'F')} "
             f"({timestamp(status.next_run.at, 'R')})")
+
+
+def problem_line(delivery) -> str:
+    """A post being retried, or one that was missed, as the admin reads it in /support status."""
+    what = (f"the {delivery.kind} post of {slot_words(delivery.slot)}"
+            if not delivery.slot.startswith("now:") else f"a /support nudge-now {delivery.kind}")
+    if delivery.status == "sending":
+        when = (f" next try {timestamp(from_db(delivery.next_attempt_at), 'R')}"
+                if delivery.next_attempt_at else " trying now")
+        tries = f" ({delivery.attempts} tries so far)" if delivery.attempts > 1 else ""
+        return (f"• ⏳ Retrying {what}: {inert(delivery.detail or 'no answer yet')}{tries};"
+                f"{when} (until {timestamp(from_db(delivery.deadline), 't')}).")
+    verb = "Skipped" if delivery.status == "skipped" else "Not posted"
+    at = f" ({timestamp(from_db(delivery.finished_at), 'f')})" if delivery.finished_at else ""
+    return f"• ⚠️ {verb}: {what}{at}: {inert(delivery.detail or 'no reason recorded')}."
+
+
+def slot_words(slot: str) -> str:
+    """'2026-11-27T17:00' → 'Fri 27 Nov 17:00' (the server's local time, as scheduled)."""
+    try:
+        return datetime.strptime(slot, "%Y-%m-%dT%H:%M").strftime("%a %d %b %H:%M")
+    except ValueError:
+        return slot
 
 
 def pause_line(reason: str | None) -> str | None:
@@ -191,6 +216,10 @@ class Support(commands.GroupCog, group_name="support",
             "Group nudges:",
             *(schedule_line(k) for k in status.kinds),
         ]
+        problems = await self.nudges.problems(guild_id)
+        if problems:
+            lines += ["", "Posts with trouble (last 7 days):",
+                      *(problem_line(p) for p in problems[:10])]
         await interaction.response.send_message("\n".join(lines), ephemeral=True)
 
     @app_commands.command(name="nudge-now",
@@ -208,9 +237,13 @@ class Support(commands.GroupCog, group_name="support",
             lines = [(f"I couldn't post: {outcome.detail}. Group nudges are paused until an "
                       "admin runs /support setup.")]
             self.scheduler.drop_guild(guild_id)
+        elif outcome.status == "retrying" and outcome.retry_at is not None:
+            lines = [(f"Discord isn't taking the post right now ({outcome.detail}). I'll keep "
+                      f"trying for a while (next try {timestamp(outcome.retry_at, 'R')}); "
+                      "/support status shows how it went. It will be posted once, not twice.")]
         else:
-            lines = [("Discord didn't accept the post after a few tries. Please try "
-                      "again in a minute.")]
+            lines = [f"Nothing was posted: {inert(outcome.detail or 'Discord refused it')}. "
+                     "/support status lists it with the scheduled posts."]
         await interaction.followup.send("\n".join(lines), ephemeral=True)
 
 

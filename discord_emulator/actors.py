@@ -249,6 +249,12 @@ class Actor:
         data = self._command_payload(command, options)
         return await self._send(APPLICATION_COMMAND, data, name=command)
 
+    async def slash_raw(self, data: dict[str, Any], /) -> InteractionResult:
+        """Send a command interaction whose ``data`` is given as is, unchecked against the
+        registered commands: what a Discord client still showing an older version of a
+        command sends (an unknown subcommand, an option that no longer exists)."""
+        return await self._send(APPLICATION_COMMAND, data, name=str(data.get("name") or ""))
+
     async def autocomplete(
         self, command: str, option: str, value: str, /, **options: Any
     ) -> list[dict[str, Any]]:

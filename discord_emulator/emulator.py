@@ -67,6 +67,7 @@ API_PREFIX = "/api/v10"
 INTENT_GUILD_MEMBERS = 1 << 1
 INTENT_GUILD_MESSAGES = 1 << 9
 INTENT_DIRECT_MESSAGES = 1 << 12
+NONCE_WINDOW_SECONDS = 300
 
 
 @dataclass
@@ -113,6 +114,10 @@ class DiscordEmulator:
         self.requests: list[RecordedRequest] = []
         self.unknown_requests: list[RecordedRequest] = []
         self._fail_rules: list[FailRule] = []
+        # Injected failures answered after the request was carried out (see fail_after_create).
+        self._fail_after_rules: list[FailRule] = []
+        # (author, channel, nonce) -> (message id, monotonic time) for enforce_nonce.
+        self._nonces: dict[tuple[int, int, str], tuple[int, float]] = {}
         self.global_rate_limit: int | None = None
         self._rate_window: deque[float] = deque()
         # Seconds the bot has to acknowledge an interaction (Discord: 3). None = no limit.
@@ -326,6 +331,27 @@ class DiscordEmulator:
         rule = FailRule(method.upper(), re.compile(path_regex), status, times, json, retry_after)
         self._fail_rules.append(rule)
         return rule
+
+    def fail_after_create(
+        self,
+        method: str,
+        path_regex: str,
+        status: int = 500,
+        *,
+        times: int = 1,
+        json: Any = None,
+    ) -> FailRule:
+        """Carry out the next ``times`` matching requests (the message is created and stored),
+        then answer ``status`` instead of the result, as Discord does when it fails after the
+        write. Same arguments as :meth:`fail_next`."""
+        rule = FailRule(method.upper(), re.compile(path_regex), status, times, json)
+        self._fail_after_rules.append(rule)
+        return rule
+
+    def dispatch_raw(self, event: str, payload: Any) -> None:
+        """Send a gateway DISPATCH of ``event`` with ``payload`` exactly as given (malformed
+        payloads included) to every connected bot. ``await emu.drain()`` to flush it."""
+        self._dispatch(event, payload)
 
     async def request_reconnect(self) -> None:
         """Send op 7 RECONNECT to every client: discord.py then reconnects and RESUMEs."""
@@ -722,6 +748,41 @@ class DiscordEmulator:
         return live[-1]
 
     # ------------------------------------------------------------- internals: REST guards
+
+    def _failed_after(self, method: str, path: str) -> web.Response | None:
+        """The injected error for a request already carried out, if a rule matches."""
+        for rule in self._fail_after_rules:
+            if rule.matches(method, path):
+                rule.remaining -= 1
+                if rule.json is not None:
+                    return json_response(rule.json, rule.status)
+                if rule.status >= 500:
+                    return json_response(
+                        {"message": "Internal Server Error", "code": 0}, rule.status
+                    )
+                return error_response(rule.status, 0, HTTPStatus(rule.status).phrase)
+        return None
+
+    def _nonce_message(self, channel_id: int, payload: dict[str, Any]) -> Message | None:
+        """Discord: with enforce_nonce, a nonce used by the same author in the same channel
+        within the last few minutes returns that message instead of creating another."""
+        nonce = payload.get("nonce")
+        if nonce is None or not payload.get("enforce_nonce"):
+            return None
+        seen = self._nonces.get((self.bot_user_id, channel_id, str(nonce)))
+        if seen is None or time.monotonic() - seen[1] > NONCE_WINDOW_SECONDS:
+            return None
+        return self.messages.get(seen[0])
+
+    def _remember_nonce(self, message: Message, payload: dict[str, Any]) -> None:
+        nonce = payload.get("nonce")
+        if nonce is not None and payload.get("enforce_nonce"):
+            now = time.monotonic()
+            if len(self._nonces) > 10_000:
+                self._nonces = {k: v for k, v in self._nonces.items()
+                                if now - v[1] <= NONCE_WINDOW_SECONDS}
+            key = (message.author_id, message.channel_id, str(nonce))
+            self._nonces[key] = (message.id, now)
 
     def _check_rate_limits(self, method: str, path: str, is_bot_call: bool) -> web.Response | None:
         for rule in self._fail_rules:

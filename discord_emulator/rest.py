@@ -166,6 +166,8 @@ class RestApi:
         response = self.emu._check_rate_limits(req.method, path, is_bot_call)
         if response is None:
             response = await self._route(req, record)
+            if response.status < 300:
+                response = self.emu._failed_after(req.method, path) or response
         record.status = response.status
         return response
 
@@ -521,9 +523,13 @@ class RestApi:
             return problem
         if payload.get("flags", 0) & FLAG_EPHEMERAL:
             return error_response(400, 50035, "Invalid Form Body")
+        earlier = self.emu._nonce_message(channel.id, payload)
+        if earlier is not None:
+            return json_response(self.emu._message_json(earlier))
         message = self.emu._create_message(
             channel, payload, req.files, type=19 if payload.get("message_reference") else 0
         )
+        self.emu._remember_nonce(message, payload)
         return json_response(self.emu._message_json(message))
 
     async def list_messages(self, req: Req, cid: str) -> web.Response:

@@ -13,11 +13,47 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from bot.compat import raw_connection, run_in_db_thread
+
 T = TypeVar("T")
 
 
 class DatabaseUnavailable(RuntimeError):
     """The database file cannot be used; the message says what to do."""
+
+
+class StorageUnavailable(RuntimeError):
+    """A write the database refused (disk full, locked past the busy timeout, read-only, I/O
+    error, file gone): the transaction was rolled back, so nothing of it was stored. The
+    connection stays usable; the next write is tried afresh."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# SQLite result codes that mean "the storage is not taking changes", not "the SQL is wrong".
+_STORAGE_CODES = ("SQLITE_FULL", "SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_IOERR",
+                  "SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_NOMEM", "SQLITE_PROTOCOL")
+_STORAGE_WORDS = ("disk is full", "database is locked", "database table is locked",
+                  "disk i/o error", "readonly database", "unable to open", "out of memory")
+
+
+def is_storage_failure(error: BaseException) -> bool:
+    """Whether an sqlite3 error says the storage refused the work (worth retrying later)."""
+    if not isinstance(error, sqlite3.OperationalError):
+        return False
+    name = getattr(error, "sqlite_errorname", None)
+    if name:
+        return name.startswith(_STORAGE_CODES)
+    text = str(error).lower()
+    return any(words in text for words in _STORAGE_WORDS)
+
+
+def _raise_if_refused(error: BaseException) -> None:
+    """A write's caller sees StorageUnavailable for a refused write; other errors as they are."""
+    if is_storage_failure(error):
+        raise StorageUnavailable(str(error)) from error
 
 
 def sqlite_path(database_url: str) -> str:
@@ -61,6 +97,7 @@ class Database:
         self._owner_lock = owner_lock
         self._queued: list[_Queued] = []
         self._committer: asyncio.Task | None = None
+        self._refusal: str | None = None
 
     @classmethod
     async def open(cls, path: str) -> Database:
@@ -136,18 +173,47 @@ class Database:
         return None if row is None else row[0]
 
     # Writes ----------------------------------------------------------------
+    # A write the storage refuses raises StorageUnavailable (after rolling back), from
+    # transaction() and run() alike, so callers can tell the member truthfully that nothing
+    # was stored.
+
+    def refuse_writes(self, reason: str | None = "database or disk is full") -> None:
+        """Fault injection for tests and drills: until called with None, every write fails at
+        BEGIN with sqlite3.OperationalError(reason), exactly where a full disk or a lock held
+        past the busy timeout fails, and takes the same path from there. Reads still work."""
+        self._refusal = reason
+
+    def _begin(self, conn: sqlite3.Connection) -> None:
+        if self._refusal is not None:
+            raise sqlite3.OperationalError(self._refusal)
+        conn.execute("BEGIN IMMEDIATE")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         async with self._write_lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                if self._refusal is not None:
+                    raise sqlite3.OperationalError(self._refusal)
+                await self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                _raise_if_refused(exc)
+                raise
             try:
                 yield Transaction(self._conn)
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
+            except BaseException as exc:
+                # SQLite may already have rolled back by itself (e.g. disk full).
+                if self._conn.in_transaction:
+                    await self._conn.execute("ROLLBACK")
+                _raise_if_refused(exc)
                 raise
             else:
-                await self._conn.execute("COMMIT")
+                try:
+                    await self._conn.execute("COMMIT")
+                except sqlite3.OperationalError as exc:
+                    if self._conn.in_transaction:
+                        await self._conn.execute("ROLLBACK")
+                    _raise_if_refused(exc)
+                    raise
 
     async def run(self, work: Callable[[SyncTransaction], T]) -> T:
         """Run `work` as its own transaction in the database thread and return what it returns,
@@ -166,7 +232,11 @@ class Database:
         if self._committer is None or self._committer.done():
             # A task of its own, so a caller cancelled while waiting never strands the others.
             self._committer = loop.create_task(self._commit_queued())
-        return await outcome
+        try:
+            return await outcome
+        except sqlite3.OperationalError as exc:
+            _raise_if_refused(exc)
+            raise
 
     async def _commit_queued(self) -> None:
         loop = asyncio.get_running_loop()
@@ -175,9 +245,7 @@ class Database:
             while self._queued:
                 async with self._write_lock:
                     batch, self._queued = self._queued, []
-                    # aiosqlite has no public way to run a function in its thread; `_execute`
-                    # is what each of its own methods uses, so the call queues behind them.
-                    await self._conn._execute(self._commit_batch, loop, batch)
+                    await run_in_db_thread(self._conn, self._commit_batch, loop, batch)
                 batch = []
         except Exception as exc:
             # The thread never took the batch (the connection is closed): nothing was written.
@@ -201,11 +269,11 @@ class Database:
         loop.call_soon_threadsafe(_settle, batch, results)
 
     def _apply(self, works: list[Callable[[SyncTransaction], Any]]) -> list[tuple[bool, Any]]:
-        conn = self._conn._conn  # the sqlite3 connection; only ever touched in its thread
+        conn = raw_connection(self._conn)
         tx = SyncTransaction(conn)
         alone = len(works) == 1     # then the transaction itself is the unit to roll back
         results: list[tuple[bool, Any]] = []
-        conn.execute("BEGIN IMMEDIATE")
+        self._begin(conn)
         try:
             for work in works:
                 if not alone:
@@ -213,8 +281,10 @@ class Database:
                 try:
                     value = work(tx)
                 except Exception as exc:
-                    # Raises in turn if SQLite already rolled the whole transaction back
-                    # (disk full): then the batch fails as one, below.
+                    if not conn.in_transaction:
+                        # SQLite already rolled the whole transaction back (disk full): the
+                        # batch fails as one, with this error rather than ROLLBACK's.
+                        raise
                     conn.execute("ROLLBACK" if alone else "ROLLBACK TO work")
                     results.append((False, exc))
                     if alone:
@@ -232,7 +302,13 @@ class Database:
 
     async def executescript(self, script: str) -> None:
         async with self._write_lock:
-            await self._conn.executescript(script)
+            try:
+                if self._refusal is not None:
+                    raise sqlite3.OperationalError(self._refusal)
+                await self._conn.executescript(script)
+            except sqlite3.OperationalError as exc:
+                _raise_if_refused(exc)
+                raise
 
 
 _Queued = tuple[Callable[["SyncTransaction"], Any], asyncio.Future]

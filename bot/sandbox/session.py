@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot import compat
 from bot.clock import Clock, from_db
 from bot.db.repositories.member_settings import MemberSettingsRepository
 from bot.db.repositories.rejections import RejectionRepository
@@ -65,9 +66,8 @@ STEP_QUIET = 0.05
 SETTLE_LIMIT = 10.0
 MAX_WAIT = timedelta(days=60)
 MAX_STEPS = 2000
-# Task names of one piece of the bot's work (as in bot/__main__.py): a slash command, a button
-# or form, an event listener, a scheduled job.
-WORK_TASK_PREFIXES = ("CommandTree-invoker", "discord-ui-", "discord.py: ", "onward-", "personal-")
+# Names of the bot's own tasks that are one piece of work (the libraries' are in bot.compat).
+WORK_TASK_PREFIXES = ("onward-", "personal-")
 SANDBOX_COMMANDS = ("as", "admin", "dm", "server", "click", "wait", "clock", "status", "help",
                     "quit", "exit")
 
@@ -600,9 +600,7 @@ class Sandbox:
         for task in asyncio.all_tasks():
             if task is me or task.done():
                 continue
-            if task.get_name().startswith(WORK_TASK_PREFIXES):
-                return True
-            if getattr(task.get_coro(), "__qualname__", "") == "run_coroutine_job":
+            if task.get_name().startswith(WORK_TASK_PREFIXES) or compat.is_library_work(task):
                 return True
         return False
 

@@ -17,16 +17,28 @@ import gc
 import logging
 from datetime import UTC, datetime
 
+import aiohttp
 import discord
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.db.connection import StorageUnavailable
+from bot.errors import FailureLog
 from bot.scheduling.pacing import NUDGE_CONCURRENCY, NUDGE_POSTS_PER_SECOND, Pacer
-from bot.scheduling.posting import post_to_channel
-from bot.services.nudges import KINDS, NudgePost, NudgeService, Outcome, Slot
+from bot.scheduling.posting import describe, post_to_channel
+from bot.services.nudges import KINDS, NudgePost, NudgeService, Outcome, PostFailed, Slot
 
 log = logging.getLogger(__name__)
+failures = FailureLog(log)
+
+SWEEP_JOB = "nudge-retries"
+# How often (real seconds) posts waiting for a retry, and slots whose claim the database
+# refused, are looked at again. Each look is one indexed read.
+SWEEP_SECONDS = 10.0
+# How many messages back a post that may already be in the channel is looked for.
+HISTORY_LOOKBACK = 50
 
 EMBED_COLOUR = discord.Colour(0x5B8DEF)
 
@@ -72,6 +84,10 @@ class GroupNudgeScheduler:
         # Discord's global rate limit (see pacing.py).
         self._delivering = asyncio.Semaphore(NUDGE_CONCURRENCY)
         self._pacer = Pacer(NUDGE_POSTS_PER_SECOND)
+        # (server, kind) whose slot could not be claimed because the database refused the
+        # write, with why: looked at again by every sweep until it is claimed or skipped.
+        self._recheck: dict[tuple[int, str], str] = {}
+        self._sweeping: asyncio.Task | None = None
 
     # Jobs ------------------------------------------------------------------------------------
 
@@ -86,6 +102,12 @@ class GroupNudgeScheduler:
             now = datetime.now(UTC)
             for guild_id, kind in check:
                 self._add_job(guild_id, kind, now)
+            # Posts claimed before a restart and not yet posted are picked up by the sweep.
+            self.bot.scheduler.add_job(
+                self._sweep_soon, trigger=IntervalTrigger(seconds=SWEEP_SECONDS), id=SWEEP_JOB,
+                name=SWEEP_JOB, replace_existing=True, next_run_time=now,
+                misfire_grace_time=None, coalesce=True, max_instances=1,
+            )
 
     async def stop(self) -> None:
         """Drop the jobs and let posts already under way finish (so they are recorded)."""
@@ -94,9 +116,14 @@ class GroupNudgeScheduler:
             self._remove_job(guild_id, kind)
         for job in self._jobs():
             self._remove_job_id(job.id)
+        self._remove_job_id(SWEEP_JOB)
         pending = [t for t in self._in_flight if not t.done()]
+        if self._sweeping is not None and not self._sweeping.done():
+            pending.append(self._sweeping)
         if pending:
             await asyncio.wait(pending, timeout=10)
+        if self._sweeping is not None and not self._sweeping.done():
+            self._sweeping.cancel()
 
     async def arm(self, guild_id: int, kind: str) -> Slot | None:
         """(Re)arm the job for the next slot from the rows, or drop it when none is due."""
@@ -133,10 +160,18 @@ class GroupNudgeScheduler:
             outcome = await asyncio.shield(delivery)
         except asyncio.CancelledError:
             raise
+        except StorageUnavailable as refused:
+            # Not claimed, so not posted: the sweep tries again while the slot is in grace.
+            self._recheck[(guild_id, kind)] = f"the database refused writes ({refused.reason})"
+            failures.log(logging.ERROR, "could not claim the %s nudge of guild %s: %s; "
+                         "trying again shortly", refused, kind, guild_id, refused.reason)
+            await self.arm(guild_id, kind)
+            return Outcome("retrying", detail=self._recheck[(guild_id, kind)])
         except Exception:
             log.exception("delivering the %s nudge in guild %s failed", kind, guild_id)
             await self.arm(guild_id, kind)
             raise
+        self._recheck.pop((guild_id, kind), None)
         if outcome.status == "paused":
             self.drop_guild(guild_id)       # until /support setup re-arms them
         else:
@@ -147,7 +182,68 @@ class GroupNudgeScheduler:
         async with self._delivering:
             if self._stopping:
                 return Outcome("idle")      # not claimed: the next start catches it up
-            return await self.nudges.deliver_due(guild_id, kind, self._paced_post)
+            return await self.nudges.deliver_due(
+                guild_id, kind, self._paced_post, why_late=self._recheck.get((guild_id, kind)))
+
+    async def _sweep_soon(self) -> None:
+        """The interval job: start a sweep unless one is still under way (a round of sends in
+        an outage can outlast the interval), and return at once."""
+        if self._sweeping is None or self._sweeping.done():
+            self._sweeping = asyncio.get_running_loop().create_task(
+                self._logged_sweep(), name="onward-nudge-sweep")
+
+    async def _logged_sweep(self) -> None:
+        try:
+            await self.sweep()
+        except Exception:
+            log.exception("looking for group posts to retry failed")
+
+    async def sweep(self) -> dict[int | tuple[int, str], Outcome]:
+        """Send again what is due for a retry (also what a restart left claimed and unsent),
+        and claim again the slots the database refused. Runs every SWEEP_SECONDS."""
+        outcomes: dict[int | tuple[int, str], Outcome] = {}
+        if self._stopping:
+            return outcomes
+        for guild_id, kind in list(self._recheck):
+            outcomes[(guild_id, kind)] = await self.fire(guild_id, kind)
+        try:
+            due = await self.nudges.due_retries()
+        except StorageUnavailable:
+            return outcomes
+        # Side by side (the semaphore and the pacer keep them in bounds), so thousands of
+        # servers' posts waiting out one Discord outage are not retried one after the other.
+        results = await asyncio.gather(*(self._retry(d) for d in due), return_exceptions=True)
+        for delivery_id, result in zip(due, results, strict=True):
+            if isinstance(result, BaseException):
+                # The row stays claimed: a later sweep tries it again.
+                failures.log(logging.ERROR, "retrying post %s failed", result, delivery_id)
+                result = Outcome("retrying", detail=str(result))
+            outcomes[delivery_id] = result
+        return outcomes
+
+    async def _retry(self, delivery_id: int) -> Outcome:
+        task = asyncio.create_task(self._retry_one(delivery_id),
+                                   name=f"onward-nudge-retry:{delivery_id}")
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+        try:
+            outcome = await asyncio.shield(task)
+        except StorageUnavailable as refused:
+            failures.log(logging.ERROR, "could not record the retry of post %s: %s", refused,
+                         delivery_id, refused.reason)
+            return Outcome("retrying", detail=refused.reason)
+        return outcome
+
+    async def _retry_one(self, delivery_id: int) -> Outcome:
+        async with self._delivering:
+            if self._stopping:
+                return Outcome("idle")      # still claimed: the next start sends it
+            outcome = await self.nudges.retry(delivery_id, self._paced_post, self.find_post)
+        if outcome.status == "paused":
+            row = await self.nudges.deliveries.by_id(delivery_id)
+            if row is not None:
+                self.drop_guild(row.guild_id)
+        return outcome
 
     async def catch_up_all(self) -> dict[tuple[int, str], Outcome]:
         """Run what a start-up runs, now: deliver what is due for every (server, kind) and
@@ -155,6 +251,8 @@ class GroupNudgeScheduler:
         outcomes = {}
         for guild_id, kind in await self.nudges.scheduled():
             outcomes[(guild_id, kind)] = await self.fire(guild_id, kind)
+        retried = await self.sweep()
+        outcomes.update({k: v for k, v in retried.items() if isinstance(k, tuple)})
         return outcomes
 
     def next_runs(self) -> dict[tuple[int, str], datetime]:
@@ -162,8 +260,31 @@ class GroupNudgeScheduler:
         return {key: slot.at for key, slot in sorted(self.armed.items())}
 
     async def post(self, channel_id: int, post: NudgePost) -> int:
-        message = await post_to_channel(self.bot, channel_id, embed=nudge_embed(post))
+        message = await post_to_channel(self.bot, channel_id, embed=nudge_embed(post),
+                                        nonce=post.nonce)
         return message.id
+
+    async def find_post(self, channel_id: int, post: NudgePost) -> list[int]:
+        """Ids of the bot's own messages among the channel's latest that say what `post` says
+        (title and text), newest first."""
+        channel = self.bot.get_partial_messageable(channel_id, type=discord.ChannelType.text)
+        found = []
+        try:
+            async for message in channel.history(limit=HISTORY_LOOKBACK):
+                if message.author.id != self.bot.user.id or not message.embeds:
+                    continue
+                embed = message.embeds[0]
+                if embed.title == post.title and embed.description == post.description:
+                    found.append(message.id)
+        except discord.HTTPException as error:
+            if error.status != 429 and error.status < 500:
+                raise       # e.g. no Read Message History: can't tell, so don't post again
+            raise PostFailed(f"couldn't read the channel ({describe(error)})",
+                             maybe_posted=True, tries=0) from error
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+            raise PostFailed(f"couldn't read the channel ({describe(error)})",
+                             maybe_posted=True, tries=0) from error
+        return found
 
     async def _paced_post(self, channel_id: int, post: NudgePost) -> int:
         await self._pacer.wait()

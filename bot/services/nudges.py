@@ -13,11 +13,13 @@ Daylight saving (zoneinfo):
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import random
 import re
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -165,12 +167,25 @@ def previous_slot(days: str, hhmm: str, timezone: str, instant: datetime) -> Slo
 
 @dataclass(frozen=True, slots=True)
 class NudgePost:
-    """What a group post says; the Discord side turns it into an embed."""
+    """What a group post says; the Discord side turns it into an embed. `nonce` (from the
+    delivery row) makes a repeated send of the same post return the first message."""
     kind: str
     title: str
     description: str
     footer: str | None = None
     thanked: tuple[int, ...] = ()     # members a digest thanks by name (kept with its message id)
+    nonce: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps({"kind": self.kind, "title": self.title,
+                           "description": self.description, "footer": self.footer,
+                           "thanked": list(self.thanked)})
+
+    @classmethod
+    def from_json(cls, text: str) -> NudgePost:
+        fields = json.loads(text)
+        fields["thanked"] = tuple(fields.get("thanked", ()))
+        return cls(**fields)
 
 
 class ChannelUnavailable(Exception):
@@ -182,19 +197,53 @@ class ChannelUnavailable(Exception):
 
 
 class PostFailed(Exception):
-    """Discord kept failing after retries; the slot is recorded as failed, not retried."""
+    """A post Discord did not take. `retryable` (429, 5xx, timeouts, dropped connections): try
+    again later, until the slot's grace window closes; otherwise it is final. `maybe_posted`:
+    Discord may have created the message all the same. `tries`: sends made."""
+
+    def __init__(self, reason: str, *, retryable: bool = True, maybe_posted: bool = False,
+                 tries: int = 1) -> None:
+        super().__init__(reason)
+        self.retryable = retryable
+        self.maybe_posted = maybe_posted
+        self.tries = tries
+
+
+class _Taken(Exception):
+    """The slot was claimed by someone else in the meantime."""
 
 
 # Posts a NudgePost to a channel id and returns the message id.
 Poster = Callable[[int, NudgePost], Awaitable[int]]
+# Ids of the bot's latest messages in a channel that say what the post says, newest first.
+Finder = Callable[[int, NudgePost], Awaitable[list[int]]]
+
+# Discord returns the first message for a repeated nonce for a few minutes (about 5); past
+# this, a send whose earlier outcome is unknown is checked against the channel first.
+NONCE_WINDOW = timedelta(minutes=4)
+RETRY_FIRST = timedelta(seconds=15)
+RETRY_MAX = timedelta(minutes=2)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Backoff after `attempts` sends: 15 s, 30 s, 60 s, then every 2 minutes."""
+    rounds = max(0, attempts - 1) // 4
+    return min(RETRY_FIRST * (2 ** min(rounds, 8)), RETRY_MAX)
+
+
+def nonce_for(delivery_id: int, guild_id: int, kind: str, slot: str) -> str:
+    """Stable for one delivery row, across retries and restarts; at most 25 characters."""
+    tag = hashlib.sha1(f"{guild_id}:{kind}:{slot}".encode()).hexdigest()[:6]
+    return f"o{delivery_id}.{tag}"[:25]
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    status: str            # posted | skipped | failed | paused | idle
+    status: str            # posted | skipped | failed | paused | idle | retrying
     slot: str | None = None
     message_id: int | None = None
     detail: str | None = None
+    retry_at: datetime | None = None      # for `retrying`: when the next try is due
 
 
 class NudgeService:
@@ -211,6 +260,7 @@ class NudgeService:
         self.deliveries = DeliveryRepository(db)
         self.rotation = RotationRepository(db)
         self.stats = GroupStatsRepository(db)
+        self._sending: set[int] = set()     # delivery rows with a send under way here
 
     async def _active(self, guild_id: int, kind: str) -> tuple[GuildConfig, NudgeSchedule] | None:
         config = await self.configs.get(guild_id)
@@ -267,10 +317,14 @@ class NudgeService:
         config, schedule = active
         return next_slot(schedule.days, schedule.time, config.timezone, self.clock.now())
 
-    async def deliver_due(self, guild_id: int, kind: str, post: Poster) -> Outcome:
+    async def deliver_due(
+        self, guild_id: int, kind: str, post: Poster, *, why_late: str | None = None
+    ) -> Outcome:
         """Post the most recent slot at or before now if it is inside the grace window and not
-        yet claimed; record it as skipped if it is older. Used by the jobs when they fire and by
-        the catch-up at start, so both behave the same."""
+        yet claimed; record it as skipped if it is older (`why_late` joins the reason). Used by
+        the jobs when they fire and by the catch-up at start, so both behave the same. Raises
+        StorageUnavailable when the database refuses the claim: nothing is posted then, and the
+        caller tries again."""
         active = await self._active(guild_id, kind)
         if active is None:
             return Outcome("idle")
@@ -285,6 +339,8 @@ class NudgeService:
         late = now - slot.at
         if late > self.grace:
             detail = f"missed by {_minutes(late)} (grace {_minutes(self.grace)})"
+            if why_late:
+                detail += f": {why_late}"
             async with self.db.transaction() as tx:
                 claimed = await self.deliveries.claim(
                     tx, guild_id=guild_id, kind=kind, slot=slot.key, status="skipped",
@@ -300,21 +356,26 @@ class NudgeService:
         content = None
         if kind != "encouragement":
             content = await self.compose(guild_id, kind, config.timezone)
-        async with self.db.transaction() as tx:
-            delivery_id = await self.deliveries.claim(
-                tx, guild_id=guild_id, kind=kind, slot=slot.key, status="sending", now=to_db(now),
-            )
-            if delivery_id is None:
-                return Outcome("idle", slot.key)       # someone else has this slot
-            line = await self._take_line(tx, guild_id, kind, now)
-        if content is None:
-            content = await self.compose(guild_id, kind, config.timezone, line)
-        return await self._send(
-            config, content, post, delivery_id=delivery_id, slot=slot.key
-        )
+        deadline = slot.at + self.grace
+        try:
+            async with self.db.transaction() as tx:
+                line = await self._take_line(tx, guild_id, kind, now)
+                if content is None:
+                    content = self._line_post(kind, line)
+                delivery_id = await self.deliveries.claim(
+                    tx, guild_id=guild_id, kind=kind, slot=slot.key, status="sending",
+                    now=to_db(now), payload=content.to_json(), deadline=to_db(deadline),
+                )
+                if delivery_id is None:
+                    raise _Taken        # rolls back the line taken for it
+        except _Taken:
+            return Outcome("idle", slot.key)       # someone else has this slot
+        return await self._send(config, content, post, delivery_id=delivery_id, key=slot.key,
+                                deadline=deadline)
 
     async def post_now(self, guild_id: int, kind: str, post: Poster) -> Outcome:
-        """An extra post on request: it uses no slot and leaves `deliveries` alone."""
+        """An extra post on request: claimed in a row of its own (retried like a slot's post),
+        never under a scheduled slot's key, so it uses up no slot."""
         if kind not in KINDS:
             raise InvalidInput(f"Kind must be one of: {', '.join(KINDS)}.")
         config = await self.configs.get(guild_id)
@@ -326,10 +387,31 @@ class NudgeService:
                 "/support setup to resume."
             )
         now = self.clock.now()
+        content = None
+        if kind != "encouragement":
+            content = await self.compose(guild_id, kind, config.timezone)
+        # A row of its own (never a scheduled slot's key), so it is retried like one.
+        key = f"now:{to_db(now)}:{self.rng.getrandbits(32):08x}"
+        deadline = now + self.grace
         async with self.db.transaction() as tx:
             line = await self._take_line(tx, guild_id, kind, now)
-        content = await self.compose(guild_id, kind, config.timezone, line)
-        return await self._send(config, content, post, delivery_id=None, slot=None)
+            if content is None:
+                content = self._line_post(kind, line)
+            delivery_id = await self.deliveries.claim(
+                tx, guild_id=guild_id, kind=kind, slot=key, status="sending", now=to_db(now),
+                payload=content.to_json(), deadline=to_db(deadline),
+            )
+        assert delivery_id is not None
+        return await self._send(config, content, post, delivery_id=delivery_id, key=key,
+                                deadline=deadline)
+
+    def _line_post(self, kind: str, line: int | None) -> NudgePost:
+        assert kind == "encouragement" and line is not None
+        return NudgePost(
+            kind=kind, title=nudge_lines.ENCOURAGEMENT_TITLE,
+            description=nudge_lines.ENCOURAGEMENT_LINES[line],
+            footer=nudge_lines.ENCOURAGEMENT_FOOTER,
+        )
 
     async def _take_line(self, tx, guild_id: int, kind: str, now: datetime) -> int | None:
         if kind != "encouragement":
@@ -340,43 +422,151 @@ class NudgeService:
 
     async def _send(
         self, config: GuildConfig, content: NudgePost, post: Poster, *,
-        delivery_id: int | None, slot: str | None,
+        delivery_id: int, key: str, deadline: datetime, attempts: int = 0,
+        created_at: datetime | None = None,
     ) -> Outcome:
+        """One round of sends of a claimed post, and what it led to, recorded in its row."""
         assert config.support_channel_id is not None
+        slot = None if key.startswith("now:") else key
+        nonce = nonce_for(delivery_id, config.guild_id, content.kind, key)
+        held = delivery_id not in self._sending
+        self._sending.add(delivery_id)
         try:
-            message_id = await post(config.support_channel_id, content)
+            message_id = await post(config.support_channel_id, replace(content, nonce=nonce))
         except ChannelUnavailable as gone:
             now = to_db(self.clock.now())
             async with self.db.transaction() as tx:
-                if delivery_id is not None:
-                    await self.deliveries.finish(tx, delivery_id, status="failed",
-                                                 detail=gone.reason)
+                await self.deliveries.finish(tx, delivery_id, status="failed",
+                                             detail=gone.reason, now=now)
                 await self.configs.pause(tx, config.guild_id, gone.reason, now)
             log.warning("paused nudges for guild %s: %s", config.guild_id, gone.reason)
             return Outcome("paused", slot, detail=gone.reason)
         except PostFailed as failed:
-            if delivery_id is not None:
-                async with self.db.transaction() as tx:
-                    await self.deliveries.finish(tx, delivery_id, status="failed",
-                                                 detail=str(failed)[:500])
-            log.error("posting the %s nudge in guild %s failed: %s", content.kind,
-                      config.guild_id, failed)
-            return Outcome("failed", slot, detail=str(failed))
-        # Anything else leaves the row 'sending': a post that may have gone out counts as sent.
-        if delivery_id is not None or content.thanked:
-            async with self.db.transaction() as tx:
-                if delivery_id is not None:
-                    await self.deliveries.finish(tx, delivery_id, status="posted",
-                                                 message_id=message_id)
-                if content.thanked:
-                    # Kept so a member who deletes their data can have their name taken out.
-                    await DigestRepository.record(
-                        tx, message_id=message_id, guild_id=config.guild_id,
-                        channel_id=config.support_channel_id, title=content.title,
-                        description=content.description, footer=content.footer,
-                        thanked=content.thanked, now=to_db(self.clock.now()),
-                    )
+            return await self._failed_round(config, content, delivery_id, slot, deadline,
+                                            attempts + failed.tries, failed, created_at)
+        finally:
+            if held:
+                self._sending.discard(delivery_id)
+        # Anything else leaves the row 'sending' with no retry time: the next sweep sends it
+        # again with the same nonce, which returns this message if it went out.
+        async with self.db.transaction() as tx:
+            await self.deliveries.finish(tx, delivery_id, status="posted",
+                                         message_id=message_id, now=to_db(self.clock.now()))
+            if content.thanked:
+                # Kept so a member who deletes their data can have their name taken out.
+                await DigestRepository.record(
+                    tx, message_id=message_id, guild_id=config.guild_id,
+                    channel_id=config.support_channel_id, title=content.title,
+                    description=content.description, footer=content.footer,
+                    thanked=content.thanked, now=to_db(self.clock.now()),
+                )
         return Outcome("posted", slot, message_id=message_id)
+
+    async def _failed_round(
+        self, config: GuildConfig, content: NudgePost, delivery_id: int, slot: str | None,
+        deadline: datetime, attempts: int, failed: PostFailed, created_at: datetime | None,
+    ) -> Outcome:
+        now = self.clock.now()
+        reason = str(failed)[:300]
+        retry_at = now + retry_delay(attempts)
+        if failed.retryable and retry_at <= deadline:
+            async with self.db.transaction() as tx:
+                await self.deliveries.attempted(
+                    tx, delivery_id, attempts=attempts, next_attempt_at=to_db(retry_at),
+                    maybe_posted=failed.maybe_posted, detail=reason)
+            log.warning("the %s post for guild %s failed (%s); try %d again at %s",
+                        content.kind, config.guild_id, reason, attempts + 1,
+                        retry_at.strftime("%H:%M:%S UTC"))
+            return Outcome("retrying", slot, detail=reason, retry_at=retry_at)
+        if not failed.retryable:
+            # Final, and already logged with its route where Discord answered.
+            async with self.db.transaction() as tx:
+                await self.deliveries.finish(tx, delivery_id, status="failed", detail=reason,
+                                             now=to_db(now))
+            return Outcome("failed", slot, detail=reason)
+        return await self._give_up(config.guild_id, content.kind, delivery_id, slot,
+                                   attempts, reason, created_at or now)
+
+    async def _give_up(
+        self, guild_id: int, kind: str, delivery_id: int, slot: str | None, attempts: int,
+        reason: str, since: datetime,
+    ) -> Outcome:
+        now = self.clock.now()
+        spent = _minutes(max(now - since, timedelta(0)))
+        detail = f"gave up after {_plural(attempts, 'try', 'tries')} over {spent}: {reason}"
+        async with self.db.transaction() as tx:
+            await self.deliveries.finish(tx, delivery_id, status="failed", detail=detail[:500],
+                                         now=to_db(now))
+        log.error("the %s post for guild %s (%s) was not posted: %s", kind, guild_id,
+                  slot or "nudge-now", detail)
+        return Outcome("failed", slot, detail=detail)
+
+    # Retries ----------------------------------------------------------------------------------
+
+    async def due_retries(self) -> list[int]:
+        """Claimed posts to send again now: their retry time has come, or no send of theirs is
+        under way (the bot stopped mid-send, or a send ended in something unexpected)."""
+        now = to_db(self.clock.now())
+        return [d.id for d in await self.deliveries.unfinished()
+                if d.id not in self._sending
+                and (d.next_attempt_at is None or d.next_attempt_at <= now)]
+
+    async def retry(self, delivery_id: int, post: Poster, find: Finder) -> Outcome:
+        """Send a claimed post again, unless its window has closed (then give up, in one log
+        line and the row), the server was paused meanwhile, or it turns out to be posted."""
+        if delivery_id in self._sending:
+            return Outcome("idle")          # a send of it is under way here
+        self._sending.add(delivery_id)
+        try:
+            return await self._retry(delivery_id, post, find)
+        finally:
+            self._sending.discard(delivery_id)
+
+    async def _retry(self, delivery_id: int, post: Poster, find: Finder) -> Outcome:
+        row = await self.deliveries.by_id(delivery_id)
+        if row is None or row.status != "sending" or row.deadline is None:
+            return Outcome("idle")
+        slot = None if row.slot.startswith("now:") else row.slot
+        now = self.clock.now()
+        created = from_db(row.created_at)
+        if now > from_db(row.deadline):
+            return await self._give_up(row.guild_id, row.kind, row.id, slot, row.attempts,
+                                       row.detail or "no answer from Discord", created)
+        config = await self.configs.get(row.guild_id)
+        if config is None or config.support_channel_id is None or config.paused_reason:
+            why = (config.paused_reason if config else None) or "the server has no support channel"
+            return await self._give_up(row.guild_id, row.kind, row.id, slot, row.attempts,
+                                       f"group nudges are paused ({why})", created)
+        content = NudgePost.from_json(row.payload or "{}")
+        deadline = from_db(row.deadline)
+        # A send with no recorded outcome (the bot stopped during it) may have posted.
+        maybe_posted = row.maybe_posted or row.next_attempt_at is None
+        if maybe_posted and now - created > NONCE_WINDOW:
+            # Too late for the nonce to catch a double post: look in the channel first.
+            try:
+                same = await find(config.support_channel_id, content)
+            except PostFailed as failed:        # Discord didn't answer: look again later
+                return await self._failed_round(config, content, row.id, slot, deadline,
+                                                row.attempts, failed, created)
+            except Exception as exc:  # noqa: BLE001 - can't tell: don't risk a second post
+                return await self._give_up(
+                    row.guild_id, row.kind, row.id, slot, row.attempts,
+                    f"it may have been posted and I couldn't check the channel ({exc})", created)
+            # One already recorded for another slot (last week's twin) doesn't count.
+            known = await self.deliveries.known_messages(same)
+            found = next((m for m in same if m not in known), None)
+            if found is not None:
+                async with self.db.transaction() as tx:
+                    await self.deliveries.finish(tx, row.id, status="posted", message_id=found,
+                                                 now=to_db(now))
+                return Outcome("posted", slot, message_id=found)
+        return await self._send(config, content, post, delivery_id=row.id, key=row.slot,
+                                deadline=deadline, attempts=row.attempts, created_at=created)
+
+    async def problems(self, guild_id: int, days: int = 7):
+        """Posts being retried, and those missed in the last `days` days, newest first."""
+        since = to_db(self.clock.now() - timedelta(days=days))
+        return await self.deliveries.problems(guild_id, since)
 
     # What each kind says ------------------------------------------------------------------
 

@@ -317,3 +317,29 @@ async def test_sigterm_when_idle_exits_0(bot_process):
     assert [c for _, c in stored_rows(bot_process.db_path).values()] == ["Acme"]
     with contextlib.suppress(ProcessLookupError):
         bot_process.send(signal.SIGTERM)
+
+
+async def test_malformed_gateway_payloads_do_not_end_the_process(bot_process, capsys):
+    await bot_process.start()
+    emu = bot_process.emu
+    guild = emu._guild_create_payload(emu.guilds[emu.guild_id])
+    member = emu.guilds[emu.guild_id].members[emu.members[0]].to_json(emu.users[emu.members[0]])
+    guild["members"] = [{k: v for k, v in member.items() if k != "roles"}]
+    emu.dispatch_raw("GUILD_CREATE", guild)
+    emu.dispatch_raw("INTERACTION_CREATE", {
+        "id": "1", "application_id": str(emu.application_id), "type": 5, "token": "t",
+        "version": 1, "data": {"custom_id": "x"}, "channel_id": "1", "member": member,
+        "guild_id": str(emu.guild_id), "attachment_size_limit": 1024})
+    await emu.drain()
+    actor = emu.actor(emu.members[0], guild_id=emu.guild_id)
+    reply = await (await actor.slash("rejection log", company="Acme")).reply()
+    assert "Logged" in reply.content
+    bot_process.send(signal.SIGTERM)
+    assert await bot_process.wait(30) == 0
+    err = bot_process.stderr.decode()
+    assert "Traceback" not in err
+    dropped = [line for line in err.splitlines() if "dropped a malformed" in line]
+    assert len(dropped) == 2, err
+    with capsys.disabled():
+        print(f"\nmalformed payloads to `python -m bot`: 2 dispatched, {len(dropped)} dropped, "
+              "next command answered, exit code 0")

@@ -228,6 +228,8 @@ async def test_closed_dms_post_nothing_in_any_channel_and_show_the_note_at_the_n
     posted = world.emu.wait_for_message(channel_id=world.support_id)
     await (await alice.click(preview, label="Post it")).reply()
     post = await posted
+    while not preview.content.startswith("Posted"):     # recorded once the reply says so
+        await asyncio.sleep(0.02)
     before = len(public_posts(world))
     world.emu.set_dms_closed(world.alice, True)
     bob = world.actor(world.bob)

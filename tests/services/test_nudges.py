@@ -193,17 +193,137 @@ async def test_a_lost_channel_pauses_the_server_until_setup(db, clock):
     assert (await nudges.next_run(GUILD, "encouragement")).key == "2026-12-02T15:00"
 
 
-async def test_a_post_that_keeps_failing_is_recorded_failed_and_not_repeated(db, clock):
+async def test_a_post_that_fails_is_retried_until_posted_inside_grace(db, clock):
     await configure(db, clock)
     channel = Channel()
-    channel.fail_with = PostFailed("Discord kept failing after 4 tries (503)")
+    channel.fail_with = PostFailed("Discord kept failing (503)", tries=4)
+    clock.set(SLOT)
+    nudges = NudgeService(db, clock)
+    first = await nudges.deliver_due(GUILD, "encouragement", channel)
+    assert first.status == "retrying" and first.retry_at == SLOT + timedelta(seconds=15)
+    assert await rows(db) == [("encouragement", "2026-11-25T15:00", "sending", None)]
+    # Not due yet; then due, and Discord is back.
+    assert await nudges.due_retries() == []
+    channel.fail_with = None
+    clock.set(SLOT + timedelta(seconds=20))
+    [delivery_id] = await nudges.due_retries()
+    outcome = await nudges.retry(delivery_id, channel, no_history)
+    assert outcome.status == "posted"
+    assert await rows(db) == [("encouragement", "2026-11-25T15:00", "posted", 7001)]
+    # Every send of the row carried the same nonce.
+    assert channel.posts[0][1].nonce is not None and len(channel.posts[0][1].nonce) <= 25
+    assert (await nudges.deliver_due(GUILD, "encouragement", channel)).status == "idle"
+    assert len(channel.posts) == 1
+
+
+async def test_a_post_failing_past_its_grace_window_is_given_up_and_said_once(db, clock, caplog):
+    await configure(db, clock)
+    channel = Channel()
+    channel.fail_with = PostFailed("Discord kept failing (503)", tries=4)
+    clock.set(SLOT)
+    nudges = NudgeService(db, clock)
+    assert (await nudges.deliver_due(GUILD, "encouragement", channel)).status == "retrying"
+    clock.set(SLOT + timedelta(minutes=61))
+    [delivery_id] = await nudges.due_retries()
+    caplog.clear()
+    outcome = await nudges.retry(delivery_id, channel, no_history)
+    assert outcome.status == "failed"
+    assert "gave up after 4 tries over 61 minutes" in outcome.detail
+    assert [r.message for r in caplog.records if r.levelname == "ERROR"] == [
+        "the encouragement post for guild 500 (2026-11-25T15:00) was not posted: "
+        + outcome.detail]
+    assert await rows(db) == [("encouragement", "2026-11-25T15:00", "failed", None)]
+    assert await nudges.due_retries() == []
+    [problem] = await nudges.problems(GUILD)
+    assert problem.status == "failed" and "503" in problem.detail
+
+
+async def test_a_refused_post_is_final_and_not_retried(db, clock):
+    await configure(db, clock)
+    channel = Channel()
+    channel.fail_with = PostFailed("Discord refused the post (400: bad)", retryable=False)
     clock.set(SLOT)
     nudges = NudgeService(db, clock)
     assert (await nudges.deliver_due(GUILD, "encouragement", channel)).status == "failed"
-    channel.fail_with = None
-    assert (await nudges.deliver_due(GUILD, "encouragement", channel)).status == "idle"
+    assert await nudges.due_retries() == []
     assert await rows(db) == [("encouragement", "2026-11-25T15:00", "failed", None)]
-    assert await db.scalar("SELECT paused_reason FROM guild_config") is None
+
+
+async def test_a_post_left_unsent_by_a_restart_is_sent_again_with_its_nonce(db, clock):
+    await configure(db, clock)
+    clock.set(SLOT)
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO deliveries (guild_id, kind, slot, status, created_at, payload, deadline)"
+            " VALUES (?, 'encouragement', '2026-11-25T15:00', 'sending', ?, ?, ?)",
+            (GUILD, to_db(SLOT), NudgePost("encouragement", "T", "D").to_json(),
+             to_db(SLOT + timedelta(hours=1))))
+    nudges = NudgeService(db, clock)          # a new process: nothing under way
+    channel = Channel()
+    clock.set(SLOT + timedelta(minutes=2))
+    [delivery_id] = await nudges.due_retries()
+    assert (await nudges.retry(delivery_id, channel, no_history)).status == "posted"
+    assert [(p.title, p.description) for _, p in channel.posts] == [("T", "D")]
+
+
+async def test_an_unknown_outcome_past_the_nonce_window_is_looked_up_not_resent(db, clock):
+    await configure(db, clock)
+    channel = Channel()
+    channel.fail_with = PostFailed("Discord kept failing (500)", maybe_posted=True)
+    clock.set(SLOT)
+    nudges = NudgeService(db, clock)
+    assert (await nudges.deliver_due(GUILD, "encouragement", channel)).status == "retrying"
+    channel.fail_with = None
+    clock.set(SLOT + timedelta(minutes=10))
+    [delivery_id] = await nudges.due_retries()
+
+    async def already_there(channel_id, post):
+        return [4242]
+
+    outcome = await nudges.retry(delivery_id, channel, already_there)
+    assert (outcome.status, outcome.message_id) == ("posted", 4242)
+    assert channel.posts == []
+
+
+async def test_a_channel_that_cannot_be_read_now_is_looked_at_again_later(db, clock):
+    await configure(db, clock)
+    channel = Channel()
+    channel.fail_with = PostFailed("Discord kept failing (500)", maybe_posted=True)
+    clock.set(SLOT)
+    nudges = NudgeService(db, clock)
+    await nudges.deliver_due(GUILD, "encouragement", channel)
+    clock.set(SLOT + timedelta(minutes=10))
+    [delivery_id] = await nudges.due_retries()
+
+    async def discord_down(channel_id, post):
+        raise PostFailed("couldn't read the channel (503)", maybe_posted=True, tries=0)
+
+    outcome = await nudges.retry(delivery_id, channel, discord_down)
+    assert outcome.status == "retrying" and "couldn't read the channel" in outcome.detail
+    channel.fail_with = None
+    clock.set(SLOT + timedelta(minutes=11))
+    assert (await nudges.retry(delivery_id, channel, no_history)).status == "posted"
+    assert len(channel.posts) == 1
+
+
+async def test_two_sweeps_at_once_send_a_retry_once(db, clock):
+    await configure(db, clock)
+    channel = Channel()
+    channel.fail_with = PostFailed("Discord kept failing (503)")
+    clock.set(SLOT)
+    nudges = NudgeService(db, clock)
+    await nudges.deliver_due(GUILD, "encouragement", channel)
+    channel.fail_with = None
+    clock.set(SLOT + timedelta(minutes=1))
+    [delivery_id] = await nudges.due_retries()
+    outcomes = await asyncio.gather(nudges.retry(delivery_id, channel, no_history),
+                                    nudges.retry(delivery_id, channel, no_history))
+    assert sorted(o.status for o in outcomes) == ["idle", "posted"]
+    assert len(channel.posts) == 1
+
+
+async def no_history(channel_id, post):
+    return []
 
 
 async def test_nudge_now_uses_no_slot(db, clock):
@@ -213,7 +333,9 @@ async def test_nudge_now_uses_no_slot(db, clock):
     nudges = NudgeService(db, clock)
     outcome = await nudges.post_now(GUILD, "digest", channel)
     assert outcome.status == "posted" and outcome.slot is None
-    assert await rows(db) == []
+    # Claimed in a row of its own (so it is retried like a slot), never a scheduled slot's key.
+    [(kind, key, status, message_id)] = await rows(db)
+    assert (kind, status, message_id) == ("digest", "posted", 7001) and key.startswith("now:")
     clock.set(SLOT)
     assert (await nudges.deliver_due(GUILD, "encouragement", channel)).status == "posted"
     assert [p.kind for _, p in channel.posts] == ["digest", "encouragement"]

@@ -15,13 +15,26 @@ class Delivery:
     guild_id: int
     kind: str
     slot: str
-    status: str
+    status: str            # sending | posted | skipped | failed
     message_id: int | None
     detail: str | None
     created_at: str
+    payload: str | None = None
+    deadline: str | None = None
+    attempts: int = 0
+    next_attempt_at: str | None = None
+    maybe_posted: bool = False
+    finished_at: str | None = None
 
 
-_COLUMNS = "id, guild_id, kind, slot, status, message_id, detail, created_at"
+_COLUMNS = ("id, guild_id, kind, slot, status, message_id, detail, created_at, payload, deadline,"
+            " attempts, next_attempt_at, maybe_posted, finished_at")
+
+
+def _delivery(row) -> Delivery:
+    values = dict(row)
+    values["maybe_posted"] = bool(values["maybe_posted"])
+    return Delivery(**values)
 
 
 class DeliveryRepository:
@@ -33,7 +46,39 @@ class DeliveryRepository:
             f"SELECT {_COLUMNS} FROM deliveries WHERE guild_id = ? AND kind = ? AND slot = ?",
             (guild_id, kind, slot),
         )
-        return Delivery(**dict(row)) if row else None
+        return _delivery(row) if row else None
+
+    async def by_id(self, delivery_id: int) -> Delivery | None:
+        row = await self.db.fetchone(
+            f"SELECT {_COLUMNS} FROM deliveries WHERE id = ?", (delivery_id,))
+        return _delivery(row) if row else None
+
+    async def unfinished(self) -> list[Delivery]:
+        """Posts claimed and not yet known to be posted, that may still be retried (their
+        deadline is set), oldest first."""
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM deliveries WHERE status = 'sending'"
+            " AND deadline IS NOT NULL ORDER BY id")
+        return [_delivery(r) for r in rows]
+
+    async def known_messages(self, message_ids: list[int]) -> set[int]:
+        """Which of these message ids a delivery row already records as its post."""
+        if not message_ids:
+            return set()
+        rows = await self.db.fetchall(
+            "SELECT message_id FROM deliveries WHERE message_id IN"
+            " (SELECT value FROM json_each(?))", (json.dumps(message_ids),))
+        return {int(r[0]) for r in rows}
+
+    async def problems(self, guild_id: int, since: str) -> list[Delivery]:
+        """A server's posts still being retried, and those given up or skipped since `since`,
+        newest first."""
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM deliveries WHERE guild_id = ? AND ("
+            " (status = 'sending' AND attempts > 0 AND deadline IS NOT NULL)"
+            " OR (status IN ('failed', 'skipped') AND created_at >= ?)) ORDER BY id DESC",
+            (guild_id, since))
+        return [_delivery(r) for r in rows]
 
     async def existing(self, slots: list[tuple[int, str, str]]) -> set[tuple[int, str, str]]:
         """Which of these (guild_id, kind, slot) already have a row, in one read: the keys go
@@ -53,27 +98,42 @@ class DeliveryRepository:
         rows = await self.db.fetchall(
             f"SELECT {_COLUMNS} FROM deliveries WHERE guild_id = ? ORDER BY id", (guild_id,)
         )
-        return [Delivery(**dict(r)) for r in rows]
+        return [_delivery(r) for r in rows]
 
     async def claim(
         self, tx: Transaction, *, guild_id: int, kind: str, slot: str, status: str, now: str,
-        detail: str | None = None,
+        detail: str | None = None, payload: str | None = None, deadline: str | None = None,
     ) -> int | None:
-        """Insert the slot's row; None when the slot already has one (someone else has it)."""
+        """Insert the slot's row; None when the slot already has one (someone else has it).
+        Raises StorageUnavailable (through the transaction) when the database refuses it."""
         row = await tx.fetchone(
-            "INSERT INTO deliveries (guild_id, kind, slot, status, detail, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, kind, slot) DO NOTHING RETURNING id",
-            (guild_id, kind, slot, status, detail, now),
+            "INSERT INTO deliveries (guild_id, kind, slot, status, detail, created_at, payload,"
+            " deadline) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (guild_id, kind, slot) DO NOTHING RETURNING id",
+            (guild_id, kind, slot, status, detail, now, payload, deadline),
         )
         return int(row[0]) if row else None
 
     async def finish(
         self, tx: Transaction, delivery_id: int, *, status: str, message_id: int | None = None,
-        detail: str | None = None,
+        detail: str | None = None, now: str | None = None,
     ) -> None:
         await tx.execute(
-            "UPDATE deliveries SET status = ?, message_id = ?, detail = ? WHERE id = ?",
-            (status, message_id, detail, delivery_id),
+            "UPDATE deliveries SET status = ?, message_id = ?, detail = ?, next_attempt_at = NULL,"
+            " finished_at = ? WHERE id = ?",
+            (status, message_id, detail, now, delivery_id),
+        )
+
+    async def attempted(
+        self, tx: Transaction, delivery_id: int, *, attempts: int, next_attempt_at: str | None,
+        maybe_posted: bool, detail: str | None,
+    ) -> None:
+        """Record attempts that did not post (yet): when to try again, and whether one of them
+        may have created the message after all."""
+        await tx.execute(
+            "UPDATE deliveries SET attempts = ?, next_attempt_at = ?,"
+            " maybe_posted = MAX(maybe_posted, ?), detail = ? WHERE id = ? AND status = 'sending'",
+            (attempts, next_attempt_at, int(maybe_posted), detail, delivery_id),
         )
 
 
