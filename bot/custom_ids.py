@@ -113,3 +113,32 @@ def share_cancel(rejection_id: int) -> str:
 
 def report_note(encouragement_id: int) -> str:
     return f"onward:report-note:{encouragement_id}"
+
+
+REJECTION_UNDO = r"onward:rejection-undo:(?P<rejection_id>[0-9]{1,19})"
+REJECTION_ANYWAY = r"onward:rejection-anyway:(?P<pending_id>[0-9]{1,19})"
+REJECTION_DELETE = r"onward:rejection-delete:(?P<rejection_id>[0-9]{1,19}):(?P<action>go|keep)"
+GOOD_NEWS = r"onward:good-news:(?P<application_id>[0-9]{1,19})"
+GOOD_NEWS_POST = (r"onward:good-news-post:(?P<application_id>[0-9]{1,19}):(?P<mode>named|anon)"
+                  r":(?P<action>go|cancel)")
+
+
+def rejection_undo(rejection_id: int) -> str:
+    return f"onward:rejection-undo:{rejection_id}"
+
+
+def rejection_anyway(pending_id: int) -> str:
+    return f"onward:rejection-anyway:{pending_id}"
+
+
+def rejection_delete(rejection_id: int, go: bool) -> str:
+    return f"onward:rejection-delete:{rejection_id}:{'go' if go else 'keep'}"
+
+
+def good_news(application_id: int) -> str:
+    return f"onward:good-news:{application_id}"
+
+
+def good_news_post(application_id: int, *, named: bool, go: bool) -> str:
+    return (f"onward:good-news-post:{application_id}:{'named' if named else 'anon'}"
+            f":{'go' if go else 'cancel'}")

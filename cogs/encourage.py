@@ -111,7 +111,7 @@ def preview_message(preview: SharePreview, author_name: str
     company = ("The company is shown." if preview.show_company
                else "The company isn't shown (show_company:True would show it).")
     content = (
-        f"**Preview** of **#{entry.id}** shared {how} in <#{preview.channel_id}>: this is "
+        f"**Preview** of **#{entry.number}** shared {how} in <#{preview.channel_id}>: this is "
         f"exactly what the group will see. {company} Your role and note are never shown.\n"
         f"{when} Nothing is posted until then."
     )
@@ -334,7 +334,7 @@ class Encourage(commands.Cog):
             assert claim.post_at is not None
             at = claim.post_at
             await interaction.response.edit_message(
-                content=(f"Scheduled: **#{claim.entry.id}** goes up anonymously in "
+                content=(f"Scheduled: **#{claim.entry.number}** goes up anonymously in "
                          f"<#{claim.channel_id}> at {timestamp(at, 't')} ({timestamp(at, 'R')}), "
                          "a random moment so its timing doesn't point at you. Only what the "
                          "preview below shows is posted. /rejection unshare takes it back."),
@@ -367,7 +367,7 @@ class Encourage(commands.Cog):
             ) from failed
         await self.sharing.finish_share(claim.share_id, message.id)
         await interaction.edit_original_response(
-            content=(f"Posted **#{claim.entry.id}** to <#{claim.channel_id}> with your name, "
+            content=(f"Posted **#{claim.entry.number}** to <#{claim.channel_id}> with your name, "
                      "exactly as the preview below shows. /rejection unshare takes it down."))
 
     async def cancel_preview(self, interaction: discord.Interaction, rejection_id: int) -> None:

@@ -47,7 +47,7 @@ def copyable(value: str) -> str:
 def draft_message(draft: Draft, followup_days: int) -> str:
     entry = draft.entry
     return "\n".join([
-        (f"Here's a {draft.tone} feedback request for **#{entry.id}** {inert(entry.company)}. "
+        (f"Here's a {draft.tone} feedback request for **#{entry.number}** {inert(entry.company)}. "
          "Copy it into an email (and add your name):"),
         "",
         f"**Subject:** {inert(draft.subject)}",
@@ -79,7 +79,7 @@ class FeedbackForm(EntryForm):
 
 
 def _title(entry: Rejection) -> str:
-    title = f"Feedback for #{entry.id} {entry.company}"
+    title = f"Feedback for #{entry.number} {entry.company}"
     return title if len(title) <= 45 else title[:44] + "…"
 
 
@@ -148,7 +148,7 @@ class StopButton(PersistentButton, template=custom_ids.FEEDBACK_STOP):
         cog: Feedback = interaction.client.get_cog("Feedback")
         entry = await cog.feedback.stop_followup(interaction.user.id, self.rejection_id)
         await interaction.response.send_message(
-            f"Okay, no more reminders about **#{entry.id}** {inert(entry.company)}. If they do "
+            f"Okay, no more reminders about **#{entry.number}** {inert(entry.company)}. If they do "
             "write back, /feedback log keeps it.", ephemeral=True)
         interaction.client.dispatch("interaction_answered", interaction)
 
@@ -173,7 +173,7 @@ class Feedback(commands.GroupCog, group_name="feedback"):
         entry = logged.entry
         verb = "Updated" if logged.replaced else "Saved"
         themes = await self.reflection.themes(interaction.user.id, limit=5)
-        lines = [(f"{verb} the feedback for **#{entry.id}** {inert(entry.company)}; it sits "
+        lines = [(f"{verb} the feedback for **#{entry.number}** {inert(entry.company)}; it sits "
                   "beside your reflection. Asking took courage, and now you have something to "
                   "work with.")]
         if themes:
@@ -202,7 +202,7 @@ class Feedback(commands.GroupCog, group_name="feedback"):
     async def mark_sent(self, interaction: discord.Interaction, rejection_id: int) -> None:
         sent = await self.feedback.mark_sent(interaction.user.id, rejection_id)
         entry = sent.entry
-        name = f"**#{entry.id}** {inert(entry.company)}"
+        name = f"**#{entry.number}** {inert(entry.company)}"
         if sent.feedback_logged:
             reply = f"Noted that you asked about {name}; their feedback is already logged."
         elif sent.followup_due_at:

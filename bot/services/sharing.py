@@ -193,11 +193,11 @@ class SharingService:
             return
         if existing.status == SCHEDULED and existing.post_at:
             raise AlreadyShared(
-                f"Already done: #{entry.id} is on its way to this group (anonymously). "
+                f"Already done: #{entry.number} is on its way to this group (anonymously). "
                 "/rejection unshare takes it back before it's posted."
             )
         raise AlreadyShared(
-            f"Already done: you've shared #{entry.id} with this group, so it's there once. "
+            f"Already done: you've shared #{entry.number} with this group, so it's there once. "
             "/rejection unshare takes it down."
         )
 
@@ -256,7 +256,7 @@ class SharingService:
                                       due_at=to_db(post_at), created_at=to_db(now))
         if share_id is None:
             await self._not_yet_shared(entry, guild_id)
-            raise AlreadyShared(f"Already done: #{entry.id} is already shared with this group.")
+            raise AlreadyShared(f"Already done: #{entry.number} is already shared with this group.")
         return ShareClaim(share_id=share_id, entry=entry, named=named, show_company=show_company,
                           channel_id=config.support_channel_id, post_at=post_at)
 
@@ -265,8 +265,8 @@ class SharingService:
         entry = await self._own_entry(user_id, rejection_id, from_button=True)
         if guild_id is not None and await self.shares.find(entry.id, guild_id) is not None:
             raise AlreadyShared(
-                f"Already done: #{entry.id} was posted (or is on its way) from another preview. "
-                "/rejection unshare takes it back."
+                f"Already done: #{entry.number} was posted (or is on its way) from another "
+                "preview. /rejection unshare takes it back."
             )
 
     async def finish_share(self, share_id: int, message_id: int) -> None:
@@ -348,7 +348,7 @@ class SharingService:
         shares = await self.take_down_entry(user_id, entry.id)
         if not shares:
             raise NotFound(
-                f"#{entry.id} isn't shared with any group, so there's nothing to take down."
+                f"#{entry.number} isn't shared with any group, so there's nothing to take down."
             )
         return entry, shares
 
