@@ -120,7 +120,7 @@ REJECTION_ANYWAY = r"onward:rejection-anyway:(?P<pending_id>[0-9]{1,19})"
 REJECTION_DELETE = r"onward:rejection-delete:(?P<rejection_id>[0-9]{1,19}):(?P<action>go|keep)"
 GOOD_NEWS = r"onward:good-news:(?P<application_id>[0-9]{1,19})"
 GOOD_NEWS_POST = (r"onward:good-news-post:(?P<application_id>[0-9]{1,19}):(?P<mode>named|anon)"
-                  r":(?P<action>go|cancel)")
+                  r":(?P<action>go|cancel|switch)")
 
 
 def rejection_undo(rejection_id: int) -> str:
@@ -139,6 +139,6 @@ def good_news(application_id: int) -> str:
     return f"onward:good-news:{application_id}"
 
 
-def good_news_post(application_id: int, *, named: bool, go: bool) -> str:
-    return (f"onward:good-news-post:{application_id}:{'named' if named else 'anon'}"
-            f":{'go' if go else 'cancel'}")
+def good_news_post(application_id: int, *, named: bool, action: str) -> str:
+    """A good-news preview's buttons: go (Post it), cancel, or switch (named <-> anonymous)."""
+    return f"onward:good-news-post:{application_id}:{'named' if named else 'anon'}:{action}"

@@ -25,11 +25,14 @@ from bot.services.sharing import (
     SharePost,
     SharePreview,
     SharingService,
+    WinPreview,
     note_text,
     quote,
+    win_post,
 )
 from bot.tree import handle_interaction_error
 from bot.ui import OnwardModal, PersistentButton
+from cogs.apply import disabled
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +119,37 @@ def preview_message(preview: SharePreview, author_name: str
         f"{when} Nothing is posted until then."
     )
     view = preview_buttons(entry.id, named=preview.named, show_company=preview.show_company)
+    return content, post_embed(post), view
+
+
+def win_preview_message(preview: WinPreview, author_name: str, *, disabled: bool = False
+                        ) -> tuple[str, discord.Embed, discord.ui.View]:
+    """The private preview of good news: the post the group would see, Post it, a switch
+    between named and anonymous, and Cancel."""
+    post = win_post(status=preview.status, author_name=inert(author_name) if preview.named
+                    else None)
+    if preview.named:
+        how, when = "with your name", "It goes up as soon as you press **Post it**."
+    else:
+        how = "anonymously"
+        when = ("After **Post it** it goes up at a random moment 5–60 minutes later, so its "
+                "timing doesn't point at you.")
+    content = (f"**Preview** of your good news (application #{preview.number}) shared {how} in "
+               f"<#{preview.channel_id}>: this is exactly what the group will see. The company "
+               f"and role are never shown.\n{when} Nothing is posted until then.")
+    view = discord.ui.View(timeout=None)
+    app_id, named = preview.application_id, preview.named
+    view.add_item(discord.ui.Button(
+        label="Post it", style=discord.ButtonStyle.success, disabled=disabled,
+        custom_id=custom_ids.good_news_post(app_id, named=named, action="go")))
+    view.add_item(discord.ui.Button(
+        label="Stay anonymous" if named else "Use my name", style=discord.ButtonStyle.secondary,
+        disabled=disabled,
+        custom_id=custom_ids.good_news_post(app_id, named=named, action="switch")))
+    view.add_item(discord.ui.Button(
+        label="Cancel", style=discord.ButtonStyle.secondary, disabled=disabled,
+        custom_id=custom_ids.good_news_post(app_id, named=named, action="cancel")))
+    view.stop()
     return content, post_embed(post), view
 
 
@@ -391,7 +425,8 @@ class Encourage(commands.Cog):
     # Scheduled anonymous shares ----------------------------------------------------------------
 
     async def post_due_shares(self) -> None:
-        """Post every anonymous share whose share_post timer is due (each timer once)."""
+        """Post every anonymous share (and good news) whose timer is due (each timer once)."""
+        await self.post_due_wins()
         for _, share_id in await self.sharing.due_share_timers():
             try:
                 await self.post_scheduled_share(share_id)
@@ -420,6 +455,62 @@ class Encourage(commands.Cog):
             self.bot.dispatch("timer_scheduled")
             return
         await self.sharing.finish_share(share.id, message.id)
+
+    # Good news ---------------------------------------------------------------------------------
+
+    async def send_win_preview(self, interaction: discord.Interaction, application_id: int, *,
+                               named: bool, replace: bool = False) -> None:
+        """The private preview of "Share the good news" (a new message, or this one replaced)."""
+        preview = await self.sharing.win_preview(interaction.user.id, interaction.guild_id,
+                                                 application_id, named=named)
+        content, embed, view = win_preview_message(preview, interaction.user.display_name)
+        if replace:
+            await interaction.response.edit_message(content=content, embed=embed, view=view)
+        else:
+            await interaction.response.send_message(content, embed=embed, view=view,
+                                                    ephemeral=True)
+
+    async def post_win(self, interaction: discord.Interaction, application_id: int, *,
+                       named: bool) -> None:
+        """Post it on a good-news preview: the same path as a shared rejection's post."""
+        claim = await self.sharing.post_win(interaction.user.id, interaction.guild_id,
+                                            application_id, named=named)
+        done = disabled(interaction.message)
+        if claim.post_at is not None:
+            at = claim.post_at
+            await interaction.response.edit_message(
+                content=(f"Scheduled: your good news goes up anonymously in <#{claim.channel_id}> "
+                         f"at {timestamp(at, 't')} ({timestamp(at, 'R')}), a random moment so its "
+                         "timing doesn't point at you. Only what the preview below shows is "
+                         "posted."), view=done)
+            self.bot.dispatch("timer_scheduled", at)
+            return
+        await interaction.response.edit_message(content="Posting…", view=done)
+        post = win_post(status=claim.status, author_name=inert(interaction.user.display_name))
+        try:
+            message = await post_to_channel(self.bot, claim.channel_id,
+                                            guild_id=interaction.guild_id, embed=post_embed(post))
+        except (ChannelUnavailable, PostFailed) as failed:
+            await self.sharing.abandon_win(claim.win_id)
+            raise UserFacingError("Discord didn't accept the post, so nothing was shared. Please "
+                                  "try again in a minute.") from failed
+        await self.sharing.finish_win(claim.win_id, message.id)
+        await interaction.edit_original_response(
+            content=(f"Posted your good news to <#{claim.channel_id}> with your name, exactly as "
+                     "the preview below shows. Congratulations!"))
+
+    async def post_due_wins(self) -> None:
+        """Anonymous good news whose moment has come (each once)."""
+        for win in await self.sharing.due_wins():
+            post = win_post(status=win.status, author_name=None)
+            try:
+                message = await post_to_channel(self.bot, win.channel_id, guild_id=win.guild_id,
+                                                embed=post_embed(post))
+            except (ChannelUnavailable, PostFailed) as error:
+                log.warning("good news %s not posted: %s", win.id, error)
+                await self.sharing.abandon_win(win.id)
+                continue
+            await self.sharing.finish_win(win.id, message.id)
 
     # Taking posts down -------------------------------------------------------------------------
 

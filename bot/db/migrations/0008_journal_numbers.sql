@@ -26,3 +26,42 @@ INSERT INTO pending_imports_new (id, user_id, kind, rows, created_at, expires_at
 DROP TABLE pending_imports;
 ALTER TABLE pending_imports_new RENAME TO pending_imports;
 CREATE INDEX ix_pending_imports_user ON pending_imports (user_id);
+
+-- Good news shared with the group ("Share the good news" after /apply update to interviewing or
+-- offer): named at once, or anonymous at a random moment 5-60 minutes later (a win_post timer).
+CREATE TABLE win_shares (
+    id              INTEGER PRIMARY KEY,
+    application_id  INTEGER NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+    user_id         INTEGER NOT NULL,
+    guild_id        INTEGER NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('interviewing', 'offer')),
+    named           INTEGER NOT NULL DEFAULT 0,
+    channel_id      INTEGER NOT NULL,
+    message_id      INTEGER,
+    post_at         TEXT,
+    created_at      TEXT NOT NULL,
+    UNIQUE (application_id, guild_id, status)
+);
+CREATE INDEX ix_win_shares_user ON win_shares (user_id);
+CREATE INDEX ix_win_shares_guild ON win_shares (guild_id, created_at);
+
+-- Timers gain the kind win_post; SQLite can't change a CHECK, so the table is rebuilt.
+CREATE TABLE timers_new (
+    id          INTEGER PRIMARY KEY,
+    user_id     INTEGER NOT NULL,
+    kind        TEXT NOT NULL
+                CHECK (kind IN ('reflection_prompt', 'feedback_followup', 'personal_nudge',
+                                'share_post', 'win_post')),
+    subject_id  INTEGER,                      -- the rejection (share, win share) it is about
+    due_at      TEXT NOT NULL,
+    status      TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sent', 'cancelled', 'held')),
+    created_at  TEXT NOT NULL,
+    fired_at    TEXT
+);
+INSERT INTO timers_new (id, user_id, kind, subject_id, due_at, status, created_at, fired_at)
+    SELECT id, user_id, kind, subject_id, due_at, status, created_at, fired_at FROM timers;
+DROP TABLE timers;
+ALTER TABLE timers_new RENAME TO timers;
+CREATE INDEX ix_timers_due ON timers (status, due_at);
+CREATE INDEX ix_timers_user ON timers (user_id, kind, subject_id);
