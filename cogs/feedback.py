@@ -23,6 +23,7 @@ from bot.ui import (
     entry_choices,
     save_submitted_form,
 )
+from cogs.apply import disabled
 
 Tone = Literal["brief", "warm", "formal"]
 FORM_PREFIX = "onward:feedback-form:"
@@ -212,9 +213,19 @@ class Feedback(commands.GroupCog, group_name="feedback"):
         else:
             reply = f"Recorded: you asked for feedback on {name}. /feedback log keeps the answer."
         if sent.already_sent:
-            reply = f"You'd already marked this one as sent. {reply}"
+            reply = f"Already done: you'd marked this one as sent. {reply}"
         self.bot.dispatch("timer_scheduled")
-        await interaction.response.send_message(reply, ephemeral=True)
+        draft = interaction.message
+        if draft is not None and draft.components:
+            # A button that does a thing once: the draft stays to copy, its button greyed out,
+            # and the line that asked for the click now says what it did.
+            lines = draft.content.split("\n")
+            if lines and lines[-1].startswith("Press **I sent it**"):
+                lines = lines[:-1]
+            await interaction.response.edit_message(
+                content="\n".join([*lines, reply])[:2000], view=disabled(draft))
+        else:
+            await interaction.response.send_message(reply, ephemeral=True)
         self.bot.dispatch("interaction_answered", interaction)
 
     async def open_log_modal(

@@ -116,12 +116,6 @@ class NoteReport:
 
 
 @dataclass(frozen=True, slots=True)
-class EntryChoice:
-    label: str        # member text still raw: the cog renders it
-    value: str
-
-
-@dataclass(frozen=True, slots=True)
 class FallbackMention:
     channel_id: int
     about_company: str | None     # the named share the note answers, already public
@@ -391,13 +385,6 @@ class SharingService:
                 f"#{entry.number} isn't shared with any group, so there's nothing to take down."
             )
         return entry, shares
-
-    async def suggest(self, user_id: int, typed: str) -> list[EntryChoice]:
-        """Autocomplete: only the member's own entries, newest first."""
-        entries = await self.rejections.search(user_id, typed[:100], limit=25)
-        return [EntryChoice(label=" · ".join(filter(None, (
-            f"#{e.id} {e.company}", e.role, e.stage, e.occurred_on))), value=str(e.id))
-            for e in entries]
 
     async def get_share(self, share_id: int) -> Share:
         share = await self.shares.get(share_id)

@@ -248,18 +248,19 @@ async def test_delete_removes_the_entry_its_reflection_feedback_timers_and_post(
     before = await everything(world)
     for message, label in [(logged, "Reflect now"), (logged, "Draft feedback request"),
                            (logged, "Share with the group"), (logged, "Undo"),
-                           (draft, "I sent it"), (ask_again, "Keep it")]:
+                           (ask_again, "Keep it")]:
         reply = await (await alice.click(message, label=label)).reply()
         assert reply.flags & EPHEMERAL
         assert reply.content == "That was deleted.", label
-    dm_buttons = [custom_ids.feedback_log(rid), custom_ids.feedback_stop(rid),
+    dm_buttons = [custom_ids.feedback_sent(rid), custom_ids.feedback_log(rid),
+                  custom_ids.feedback_stop(rid),
                   custom_ids.prompt_later(rid), custom_ids.prompt_skip(rid),
                   custom_ids.share_post(rid, named=True, show_company=False)]
     planted = await world.bot.get_channel(world.general_id).send("old buttons")
     view_message = world.emu.messages[planted.id]
     view_message.components = [{"type": 1, "components": [
         {"type": 2, "style": 2, "label": str(n), "custom_id": cid}
-        for n, cid in enumerate(dm_buttons)]}]
+        for n, cid in enumerate(dm_buttons) if n // 3 == row]} for row in (0, 1)]
     for n, _ in enumerate(dm_buttons):
         reply = await (await alice.click(view_message, label=str(n))).reply()
         assert reply.content == "That was deleted.", dm_buttons[n]
