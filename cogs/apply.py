@@ -184,6 +184,9 @@ class ConfirmDelete(PersistentButton, template=custom_ids.APPLY_DELETE):
     async def on_click(self, interaction: discord.Interaction) -> None:
         cog: Apply = interaction.client.get_cog("Apply")
         await cog.applications.get_by_id(interaction.user.id, self.application_id)
+        # Good news shared from it goes with it.
+        await interaction.client.get_cog("Encourage").remove_application_posts(
+            interaction.user.id, self.application_id)
         app = await cog.applications.delete(interaction.user.id, self.application_id)
         await interaction.response.edit_message(
             content=f"Deleted #{app.number} {what(app)}.", view=disabled(interaction.message))

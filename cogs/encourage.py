@@ -499,6 +499,11 @@ class Encourage(commands.Cog):
             content=(f"Posted your good news to <#{claim.channel_id}> with your name, exactly as "
                      "the preview below shows. Congratulations!"))
 
+    async def remove_application_posts(self, user_id: int, application_id: int) -> int:
+        """The good news shared from one application taken down (waiting ones stopped)."""
+        return await delete_posts(self.bot, await self.sharing.take_down_wins(user_id,
+                                                                               application_id))
+
     async def post_due_wins(self) -> None:
         """Anonymous good news whose moment has come (each once)."""
         for win in await self.sharing.due_wins():

@@ -449,6 +449,17 @@ class SharingService:
         async with self.db.transaction() as tx:
             await self.wins.remove(tx, win_id)
 
+    async def take_down_wins(self, user_id: int, application_id: int) -> list[WinShare]:
+        """The good news shared from an application, in every server: waiting ones stopped,
+        rows gone. Returns them so the caller deletes the posted messages."""
+        wins = await self.wins.for_application(user_id, application_id)
+        async with self.db.transaction() as tx:
+            for win in wins:
+                await self.timers.cancel_pending(tx, user_id=user_id, kind=WIN_TIMER,
+                                                 subject_id=win.id)
+                await self.wins.remove(tx, win.id)
+        return wins
+
     async def due_wins(self) -> list[WinShare]:
         """Anonymous good news whose win_post timer is due, each timer claimed once."""
         now = to_db(self.clock.now())

@@ -66,6 +66,13 @@ async def test_share_the_good_news_previews_then_posts_with_the_name(world):
     again = await (await alice.click(moved, label="Share the good news")).reply()
     assert again.content == "Already done: this good news is shared with this group."
     assert len(good_news(world)) == 1
+    # Deleting the application takes its good news down with it.
+    ask = await (await alice.slash("apply delete", application="1")).reply()
+    await (await alice.click(ask, label="Delete it")).reply()
+    assert world.emu.messages[post.id].deleted
+    assert await world.db.scalar("SELECT COUNT(*) FROM win_shares") == 0
+    gone = await (await alice.click(moved, label="Share the good news")).reply()
+    assert gone.content == "That was deleted."
 
 
 async def test_anonymous_good_news_goes_up_later_and_cancel_posts_nothing(world):

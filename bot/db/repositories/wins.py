@@ -64,3 +64,9 @@ class WinShareRepository:
 
     async def remove(self, tx: Transaction, win_id: int) -> None:
         await tx.execute("DELETE FROM win_shares WHERE id = ?", (win_id,))
+
+    async def for_application(self, user_id: int, application_id: int) -> list[WinShare]:
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM win_shares WHERE user_id = ? AND application_id = ?"
+            " ORDER BY id", (user_id, application_id))
+        return [_row(r) for r in rows]
