@@ -119,3 +119,32 @@ NO_DMS = r"onward:no-dms"
 
 def no_dms() -> str:
     return "onward:no-dms"
+
+
+REJECTION_UNDO = r"onward:rejection-undo:(?P<rejection_id>[0-9]{1,19})"
+REJECTION_ANYWAY = r"onward:rejection-anyway:(?P<pending_id>[0-9]{1,19})"
+REJECTION_DELETE = r"onward:rejection-delete:(?P<rejection_id>[0-9]{1,19}):(?P<action>go|keep)"
+GOOD_NEWS = r"onward:good-news:(?P<application_id>[0-9]{1,19})"
+GOOD_NEWS_POST = (r"onward:good-news-post:(?P<application_id>[0-9]{1,19}):(?P<mode>named|anon)"
+                  r":(?P<action>go|cancel|switch)")
+
+
+def rejection_undo(rejection_id: int) -> str:
+    return f"onward:rejection-undo:{rejection_id}"
+
+
+def rejection_anyway(pending_id: int) -> str:
+    return f"onward:rejection-anyway:{pending_id}"
+
+
+def rejection_delete(rejection_id: int, go: bool) -> str:
+    return f"onward:rejection-delete:{rejection_id}:{'go' if go else 'keep'}"
+
+
+def good_news(application_id: int) -> str:
+    return f"onward:good-news:{application_id}"
+
+
+def good_news_post(application_id: int, *, named: bool, action: str) -> str:
+    """A good-news preview's buttons: go (Post it), cancel, or switch (named <-> anonymous)."""
+    return f"onward:good-news-post:{application_id}:{'named' if named else 'anon'}:{action}"

@@ -184,6 +184,9 @@ class ConfirmDelete(PersistentButton, template=custom_ids.APPLY_DELETE):
     async def on_click(self, interaction: discord.Interaction) -> None:
         cog: Apply = interaction.client.get_cog("Apply")
         await cog.applications.get_by_id(interaction.user.id, self.application_id)
+        # Good news shared from it goes with it.
+        await interaction.client.get_cog("Encourage").remove_application_posts(
+            interaction.user.id, self.application_id)
         app = await cog.applications.delete(interaction.user.id, self.application_id)
         await interaction.response.edit_message(
             content=f"Deleted #{app.number} {what(app)}.", view=disabled(interaction.message))
@@ -234,6 +237,52 @@ class ImportButton(PersistentButton, template=custom_ids.APPLY_IMPORT):
             lines.append(f"{skipped} skipped: you logged the same ones since the preview.")
         await interaction.response.edit_message(content="\n".join(lines),
                                                 view=disabled(interaction.message))
+
+
+class GoodNewsButton(PersistentButton, template=custom_ids.GOOD_NEWS):
+    """Share the good news, under an /apply update to interviewing or offer: a private preview
+    first (anonymous unless the member switches to their name)."""
+
+    def __init__(self, application_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Share the good news",
+                                           custom_id=custom_ids.good_news(application_id)))
+        self.application_id = application_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match, /) -> GoodNewsButton:
+        return cls(int(match["application_id"]))
+
+    async def on_click(self, interaction: discord.Interaction) -> None:
+        encourage = interaction.client.get_cog("Encourage")
+        await encourage.send_win_preview(interaction, self.application_id, named=False)
+
+
+class GoodNewsPreviewButton(PersistentButton, template=custom_ids.GOOD_NEWS_POST):
+    """Post it, Use my name / Stay anonymous, and Cancel on a good-news preview."""
+
+    def __init__(self, application_id: int, named: bool, action: str) -> None:
+        super().__init__(discord.ui.Button(
+            label={"go": "Post it", "cancel": "Cancel"}.get(action, "Switch"),
+            custom_id=custom_ids.good_news_post(application_id, named=named, action=action)))
+        self.application_id = application_id
+        self.named = named
+        self.action = action
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match, /) -> GoodNewsPreviewButton:
+        return cls(int(match["application_id"]), match["mode"] == "named", match["action"])
+
+    async def on_click(self, interaction: discord.Interaction) -> None:
+        encourage = interaction.client.get_cog("Encourage")
+        if self.action == "go":
+            await encourage.post_win(interaction, self.application_id, named=self.named)
+        elif self.action == "switch":
+            await encourage.send_win_preview(interaction, self.application_id,
+                                             named=not self.named, replace=True)
+        else:
+            await interaction.response.edit_message(
+                content="Cancelled: nothing was posted.", embed=None,
+                view=disabled(interaction.message))
 
 
 def log_buttons(application_id: int) -> discord.ui.View:
@@ -377,7 +426,10 @@ class Apply(commands.GroupCog, group_name="apply",
         if updated.is_win:
             lines.append("That's a win: " + ("an offer!" if app.status == "offer" else
                                              "you reached the interviews.")
-                         + " It counts in /progress.")
+                         + " It counts in /progress and in the group's weekly wins (no names). "
+                         "**Share the good news** shows you a post for the group first.")
+            view = one_button("Share the good news", custom_ids.good_news(app.id),
+                              discord.ButtonStyle.success)
         if updated.offers_rejection:
             lines.append("Sorry it didn't work out. **Log this rejection** puts it in your "
                          "journal, linked to this application, so you can reflect on it.")
@@ -483,5 +535,6 @@ def _shown(name: str, value: object) -> str:
 
 
 async def setup(bot: commands.Bot) -> None:
-    bot.add_dynamic_items(UndoLog, LogAnyway, ConfirmDelete, LogRejection, ImportButton)
+    bot.add_dynamic_items(UndoLog, LogAnyway, ConfirmDelete, LogRejection, ImportButton,
+                          GoodNewsButton, GoodNewsPreviewButton)
     await bot.add_cog(Apply(bot))

@@ -24,15 +24,19 @@ from bot.services.outbox import NOTE_KIND
 from bot.services.personal import Button
 from bot.services.sharing import (
     SHARE_TIMER,
+    WIN_TIMER,
     ShareClaim,
     SharePost,
     SharePreview,
     SharingService,
+    WinPreview,
     note_text,
     quote,
+    win_post,
 )
 from bot.tree import handle_interaction_error
 from bot.ui import OnwardModal, PersistentButton
+from cogs.apply import disabled
 
 log = logging.getLogger(__name__)
 
@@ -105,11 +109,42 @@ def preview_message(preview: SharePreview, author_name: str
     company = ("The company is shown." if preview.show_company
                else "The company isn't shown (show_company:True would show it).")
     content = (
-        f"**Preview** of **#{entry.id}** shared {how} in <#{preview.channel_id}>: this is "
+        f"**Preview** of **#{entry.number}** shared {how} in <#{preview.channel_id}>: this is "
         f"exactly what the group will see. {company} Your role and note are never shown.\n"
         f"{when} Nothing is posted until then."
     )
     view = preview_buttons(entry.id, named=preview.named, show_company=preview.show_company)
+    return content, post_embed(post), view
+
+
+def win_preview_message(preview: WinPreview, author_name: str, *, disabled: bool = False
+                        ) -> tuple[str, discord.Embed, discord.ui.View]:
+    """The private preview of good news: the post the group would see, Post it, a switch
+    between named and anonymous, and Cancel."""
+    post = win_post(status=preview.status, author_name=inert(author_name) if preview.named
+                    else None)
+    if preview.named:
+        how, when = "with your name", "It goes up as soon as you press **Post it**."
+    else:
+        how = "anonymously"
+        when = ("After **Post it** it goes up at a random moment 5–60 minutes later, so its "
+                "timing doesn't point at you.")
+    content = (f"**Preview** of your good news (application #{preview.number}) shared {how} in "
+               f"<#{preview.channel_id}>: this is exactly what the group will see. The company "
+               f"and role are never shown.\n{when} Nothing is posted until then.")
+    view = discord.ui.View(timeout=None)
+    app_id, named = preview.application_id, preview.named
+    view.add_item(discord.ui.Button(
+        label="Post it", style=discord.ButtonStyle.success, disabled=disabled,
+        custom_id=custom_ids.good_news_post(app_id, named=named, action="go")))
+    view.add_item(discord.ui.Button(
+        label="Stay anonymous" if named else "Use my name", style=discord.ButtonStyle.secondary,
+        disabled=disabled,
+        custom_id=custom_ids.good_news_post(app_id, named=named, action="switch")))
+    view.add_item(discord.ui.Button(
+        label="Cancel", style=discord.ButtonStyle.secondary, disabled=disabled,
+        custom_id=custom_ids.good_news_post(app_id, named=named, action="cancel")))
+    view.stop()
     return content, post_embed(post), view
 
 
@@ -287,6 +322,7 @@ class Encourage(commands.Cog):
         self.member_settings = MemberSettingsService(bot.database, bot.clock)
         # Anonymous shares go up at their random moment: a share_post timer row.
         bot.engine.register(SHARE_TIMER, self._on_share_timer)
+        bot.engine.register(WIN_TIMER, self._on_win_timer)
 
     # Sharing: preview first --------------------------------------------------------------------
 
@@ -316,7 +352,7 @@ class Encourage(commands.Cog):
             assert claim.post_at is not None
             at = claim.post_at
             await interaction.response.edit_message(
-                content=(f"Scheduled: **#{claim.entry.id}** goes up anonymously in "
+                content=(f"Scheduled: **#{claim.entry.number}** goes up anonymously in "
                          f"<#{claim.channel_id}> at {timestamp(at, 't')} ({timestamp(at, 'R')}), "
                          "a random moment so its timing doesn't point at you. Only what the "
                          "preview below shows is posted. /rejection unshare takes it back."),
@@ -350,7 +386,7 @@ class Encourage(commands.Cog):
             ) from failed
         await self.sharing.finish_share(claim.share_id, message.id)
         await interaction.edit_original_response(
-            content=(f"Posted **#{claim.entry.id}** to <#{claim.channel_id}> with your name, "
+            content=(f"Posted **#{claim.entry.number}** to <#{claim.channel_id}> with your name, "
                      "exactly as the preview below shows. /rejection unshare takes it down."))
 
     async def cancel_preview(self, interaction: discord.Interaction, rejection_id: int) -> None:
@@ -400,6 +436,69 @@ class Encourage(commands.Cog):
                 await self.bot.engine.wake(due)
             return
         await self.sharing.finish_share(share.id, message.id)
+
+    # Good news ---------------------------------------------------------------------------------
+
+    async def send_win_preview(self, interaction: discord.Interaction, application_id: int, *,
+                               named: bool, replace: bool = False) -> None:
+        """The private preview of "Share the good news" (a new message, or this one replaced)."""
+        preview = await self.sharing.win_preview(interaction.user.id, interaction.guild_id,
+                                                 application_id, named=named)
+        content, embed, view = win_preview_message(preview, interaction.user.display_name)
+        if replace:
+            await interaction.response.edit_message(content=content, embed=embed, view=view)
+        else:
+            await interaction.response.send_message(content, embed=embed, view=view,
+                                                    ephemeral=True)
+
+    async def post_win(self, interaction: discord.Interaction, application_id: int, *,
+                       named: bool) -> None:
+        """Post it on a good-news preview: the same path as a shared rejection's post."""
+        claim = await self.sharing.post_win(interaction.user.id, interaction.guild_id,
+                                            application_id, named=named)
+        done = disabled(interaction.message)
+        if claim.post_at is not None:
+            at = claim.post_at
+            await interaction.response.edit_message(
+                content=(f"Scheduled: your good news goes up anonymously in <#{claim.channel_id}> "
+                         f"at {timestamp(at, 't')} ({timestamp(at, 'R')}), a random moment so its "
+                         "timing doesn't point at you. Only what the preview below shows is "
+                         "posted."), view=done)
+            await self.bot.engine.wake(at)
+            return
+        await interaction.response.edit_message(content="Posting…", view=done)
+        post = win_post(status=claim.status, author_name=inert(interaction.user.display_name))
+        try:
+            message = await post_to_channel(self.bot, claim.channel_id,
+                                            guild_id=interaction.guild_id, embed=post_embed(post))
+        except (ChannelUnavailable, PostFailed) as failed:
+            await self.sharing.abandon_win(claim.win_id)
+            raise UserFacingError("Discord didn't accept the post, so nothing was shared. Please "
+                                  "try again in a minute.") from failed
+        await self.sharing.finish_win(claim.win_id, message.id)
+        await interaction.edit_original_response(
+            content=(f"Posted your good news to <#{claim.channel_id}> with your name, exactly as "
+                     "the preview below shows. Congratulations!"))
+
+    async def remove_application_posts(self, user_id: int, application_id: int) -> int:
+        """The good news shared from one application taken down (waiting ones stopped)."""
+        return await delete_posts(self.bot, await self.sharing.take_down_wins(user_id,
+                                                                               application_id))
+
+    async def _on_win_timer(self, timer) -> None:
+        """Anonymous good news whose moment has come (the timer runs once)."""
+        win = await self.sharing.scheduled_win(timer.subject_id or 0)
+        if win is None:
+            return
+        post = win_post(status=win.status, author_name=None)
+        try:
+            message = await post_to_channel(self.bot, win.channel_id, guild_id=win.guild_id,
+                                            embed=post_embed(post), nonce=f"win-{win.id}")
+        except (ChannelUnavailable, PostFailed) as error:
+            log.warning("good news %s not posted: %s", win.id, error)
+            await self.sharing.abandon_win(win.id)
+            return
+        await self.sharing.finish_win(win.id, message.id)
 
     # Taking posts down -------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from bot.ui import (
     entry_choices,
     save_submitted_form,
 )
+from cogs.apply import disabled
 from cogs.personal_dms import no_dms_view
 
 Tone = Literal["brief", "warm", "formal"]
@@ -48,7 +49,7 @@ def copyable(value: str) -> str:
 def draft_message(draft: Draft, followup_days: int) -> str:
     entry = draft.entry
     return "\n".join([
-        (f"Here's a {draft.tone} feedback request for **#{entry.id}** {inert(entry.company)}. "
+        (f"Here's a {draft.tone} feedback request for **#{entry.number}** {inert(entry.company)}. "
          "Copy it into an email (and add your name):"),
         "",
         f"**Subject:** {inert(draft.subject)}",
@@ -80,7 +81,7 @@ class FeedbackForm(EntryForm):
 
 
 def _title(entry: Rejection) -> str:
-    title = f"Feedback for #{entry.id} {entry.company}"
+    title = f"Feedback for #{entry.number} {entry.company}"
     return title if len(title) <= 45 else title[:44] + "…"
 
 
@@ -149,7 +150,7 @@ class StopButton(PersistentButton, template=custom_ids.FEEDBACK_STOP):
         cog: Feedback = interaction.client.get_cog("Feedback")
         entry = await cog.feedback.stop_followup(interaction.user.id, self.rejection_id)
         await interaction.response.send_message(
-            f"Okay, no more reminders about **#{entry.id}** {inert(entry.company)}. If they do "
+            f"Okay, no more reminders about **#{entry.number}** {inert(entry.company)}. If they do "
             "write back, /feedback log keeps it.", ephemeral=True)
         interaction.client.dispatch("interaction_answered", interaction)
 
@@ -174,7 +175,7 @@ class Feedback(commands.GroupCog, group_name="feedback"):
         entry = logged.entry
         verb = "Updated" if logged.replaced else "Saved"
         themes = await self.reflection.themes(interaction.user.id, limit=5)
-        lines = [(f"{verb} the feedback for **#{entry.id}** {inert(entry.company)}; it sits "
+        lines = [(f"{verb} the feedback for **#{entry.number}** {inert(entry.company)}; it sits "
                   "beside your reflection. Asking took courage, and now you have something to "
                   "work with.")]
         if themes:
@@ -203,8 +204,8 @@ class Feedback(commands.GroupCog, group_name="feedback"):
     async def mark_sent(self, interaction: discord.Interaction, rejection_id: int) -> None:
         sent = await self.feedback.mark_sent(interaction.user.id, rejection_id)
         entry = sent.entry
-        name = f"**#{entry.id}** {inert(entry.company)}"
-        view: discord.ui.View = discord.utils.MISSING
+        name = f"**#{entry.number}** {inert(entry.company)}"
+        consent: discord.ui.View | None = None
         if sent.feedback_logged:
             reply = f"Noted that you asked about {name}; their feedback is already logged."
         elif sent.followup_due_at:
@@ -212,14 +213,27 @@ class Feedback(commands.GroupCog, group_name="feedback"):
             reply = (f"Recorded: your feedback request for {name} is on its way. If nothing is "
                      f"logged by {timestamp(due, 'D')}, I'll check in once by DM.")
             if await self.bot.outbox.personal.first_dm_consent(interaction.user.id):
-                reply += " Rather not get DMs from me? Press **No DMs, thanks**."
-                view = no_dms_view()
+                consent = no_dms_view()
             await self.bot.engine.wake(due)
         else:
             reply = f"Recorded: you asked for feedback on {name}. /feedback log keeps the answer."
         if sent.already_sent:
-            reply = f"You'd already marked this one as sent. {reply}"
-        await interaction.response.send_message(reply, view=view, ephemeral=True)
+            reply = f"Already done: you'd marked this one as sent. {reply}"
+        draft = interaction.message
+        if draft is not None and draft.components:
+            # A button that does a thing once: the draft stays to copy, its button greyed out,
+            # and the line that asked for the click now says what it did.
+            lines = draft.content.split("\n")
+            if lines and lines[-1].startswith("Press **I sent it**"):
+                lines = lines[:-1]
+            await interaction.response.edit_message(
+                content="\n".join([*lines, reply])[:2000], view=disabled(draft))
+        else:
+            await interaction.response.send_message(reply, ephemeral=True)
+        if consent is not None:
+            await interaction.followup.send(
+                "Rather not get DMs from me? Press **No DMs, thanks**.", view=consent,
+                ephemeral=True)
         self.bot.dispatch("interaction_answered", interaction)
 
     async def open_log_modal(

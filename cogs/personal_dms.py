@@ -70,7 +70,7 @@ class RemindTomorrowButton(PersistentButton, template=custom_ids.PROMPT_LATER):
         entry, due = await cog.personal.remind_tomorrow(interaction.user.id, self.rejection_id)
         await cog.engine.wake(due)
         await interaction.response.send_message(
-            f"Sure. I'll ask about **#{entry.id}** {inert(entry.company)} again "
+            f"Sure. I'll ask about **#{entry.number}** {inert(entry.company)} again "
             f"{timestamp(due, 'R')}.", ephemeral=True)
 
 
@@ -88,8 +88,8 @@ class NotThisOneButton(PersistentButton, template=custom_ids.PROMPT_SKIP):
         entry = await cog_of(interaction).personal.skip_prompt(
             interaction.user.id, self.rejection_id)
         await interaction.response.send_message(
-            f"Okay, no reflection prompt for **#{entry.id}** {inert(entry.company)}. /reflect is "
-            "there if you change your mind.", ephemeral=True)
+            f"Okay, no reflection prompt for **#{entry.number}** {inert(entry.company)}. "
+            "/reflect is there if you change your mind.", ephemeral=True)
 
 
 class PauseButton(PersistentButton, template=custom_ids.PAUSE):

@@ -29,7 +29,7 @@ PHRASE_MAX = 60
 
 def entry_title(entry: Rejection, prefix: str) -> str:
     """A modal title (Discord allows 45 characters) naming the entry."""
-    title = f"{prefix} #{entry.id} {entry.company}"
+    title = f"{prefix} #{entry.number} {entry.company}"
     return title if len(title) <= 45 else title[:44] + "…"
 
 
@@ -37,10 +37,10 @@ def summary(saved: SavedReflection) -> str:
     entry = saved.entry
     stage = f" ({entry.stage})" if entry.stage else ""
     if saved.edited:
-        head = (f"Updated your reflection on **#{entry.id}** {inert(entry.company)}{stage}. "
+        head = (f"Updated your reflection on **#{entry.number}** {inert(entry.company)}{stage}. "
                 "Your earlier answers are kept in its history.")
     else:
-        head = f"Saved your reflection on **#{entry.id}** {inert(entry.company)}{stage}."
+        head = f"Saved your reflection on **#{entry.number}** {inert(entry.company)}{stage}."
     lines = [head, ""]
     for name, answer in saved.reflection.answers().items():
         if answer:

@@ -793,7 +793,7 @@ class Sandbox:
             what = timer.kind.replace("_", " ")
             if timer.subject_id is not None and timer.kind != "share_post":
                 entry = await rejections.get_owned(timer.user_id, timer.subject_id)
-                what += f" #{timer.subject_id}" + (
+                what += (f" #{entry.number}" if entry else "") + (
                     f" {inert(entry.company, markdown=False)}" if entry else "")
             rows.append((self._user_name(timer.user_id) or str(timer.user_id), what[:34],
                          from_db(timer.due_at), prefs.timezone or "UTC"))

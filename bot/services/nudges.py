@@ -32,7 +32,7 @@ from bot.db.repositories.guild_config import GuildConfig, GuildConfigRepository
 from bot.db.repositories.schedules import NudgeSchedule, ScheduleRepository
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.services import nudge_lines
-from bot.services.dates import zone
+from bot.services.dates import in_words, zone
 from bot.services.text import literal
 
 log = logging.getLogger(__name__)
@@ -593,7 +593,7 @@ class NudgeService:
                 guild_id, since=to_db(self.clock.now() - timedelta(days=7)),
                 first_day=(today - timedelta(days=6)).isoformat(), last_day=today.isoformat(),
             )
-            return digest_post(totals)
+            return digest_post(totals, today - timedelta(days=6), today)
         raise InvalidInput(f"Kind must be one of: {', '.join(KINDS)}.")
 
 
@@ -631,24 +631,34 @@ def keep_applying_post(applications: int, members_at_goal: int) -> NudgePost:
                      footer="Counts only what members logged in this server. Nobody is ranked.")
 
 
-def digest_post(totals) -> NudgePost:
-    """Group totals only; names appear only for members who shared with their name here."""
+def digest_post(totals, first_day: date | None = None, last_day: date | None = None
+                ) -> NudgePost:
+    """Group totals only; names appear only for members who shared with their name here (a
+    rejection, or their good news)."""
+    period = (f"from {in_words(first_day)} to {in_words(last_day)}"
+              if first_day and last_day else "in the last 7 days")
     lines = [
-        "Here's what the group did together in the last 7 days:",
+        f"Here's what the group did together {period}:",
         f"• {_plural(totals.applications, 'application')} sent",
         f"• {_plural(totals.reflections, 'reflection')} written",
         f"• {_plural(totals.feedback_requests, 'feedback request')} sent",
         f"• {_plural(totals.shared_rejections, 'rejection')} shared with the group",
     ]
-    if totals.named_sharers:
-        lines += ["", thanks_line(totals.named_sharers)]
+    interviews, offers = totals.interviews, totals.offers
+    if interviews or offers:
+        lines.append(f"• Wins this week: {_plural(interviews, 'interview')} reached, "
+                     f"{_plural(offers, 'offer')}")
+    named = tuple(totals.named_sharers) + tuple(
+        uid for uid in totals.named_winners if uid not in totals.named_sharers)
+    if named:
+        lines += ["", thanks_line(named)]
     quiet = not any((totals.applications, totals.reflections, totals.feedback_requests,
-                     totals.shared_rejections))
+                     totals.shared_rejections, interviews, offers))
     lines += ["", "A quiet week is fine too. Rest is part of keeping going." if quiet else
               "Every one of these took effort. Be proud of the work, whatever the replies."]
     return NudgePost(kind="digest", title=nudge_lines.DIGEST_TITLE, description="\n".join(lines),
                      footer="Group totals only: counted from what members logged or shared here.",
-                     thanked=tuple(totals.named_sharers))
+                     thanked=named)
 
 
 THANKS_OPENING = "Thank you for showing up openly this week: "

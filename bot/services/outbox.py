@@ -156,7 +156,7 @@ class OutboxService:
         share = await self.shares.get(note.share_id)
         entry = await self.rejections.get_owned(share.user_id, share.rejection_id) \
             if share is not None else None
-        return f"#{entry.id} {self.escape(entry.company)}" if entry is not None else None
+        return f"#{entry.number} {self.escape(entry.company)}" if entry is not None else None
 
     def default_due(self, kind: str) -> datetime:
         """When a DM asked for now may go: notes gather a moment first, so notes sent together

@@ -188,16 +188,17 @@ def pauses_for(kinds: Iterable[str]) -> tuple[str, ...]:
     return tuple(wanted)
 
 
-def item_buttons(items: Iterable[tuple[str, int | None]]) -> tuple[Button, ...]:
-    """One row of buttons per entry (labels carry the id when there are several), then one
-    row to pause these messages."""
+def item_buttons(items: Iterable[tuple[str, int | None]],
+                 numbers: dict[int, int] | None = None) -> tuple[Button, ...]:
+    """One row of buttons per entry (labels carry the member's entry number when there are
+    several; `numbers` maps entry id to it), then one row to pause these messages."""
     items = list(items)
     with_buttons = [(k, s) for k, s in items if s is not None and k in PROMPT_KINDS]
-    suffix_needed = len(with_buttons) > 1
+    suffix_needed = len(with_buttons) > 1 and numbers is not None
     found: list[Button] = []
     for row, (kind, subject_id) in enumerate(with_buttons):
         assert subject_id is not None
-        suffix = f" · #{subject_id}" if suffix_needed else ""
+        suffix = f" · #{(numbers or {}).get(subject_id, '?')}" if suffix_needed else ""
         if kind == "reflection_prompt":
             wanted = [("Reflect now", custom_ids.reflect(subject_id), True),
                       ("Remind me tomorrow", custom_ids.prompt_later(subject_id), False),
@@ -217,7 +218,7 @@ def item_line(item: DueItem, escape: Callable[[str], str] = text.literal) -> str
         entry = item.entry
         assert entry is not None
         stage = f" ({entry.stage})" if entry.stage else ""
-        about = f"**#{entry.id}** {escape(entry.company)}{stage}"
+        about = f"**#{entry.number}** {escape(entry.company)}{stage}"
         if item.kind == "reflection_prompt":
             return (f"{about}: when you have a few minutes, would you like to reflect on it? "
                     "Five short questions, and you can skip any of them.")
@@ -235,7 +236,9 @@ def render_batch(items: list[DueItem], escape: Callable[[str], str] = text.liter
              else "A few gentle check-ins from Onward, all in one message:")
     lines = [intro, "", *(item_line(i, escape) for i in items), "",
              "Not now? The buttons below pause these messages; /settings turns them back on."]
-    return Payload("\n".join(lines), item_buttons((i.kind, i.subject_id) for i in items))
+    numbers = {i.entry.id: i.entry.number for i in items if i.entry is not None}
+    return Payload("\n".join(lines),
+                   item_buttons(((i.kind, i.subject_id) for i in items), numbers))
 
 
 def pick_nudge_text(last: int | None, rng: random.Random) -> int:
@@ -354,7 +357,8 @@ class PersonalDMService:
         entry = await self.journal.get_entry(user_id, rejection_id)
         if await self.reflections.exists(user_id, entry.id):
             raise UserFacingError(
-                f"You've already reflected on #{entry.id}; /reflect lets you add to it any time."
+                f"You've already reflected on #{entry.number}; /reflect lets you add to it "
+                "any time."
             )
         now = self.clock.now()
         due = now + REMIND_AGAIN_AFTER

@@ -16,7 +16,7 @@ from bot.db.repositories.timers import TimerRepository
 from bot.errors import InvalidInput
 from bot.services import text
 from bot.services.insights import Insights, InsightsService, PhraseExtractor, Theme
-from bot.services.journal import JournalService
+from bot.services.journal import JournalService, entry_label  # noqa: F401 - re-exported
 
 # The questions, as the member reads them (also the modal's labels: at most 45 characters).
 PROMPTS: dict[str, str] = {
@@ -34,15 +34,6 @@ SUMMARY_LABELS: dict[str, str] = {
     "went_well": "Went well",
     "practise": "To practise",
 }
-CHOICE_LABEL_MAX = 100
-
-
-def entry_label(entry: Rejection) -> str:
-    """How an entry reads in an autocomplete list: "#12 Acme · onsite · 2026-11-20"."""
-    tail = " · ".join(part for part in (entry.stage, entry.occurred_on) if part)
-    room = CHOICE_LABEL_MAX - len(f"#{entry.id}  · {tail}")
-    company = entry.company if len(entry.company) <= room else entry.company[: room - 1] + "…"
-    return f"#{entry.id} {company} · {tail}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +57,7 @@ class ReflectionService:
 
     async def suggest_entries(self, user_id: int, typed: str) -> list[tuple[str, str]]:
         """(label, value) pairs of the member's own entries, newest first, at most 25."""
-        entries = await self.journal.suggest_entries(user_id, typed)
-        return [(entry_label(e), str(e.id)) for e in entries]
+        return await self.journal.choices(user_id, typed)
 
     async def start(
         self, user_id: int, rejection_id: int | str | None

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock, to_db
 from bot.db.connection import Database
+from bot.db.repositories.applications import ApplicationRepository
 from bot.db.repositories.encouragements import Encouragement, EncouragementRepository
 from bot.db.repositories.guild_config import GuildConfig, GuildConfigRepository
 from bot.db.repositories.member_settings import MemberSettingsRepository
@@ -28,6 +29,7 @@ from bot.db.repositories.notices import ENCOURAGEMENT_NOTICE, NoticeRepository
 from bot.db.repositories.rejections import Rejection, RejectionRepository
 from bot.db.repositories.shares import POSTING, SCHEDULED, Share, ShareRepository
 from bot.db.repositories.timers import TimerRepository
+from bot.db.repositories.wins import WinShare, WinShareRepository
 from bot.errors import InvalidInput, NotAllowed, NotFound, UserFacingError
 from bot.services import text
 from bot.services.privacy import DELETED, DataDeleted
@@ -63,6 +65,10 @@ STAGE_PHRASES = {
     "final": "after a final-round interview",
     "offer": "at the offer stage",
 }
+
+
+WIN_TIMER = "win_post"
+WIN_STATUSES = ("interviewing", "offer")
 
 
 class AlreadyShared(UserFacingError):
@@ -110,12 +116,6 @@ class NoteReport:
 
 
 @dataclass(frozen=True, slots=True)
-class EntryChoice:
-    label: str        # member text still raw: the cog renders it
-    value: str
-
-
-@dataclass(frozen=True, slots=True)
 class FallbackMention:
     channel_id: int
     about_company: str | None     # the named share the note answers, already public
@@ -146,6 +146,38 @@ def share_post(*, company: str | None, stage: str | None, author_name: str | Non
     )
 
 
+def win_post(*, status: str, author_name: str | None) -> SharePost:
+    """Good news as the group sees it: who (only when shared named) and what: never the company,
+    the role or any note. `author_name` is member text, rendered inert by the caller."""
+    who = f"**{author_name}**" if author_name else "Someone in the group"
+    what = "got an offer" if status == "offer" else "reached the interviews"
+    return SharePost(
+        title="Good news from the group",
+        description=(f"{who} {what}!\n\nEvery application and every no before it led here. "
+                     "Wins count too: keep going, all of you."),
+        footer=("Shared with their name, by their choice." if author_name else
+                "Shared anonymously: the group doesn't see who."),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WinPreview:
+    application_id: int
+    number: int                   # the member's own number of the application
+    status: str
+    named: bool
+    channel_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class WinClaim:
+    win_id: int
+    status: str
+    named: bool
+    channel_id: int
+    post_at: datetime | None      # anonymous: when it goes up; named: None (now)
+
+
 def quote(message: str) -> str:
     return "\n".join(f"> {line}" if line else ">" for line in message.splitlines())
 
@@ -163,6 +195,8 @@ class SharingService:
         self.member_settings = MemberSettingsRepository(db)
         self.safety = NoteSafetyRepository(db)
         self.timers = TimerRepository(db)
+        self.wins = WinShareRepository(db)
+        self.applications = ApplicationRepository(db)
 
     # Sharing -------------------------------------------------------------------------------
 
@@ -193,11 +227,11 @@ class SharingService:
             return
         if existing.status == SCHEDULED and existing.post_at:
             raise AlreadyShared(
-                f"Already done: #{entry.id} is on its way to this group (anonymously). "
+                f"Already done: #{entry.number} is on its way to this group (anonymously). "
                 "/rejection unshare takes it back before it's posted."
             )
         raise AlreadyShared(
-            f"Already done: you've shared #{entry.id} with this group, so it's there once. "
+            f"Already done: you've shared #{entry.number} with this group, so it's there once. "
             "/rejection unshare takes it down."
         )
 
@@ -256,7 +290,7 @@ class SharingService:
                                       due_at=to_db(post_at), created_at=to_db(now))
         if share_id is None:
             await self._not_yet_shared(entry, guild_id)
-            raise AlreadyShared(f"Already done: #{entry.id} is already shared with this group.")
+            raise AlreadyShared(f"Already done: #{entry.number} is already shared with this group.")
         return ShareClaim(share_id=share_id, entry=entry, named=named, show_company=show_company,
                           channel_id=config.support_channel_id, post_at=post_at)
 
@@ -265,8 +299,8 @@ class SharingService:
         entry = await self._own_entry(user_id, rejection_id, from_button=True)
         if guild_id is not None and await self.shares.find(entry.id, guild_id) is not None:
             raise AlreadyShared(
-                f"Already done: #{entry.id} was posted (or is on its way) from another preview. "
-                "/rejection unshare takes it back."
+                f"Already done: #{entry.number} was posted (or is on its way) from another "
+                "preview. /rejection unshare takes it back."
             )
 
     async def finish_share(self, share_id: int, message_id: int) -> None:
@@ -337,16 +371,9 @@ class SharingService:
         shares = await self.take_down_entry(user_id, entry.id)
         if not shares:
             raise NotFound(
-                f"#{entry.id} isn't shared with any group, so there's nothing to take down."
+                f"#{entry.number} isn't shared with any group, so there's nothing to take down."
             )
         return entry, shares
-
-    async def suggest(self, user_id: int, typed: str) -> list[EntryChoice]:
-        """Autocomplete: only the member's own entries, newest first."""
-        entries = await self.rejections.search(user_id, typed[:100], limit=25)
-        return [EntryChoice(label=" · ".join(filter(None, (
-            f"#{e.id} {e.company}", e.role, e.stage, e.occurred_on))), value=str(e.id))
-            for e in entries]
 
     async def get_share(self, share_id: int) -> Share:
         share = await self.shares.get(share_id)
@@ -355,6 +382,77 @@ class SharingService:
         if share.message_id is None:
             raise UserFacingError("This post is still going up; try again in a moment.")
         return share
+
+    # Good news -----------------------------------------------------------------------------
+
+    async def win_preview(self, user_id: int, guild_id: int | None, application_id: int, *,
+                          named: bool) -> WinPreview:
+        """What "Share the good news" would post, checked as Post it would check it."""
+        if guild_id is None:
+            raise InvalidInput(
+                "Good news is shared in a server, where the group is: run /apply update there "
+                "and press Share the good news. You'll see the post before it goes up.")
+        app = await self.applications.get(application_id)
+        if app is None or app.user_id != user_id:
+            raise DataDeleted(DELETED)
+        if app.status not in WIN_STATUSES:
+            raise NotFound(f"#{app.number} is no longer at interviewing or offer, so there's "
+                           "no good news to share from it.")
+        config = await self._channel(guild_id)
+        assert config.support_channel_id is not None
+        if await self.wins.find(app.id, guild_id, app.status) is not None:
+            raise AlreadyShared("Already done: this good news is shared with this group.")
+        return WinPreview(application_id=app.id, number=app.number, status=app.status,
+                          named=named, channel_id=config.support_channel_id)
+
+    async def post_win(self, user_id: int, guild_id: int | None, application_id: int, *,
+                       named: bool) -> WinClaim:
+        """Post it on a good-news preview: named, reserved for posting now (the caller posts and
+        calls finish_win); anonymous, scheduled 5-60 minutes from now (a win_post timer)."""
+        preview = await self.win_preview(user_id, guild_id, application_id, named=named)
+        assert guild_id is not None
+        now = self.clock.now()
+        post_at = None
+        if not named:
+            span = (ANON_DELAY_MAX - ANON_DELAY_MIN).total_seconds()
+            post_at = (now + ANON_DELAY_MIN
+                       + timedelta(seconds=self.rng.uniform(0, span))).replace(microsecond=0)
+        async with self.db.transaction() as tx:
+            win_id = await self.wins.claim(
+                tx, application_id=application_id, user_id=user_id, guild_id=guild_id,
+                status=preview.status, named=named, channel_id=preview.channel_id,
+                post_at=to_db(post_at) if post_at else None, now=to_db(now))
+            if win_id is not None and post_at is not None:
+                await self.timers.add(tx, user_id=user_id, kind=WIN_TIMER, subject_id=win_id,
+                                      due_at=to_db(post_at), created_at=to_db(now))
+        if win_id is None:
+            raise AlreadyShared("Already done: this good news is shared with this group.")
+        return WinClaim(win_id=win_id, status=preview.status, named=named,
+                        channel_id=preview.channel_id, post_at=post_at)
+
+    async def finish_win(self, win_id: int, message_id: int) -> None:
+        async with self.db.transaction() as tx:
+            await self.wins.set_message(tx, win_id, message_id)
+
+    async def abandon_win(self, win_id: int) -> None:
+        async with self.db.transaction() as tx:
+            await self.wins.remove(tx, win_id)
+
+    async def take_down_wins(self, user_id: int, application_id: int) -> list[WinShare]:
+        """The good news shared from an application, in every server: waiting ones stopped,
+        rows gone. Returns them so the caller deletes the posted messages."""
+        wins = await self.wins.for_application(user_id, application_id)
+        async with self.db.transaction() as tx:
+            for win in wins:
+                await self.timers.cancel_pending(tx, user_id=user_id, kind=WIN_TIMER,
+                                                 subject_id=win.id)
+                await self.wins.remove(tx, win.id)
+        return wins
+
+    async def scheduled_win(self, win_id: int) -> WinShare | None:
+        """Anonymous good news whose win_post timer came due; None once posted or taken back."""
+        win = await self.wins.get(win_id)
+        return win if win is not None and win.message_id is None else None
 
     # Encouragement -------------------------------------------------------------------------
 

@@ -64,7 +64,7 @@ async def log_shared(world, user_id, share, **options):
     res = await member.slash("rejection log", company="Acme", stage="onsite",
                              note="the interviewer was dismissive", share=share, **options)
     reply = await res.reply()
-    assert "it will be posted" in reply.content
+    assert "nothing is posted before you press **Post it**" in reply.content
     return res, await res.wait_followup(1)
 
 

@@ -104,12 +104,13 @@ async def bot_process(emulator, tmp_path):
         await process.ensure_dead()
 
 
-def stored_rows(db_path: Path) -> dict[int, tuple[int, str]]:
+def stored_rows(db_path: Path) -> dict[tuple[int, int], tuple[int, str]]:
+    """(member, their entry number) → (member, company) of every stored entry."""
     conn = sqlite3.connect(db_path)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        return {row[0]: (row[1], row[2])
-                for row in conn.execute("SELECT id, user_id, company FROM rejections")}
+        return {(row[0], row[1]): (row[0], row[2])
+                for row in conn.execute("SELECT user_id, number, company FROM rejections")}
     finally:
         conn.close()
 
@@ -119,7 +120,7 @@ class Load:
 
     def __init__(self, emu: DiscordEmulator) -> None:
         self.emu = emu
-        self.acknowledged: dict[int, tuple[int, str]] = {}
+        self.acknowledged: dict[tuple[int, int], tuple[int, str]] = {}
         self.declined = 0
         self.unanswered = 0
         self.errors: list[str] = []
@@ -151,7 +152,7 @@ class Load:
                 raise
             found = re.search(r"Logged \*\*#(\d+)\*\*", reply.content)
             if found:
-                self.acknowledged[int(found.group(1))] = (member, company)
+                self.acknowledged[(member, int(found.group(1)))] = (member, company)
             elif "restarting" in reply.content:
                 self.declined += 1
                 return  # a member told to come back in a minute does so
@@ -276,8 +277,8 @@ async def test_sigkill_under_load_loses_no_acknowledged_entry(bot_process, capsy
     member = bot_process.emu.members[0]
     actor = bot_process.emu.actor(member, guild_id=bot_process.emu.guild_id)
     listing = await (await actor.slash("rejection list", limit=25)).reply()
-    newest = max(i for i, (who, _) in stored.items() if who == member)
-    assert f"#{newest}" in listing.content
+    newest = max(number for who, number in stored if who == member)
+    assert f"**#{newest}**" in listing.content
     bot_process.send(signal.SIGTERM)
     assert await bot_process.wait(30) == 0
 

@@ -51,8 +51,12 @@ async def test_i_sent_it_records_and_schedules_one_followup(world):
     assert "warm" in reply.content and "Initech" in reply.content
     done = await (await alice.click(reply, label="I sent it")).reply()
     assert done.flags & EPHEMERAL and "check in once" in done.content
-    again = await (await alice.click(reply, label="I sent it")).reply()
-    assert "already marked" in again.content
+    # Done once: the draft stays, its button greyed out; another draft's button says so.
+    assert "**Subject:**" in done.content and "Press **I sent it**" not in done.content
+    assert [b["disabled"] for b in done.buttons] == [True]
+    second = await (await alice.slash("feedback draft")).reply()
+    again = await (await alice.click(second, label="I sent it")).reply()
+    assert "Already done: you'd marked this one as sent." in again.content
     assert await world.db.scalar("SELECT sent_at IS NOT NULL FROM feedback_requests") == 1
     rows = await world.db.fetchall(
         "SELECT due_at, created_at FROM timers WHERE kind = 'feedback_followup'")

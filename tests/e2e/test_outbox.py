@@ -301,10 +301,13 @@ async def test_the_first_i_sent_it_offers_no_dms_thanks_when_no_prompt_came_firs
     logged = await (await alice.slash("rejection log", company="Acme", date=old)).reply()
     assert "No DMs, thanks" not in labels(logged)
     draft = await (await alice.slash("feedback draft")).reply()
-    sent = await (await alice.click(draft, label="I sent it")).reply()
+    clicked = await alice.click(draft, label="I sent it")
+    sent = await clicked.reply()                   # the draft, its button now used up
     assert "I'll check in once by DM" in sent.content
-    assert labels(sent) == ["No DMs, thanks"]
-    await (await alice.click(sent, label="No DMs, thanks")).reply()
+    consent = await clicked.wait_followup(1)
+    assert consent.flags & EPHEMERAL
+    assert labels(consent) == ["No DMs, thanks"]
+    await (await alice.click(consent, label="No DMs, thanks")).reply()
     assert await world.db.scalar(
         "SELECT COUNT(*) FROM timers WHERE kind = 'feedback_followup' AND status = 'pending'"
     ) == 0

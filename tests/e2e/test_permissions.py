@@ -17,13 +17,15 @@ SECRET_NOTE = "alice's private note about the panel"
 
 
 async def alice_entry(world) -> int:
+    """Alice's entry (her #1), reflected on; returns its internal id, as buttons carry it."""
     alice = world.actor(world.alice)
     reply = await (await alice.slash("rejection log", company="Initech", role="Staff Engineer",
                                      note=SECRET_NOTE)).reply()
-    entry = int(re.search(r"#(\d+)", reply.content).group(1))
-    reflected = await alice.slash("reflect", rejection=str(entry))
+    number = int(re.search(r"#(\d+)", reply.content).group(1))
+    reflected = await alice.slash("reflect", rejection=str(number))
     await (await alice.submit_modal(reflected, {"struggled": "alice's reflection"})).reply()
-    return entry
+    return await world.db.scalar(
+        "SELECT id FROM rejections WHERE user_id = ? AND number = ?", (world.alice, number))
 
 
 async def snapshot(world) -> dict[str, list[tuple]]:
@@ -49,22 +51,27 @@ def assert_refused_without_revealing(reply, result) -> None:
     ("feedback log", {}),
 ])
 async def test_commands_refuse_another_members_entry_id(world, command, options):
-    entry = await alice_entry(world)
+    """Numbers are per member: Alice's #1 and #2 are hers; Bob typing them reaches his own
+    numbers only, and one he doesn't have reads "no entry" whoever has it."""
+    await alice_entry(world)
+    await (await world.actor(world.alice).slash("rejection log", company="Initech",
+                                                stage="onsite")).reply()
     before = await snapshot(world)
     bob = world.actor(world.bob)
-    for form in ("{id}", "#{id}", " {id} ", "0{id}"):
-        result = await bob.slash(command, rejection=form.format(id=entry), **options)
+    for form in ("1", "#1", " 1 ", "01", "2"):
+        result = await bob.slash(command, rejection=form, **options)
         reply = await result.reply()
         assert_refused_without_revealing(reply, result)
-        assert "no entry" in reply.content or "haven't logged" in reply.content
+        assert reply.content == f"You have no entry #{form.strip().lstrip('#0')}. " \
+            "/rejection list shows yours."
     assert await snapshot(world) == before
-    # Bob has entries of his own: the answer for Alice's id is the same "no entry".
+    # Bob has an entry of his own, his #1: Alice's #2 is still "no entry" for him.
     await (await bob.slash("rejection log", company="Globex")).reply()
     before = await snapshot(world)
-    result = await bob.slash(command, rejection=str(entry), **options)
+    result = await bob.slash(command, rejection="2", **options)
     reply = await result.reply()
     assert_refused_without_revealing(reply, result)
-    assert f"no entry #{entry}" in reply.content
+    assert reply.content == "You have no entry #2. /rejection list shows yours."
     assert await snapshot(world) == before
 
 
@@ -73,7 +80,7 @@ async def test_autocomplete_never_suggests_another_members_entry(world):
     bob = world.actor(world.bob)
     for command, option in (("reflect", "rejection"), ("feedback draft", "rejection"),
                             ("feedback log", "rejection")):
-        for typed in ("", str(entry), f"#{entry}", "Init", "Staff"):
+        for typed in ("", "1", "#1", str(entry), "Init", "Staff"):
             assert await bob.autocomplete(command, option, typed) == [], (command, typed)
 
 
@@ -187,5 +194,6 @@ async def test_a_form_rewritten_to_name_another_members_entry_is_refused(world, 
     submitted = await bob.submit_modal(opened, {field: "bob writes on alice's entry"})
     reply = await submitted.reply()
     assert_refused_without_revealing(reply, submitted)
-    assert f"no entry #{entry}" in reply.content
+    # A form names an entry by its internal id; not his reads as gone, revealing nothing.
+    assert reply.content == "That was deleted."
     assert await snapshot(world) == before

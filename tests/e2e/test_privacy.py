@@ -43,11 +43,13 @@ async def set_up_support(world) -> None:
 
 async def log_shared(world, user_id, company, share) -> tuple[int, int]:
     """Log an entry, post it from its preview (an anonymous one once its moment came), with
-    the company shown; (entry id, id of the support-channel post)."""
+    the company shown; (entry's internal id, id of the support-channel post)."""
     member = world.actor(user_id)
     res = await member.slash("rejection log", company=company, stage="onsite")
-    entry = int(re.search(r"#(\d+)", (await res.reply()).content).group(1))
-    preview = await (await member.slash("rejection share", entry=str(entry), **{"as": share},
+    number = int(re.search(r"#(\d+)", (await res.reply()).content).group(1))
+    entry = await world.db.scalar(
+        "SELECT id FROM rejections WHERE user_id = ? AND number = ?", (user_id, number))
+    preview = await (await member.slash("rejection share", entry=str(number), **{"as": share},
                                         show_company=True)).reply()
     await (await member.click(preview, label="Post it")).reply()
     if share == "anonymous":

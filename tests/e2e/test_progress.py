@@ -54,8 +54,9 @@ def fields(message) -> list[tuple[str, str]]:
 async def test_progress_leads_with_effort_and_attaches_a_chart(world):
     alice = world.actor(world.alice)
     await seed(world, world.alice, goal=3, applications=3, reflections=2, asked=2, received=1)
-    for stage in ("onsite", "application"):
-        await (await alice.slash("rejection log", company="Globex", stage=stage)).reply()
+    # Two companies: the same company and role on one day again would be a duplicate.
+    for company, stage in (("Globex", "onsite"), ("Hooli", "application")):
+        await (await alice.slash("rejection log", company=company, stage=stage)).reply()
     # Bob's numbers must never reach Alice's view.
     await seed(world, world.bob, goal=1, applications=9, reflections=5, asked=4, received=4)
 

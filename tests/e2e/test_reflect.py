@@ -110,10 +110,10 @@ async def test_autocomplete_offers_only_own_entries_newest_first(world):
     await log_entry(alice, company="Acme", stage="onsite", date="2026-01-05")
     await log_entry(alice, company="Acme Labs")
     await log_entry(bob, company="Acme Bob")
-    old, new = await entry_ids(world, world.alice)
     choices = await alice.autocomplete("reflect", "rejection", "Ac")
-    assert [c["value"] for c in choices] == [str(new), str(old)]
-    assert choices[1]["name"] == f"#{old} Acme · onsite · 2026-01-05"
+    # Her own numbers, newest first by date, the date in words.
+    assert [c["value"] for c in choices] == ["2", "1"]
+    assert choices[1]["name"] == "#1 Acme · onsite · Mon 5 Jan 2026"
     assert all("Bob" not in c["name"] for c in choices)
 
 

@@ -11,14 +11,14 @@ async def test_log_replies_privately_with_reframe_id_and_buttons(world):
                             stage="onsite", date="yesterday", note="panel ran long")
     reply = await res.reply()
     assert reply.flags & EPHEMERAL
-    row = await world.db.fetchone("SELECT id, company, role, stage, note FROM rejections")
-    assert tuple(row)[1:] == ("Acme", "Backend Engineer", "onsite", "panel ran long")
-    assert f"#{row['id']}" in reply.content
-    assert "Acme" in reply.content
+    row = await world.db.fetchone(
+        "SELECT id, company, role, stage, note, number FROM rejections")
+    assert tuple(row)[1:] == ("Acme", "Backend Engineer", "onsite", "panel ran long", 1)
+    assert reply.content.startswith("Logged **#1**: Acme · Backend Engineer · onsite · ")
     assert "> " in reply.content  # the reframe is quoted
     # The first DM planned for her: the reply says so and offers not to (consent up front).
     assert [b["label"] for b in reply.buttons] == [
-        "Reflect now", "Draft feedback request", "Share with the group", "No DMs, thanks"
+        "Reflect now", "Draft feedback request", "Share with the group", "Undo", "No DMs, thanks"
     ]
     assert all(str(row["id"]) in b["custom_id"] for b in reply.buttons[:3])
     due = await world.db.scalar(

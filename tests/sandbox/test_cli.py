@@ -296,7 +296,7 @@ frobnicate
     assert "✗ stage is one of: application, recruiter-screen" in out
     assert "✗ per_week is between 1 and 100." in out
     assert "✗ member: no member '@nobody' here. Members: @ada, @alice, @bob, @carol." in out
-    assert "✗ /rejection needs one of: log, list, share, unshare." in out
+    assert "✗ /rejection needs one of: log, list, edit, delete, share, unshare." in out
     assert "✗ There is no /nosuch here." in out
     assert "✗ Channels belong to the server: type `server` first." in out
     assert "✗ /support is for the server's admins" in out

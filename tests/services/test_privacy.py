@@ -76,6 +76,10 @@ async def seed_member(tx, user_id, company, *, named_message=None):
     await tx.insert(
         "INSERT INTO pending_imports (user_id, kind, rows, created_at, expires_at)"
         " VALUES (?, 'import', '[]', ?, ?)", (user_id, T, T))
+    await tx.insert(       # good news shared anonymously, still waiting for its moment
+        "INSERT INTO win_shares (application_id, user_id, guild_id, status, named, channel_id,"
+        " post_at, created_at) VALUES (?, ?, ?, 'interviewing', 0, ?, ?, ?)",
+        (app, user_id, GUILD, SUPPORT, T, T))
     named = await tx.insert(
         "INSERT INTO shares (rejection_id, user_id, guild_id, channel_id, message_id, named,"
         " created_at) VALUES (?, ?, ?, ?, ?, 1, ?)",

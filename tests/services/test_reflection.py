@@ -132,9 +132,11 @@ async def test_suggestions_are_own_entries_newest_first_with_labels(db, clock):
     await log(db, clock, user=BOB, company="Acme Bob")
     new = await log(db, clock, company="Acme Labs")
     choices = await ReflectionService(db, clock).suggest_entries(ALICE, "acme")
+    # Alice's own numbers (Bob's entry took no number of hers), the date in words.
+    assert (old.number, new.number) == (1, 2)
     assert choices == [
-        (f"#{new.id} Acme Labs · 2026-11-25", str(new.id)),
-        (f"#{old.id} Acme · onsite · 2026-11-25", str(old.id)),
+        ("#2 Acme Labs · Wed 25 Nov 2026", "2"),
+        ("#1 Acme · onsite · Wed 25 Nov 2026", "1"),
     ]
     for i in range(30):
         await log(db, clock, company=f"Co{i}")
@@ -145,7 +147,7 @@ async def test_label_fits_discords_limit(db, clock):
     entry = await log(db, clock, company="C" * 100, stage="recruiter-screen")
     label = entry_label(entry)
     assert len(label) <= 100
-    assert label.startswith(f"#{entry.id} CCC") and "recruiter-screen" in label
+    assert label.startswith(f"#{entry.number} CCC") and "recruiter-screen" in label
 
 
 def test_prompt_labels_fit_a_modal():

@@ -20,6 +20,9 @@ class DigestTotals:
     feedback_requests: int
     shared_rejections: int
     named_sharers: tuple[int, ...]  # active this week and shared a rejection named here
+    interviews: int = 0             # applications logged here that reached interviewing
+    offers: int = 0                 # ... and offers, both in the period: the group's wins
+    named_winners: tuple[int, ...] = ()  # shared their good news here by name in the period
 
 
 class GroupStatsRepository:
@@ -78,7 +81,21 @@ class GroupStatsRepository:
             " ORDER BY MIN(s.created_at)",
             (guild_id, since, guild_id, first_day, last_day, guild_id, since),
         )
+        wins = {status: int(await self.db.scalar(
+            "SELECT COUNT(DISTINCT h.application_id) FROM application_status_history h"
+            " JOIN applications a ON a.id = h.application_id"
+            " WHERE a.guild_id = ? AND h.status = ? AND h.changed_on BETWEEN ? AND ?",
+            (guild_id, status, first_day, last_day),
+        )) for status in ("interviewing", "offer")}
+        winners = await self.db.fetchall(
+            "SELECT user_id FROM win_shares WHERE guild_id = ? AND named = 1"
+            " AND message_id IS NOT NULL AND created_at >= ?"
+            " GROUP BY user_id ORDER BY MIN(created_at)",
+            (guild_id, since),
+        )
         return DigestTotals(
             applications=applications, reflections=reflections, feedback_requests=feedback,
             shared_rejections=shared, named_sharers=tuple(int(r[0]) for r in named),
+            interviews=wins["interviewing"], offers=wins["offer"],
+            named_winners=tuple(int(r[0]) for r in winners),
         )

@@ -26,6 +26,7 @@ PERSONAL_TABLES: dict[str, tuple[str, ...]] = {
     "timers": ("user_id",),
     "application_status_history": ("user_id",),
     "application_rejections": ("user_id",),
+    "win_shares": ("user_id",),
     "pending_imports": ("user_id",),
     "applications": ("user_id",),
     "rejections": ("user_id",),
@@ -107,8 +108,10 @@ class PrivacyRepository:
         """Every post of the member's entries in a channel, named and anonymous."""
         rows = await tx.fetchall(
             "SELECT id, guild_id, channel_id, message_id, named FROM shares WHERE user_id = ?"
-            " AND channel_id IS NOT NULL AND message_id IS NOT NULL ORDER BY id",
-            (user_id,),
+            " AND channel_id IS NOT NULL AND message_id IS NOT NULL"
+            " UNION ALL SELECT id, guild_id, channel_id, message_id, named FROM win_shares"
+            " WHERE user_id = ? AND message_id IS NOT NULL ORDER BY id",
+            (user_id, user_id),
         )
         return [SharedPost(r["id"], r["guild_id"], r["channel_id"], r["message_id"],
                            bool(r["named"])) for r in rows]
