@@ -23,6 +23,8 @@ from bot.db.repositories.member_settings import MemberSettingsRepository
 from bot.db.repositories.rejections import RejectionRepository
 from bot.db.repositories.timers import TimerRepository
 from bot.services.dates import zone
+from discord_emulator.emulator import DiscordEmulator
+from discord_emulator.state import DM, FLAG_LOADING, EmulatorError, Message
 
 from .commandline import (
     CHANNEL,
@@ -36,9 +38,7 @@ from .commandline import (
     quote_if_needed,
     split_words,
 )
-from discord_emulator.emulator import DiscordEmulator
 from .render import DIM, Names, Renderer, relative, text_inputs
-from discord_emulator.state import DM, FLAG_LOADING, EmulatorError, Message
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +214,7 @@ def _by_name(named: dict[str, int], name: str) -> int | None:
 
 class Sandbox:
     def __init__(self, console: Console, *, workdir: Path, db_path: Path | None = None,
-                 color: bool = False, width: int = 88) -> None:
+                 color: bool = False, width: int = 88, clock: Clock | None = None) -> None:
         self.console = console
         self.workdir = workdir
         self.db_path = db_path or workdir / "onward.db"
@@ -222,7 +222,10 @@ class Sandbox:
         self.files_dir = workdir / "files"
         # A kept database keeps its clock too: what `wait` moved stays moved next time.
         self.clock_file = self.db_path.with_name(self.db_path.name + ".clock")
-        self.clock = Clock(self._saved_offset() if self.keep_db else timedelta(0))
+        # The real time unless a clock is given (a FixedClock makes a session repeatable).
+        self.clock = clock or Clock()
+        self.moved = self._saved_offset() if self.keep_db else timedelta(0)
+        self.clock.advance(self.moved)
         self.emu = DiscordEmulator()
         self.bot = None
         self._runner: asyncio.Task | None = None
@@ -291,7 +294,7 @@ class Sandbox:
     async def stop(self) -> None:
         if self.keep_db and self.bot is not None:
             with contextlib.suppress(OSError):
-                self.clock_file.write_text(f"{self.clock.offset.total_seconds():.0f}\n")
+                self.clock_file.write_text(f"{self.moved.total_seconds():.0f}\n")
         if self._watcher is not None:
             self._watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -741,7 +744,7 @@ class Sandbox:
                 break
             now = self.clock.now()
             if upcoming > now:
-                self.clock.advance(upcoming - now)
+                self._move(upcoming - now)
             elif caught_up_at is not None and caught_up_at >= now:
                 # Still due after running it here: it failed (see the log); don't spin on it.
                 log.warning("something due at %s did not go out; moving on", upcoming)
@@ -751,10 +754,14 @@ class Sandbox:
             self.flush(heading=self._step_heading())
         remaining = target - self.clock.now()
         if remaining > timedelta(0):
-            self.clock.advance(remaining)
+            self._move(remaining)
         await self._catch_up()
         self.flush(heading=self._step_heading())
         self.console.write(f"Bot clock: {local_time(self.clock.now(), None)}.")
+
+    def _move(self, delta: timedelta) -> None:
+        self.clock.advance(delta)
+        self.moved += delta
 
     def _step_heading(self) -> str:
         text = f"── {local_time(self.clock.now(), None)} ──"
