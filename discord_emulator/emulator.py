@@ -27,6 +27,7 @@ from aiohttp import web
 
 from .actors import Actor, InteractionResult
 from .gateway import GatewaySession, handle_gateway
+from .openapi import SpecViolation
 from .rest import RestApi, error_response, json_response
 from .state import (
     ADMINISTRATOR,
@@ -89,7 +90,7 @@ class FailRule:
 
 
 class DiscordEmulator:
-    def __init__(self, *, bot_name: str = "Onward") -> None:
+    def __init__(self, *, bot_name: str = "Onward", validate_requests: bool = True) -> None:
         self._ids = Snowflakes()
         self.application_id = self._ids.next()
         # Modern applications share their id with their bot user.
@@ -117,6 +118,9 @@ class DiscordEmulator:
         self._rate_window: deque[float] = deque()
         # Seconds the bot has to acknowledge an interaction (Discord: 3). None = no limit.
         self.interaction_deadline: float | None = None
+        # Request bodies are checked against Discord's OpenAPI spec; what broke it is kept here.
+        self.validate_requests = validate_requests
+        self.spec_violations: list[SpecViolation] = []
 
         self._sessions: list[GatewaySession] = []
         self._message_waiters: list[tuple[Callable[[Message], bool], asyncio.Future[Message]]] = []
@@ -422,6 +426,13 @@ class DiscordEmulator:
             self._global_commands if guild_id is None else self._guild_commands.get(guild_id, {})
         )
         return list(store.values())
+
+    def assert_no_spec_violations(self) -> None:
+        """Fail (AssertionError listing each) if any request broke Discord's spec."""
+        if self.spec_violations:
+            found = "\n".join(f"  {v}" for v in self.spec_violations)
+            raise AssertionError(
+                f"{len(self.spec_violations)} request(s) broke Discord's API spec:\n{found}")
 
     @property
     def connected(self) -> bool:

@@ -13,6 +13,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
+from . import openapi
 from .state import (
     ATTACH_FILES,
     DM,
@@ -165,9 +166,22 @@ class RestApi:
         is_bot_call = not path.startswith(("/interactions/", "/webhooks/"))
         response = self.emu._check_rate_limits(req.method, path, is_bot_call)
         if response is None:
-            response = await self._route(req, record)
+            response = self._check_spec(req) or await self._route(req, record)
         record.status = response.status
         return response
+
+    def _check_spec(self, req: Req) -> web.Response | None:
+        """Refuse a body that breaks Discord's published request schema (or a documented limit)
+        as Discord does, and keep the violation for the test to see."""
+        if not self.emu.validate_requests or req.json is None:
+            return None
+        violations = openapi.spec().check(req.method, req.path, req.json)
+        if not violations:
+            return None
+        self.emu.spec_violations.extend(violations)
+        for violation in violations:
+            log.error("emulator: request refused by Discord's spec: %s", violation)
+        return error_response(400, 50035, "Invalid Form Body", openapi.form_errors(violations))
 
     async def _route(self, req: Req, record: RecordedRequest) -> web.Response:
         for method, pattern, handler in self.routes:

@@ -67,6 +67,8 @@ MAX_STEPS = 2000
 # Task names of one piece of the bot's work (as in bot/__main__.py): a slash command, a button
 # or form, an event listener, a scheduled job.
 WORK_TASK_PREFIXES = ("CommandTree-invoker", "discord-ui-", "discord.py: ", "onward-", "personal-")
+# Before a request of the bot's that breaks Discord's API spec (Discord answers 400).
+REFUSED_BY_SPEC = "⚠ Discord would refuse this request from the bot:"
 SANDBOX_COMMANDS = ("as", "admin", "dm", "server", "click", "wait", "clock", "status", "help",
                     "quit", "exit")
 
@@ -245,6 +247,7 @@ class Sandbox:
         self.directory: EmulatorDirectory | None = None
         self._described: dict[str, str] = {}          # completion candidates' descriptions
         self._handling = False
+        self._violations_shown = 0
 
     # Starting and stopping ---------------------------------------------------------------------
 
@@ -626,7 +629,11 @@ class Sandbox:
                 return
 
     def flush(self, *, heading: str | None = None) -> int:
-        """Print every bot message not shown yet (or changed since); returns how many."""
+        """Print every bot message not shown yet (or changed since), and every request of the
+        bot's that Discord would have refused; returns how many messages."""
+        for violation in self.emu.spec_violations[self._violations_shown:]:
+            self.console.write(f"{REFUSED_BY_SPEC} {violation}")
+        self._violations_shown = len(self.emu.spec_violations)
         shown = 0
         for message in list(self.emu.messages.values()):
             if message.author_id != self.emu.bot_user_id or message.flags & FLAG_LOADING:

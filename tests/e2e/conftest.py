@@ -119,3 +119,5 @@ async def world(tmp_path):
     finally:
         await world.stop()
         await world.emu.stop()
+    # Whatever the test asserted, the bot must not have sent what Discord would refuse.
+    world.emu.assert_no_spec_violations()

@@ -93,6 +93,7 @@ async def emulator():
         yield emu
     finally:
         await emu.stop()
+    emu.assert_no_spec_violations()
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from bot.sandbox.commandline import (
     parse_slash,
 )
 from bot.sandbox.render import Names, Renderer
-from bot.sandbox.session import Sandbox, parse_duration
+from bot.sandbox.session import REFUSED_BY_SPEC, Sandbox, parse_duration
 from tests.e2e.conftest import PINNED_AT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +41,7 @@ async def session(tmp_path: Path, script: str, **kwargs) -> str:
     code = await cli.run(script.strip().splitlines(), out, workdir=workdir, color=False,
                          **kwargs)
     assert code == 0
+    assert REFUSED_BY_SPEC not in out.getvalue()
     return out.getvalue()
 
 
@@ -105,6 +106,7 @@ def test_tour_through_standard_input(tmp_path):
     out = done.stdout
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and "Traceback" not in out
+    assert REFUSED_BY_SPEC not in out
 
     assert "members alice, bob, carol · server admin ada" in out
     assert "Bot clock: Tue 16 Jun 2026 14:30 UTC" in out
@@ -216,6 +218,7 @@ async def test_a_pinned_clock_moves_only_with_wait(tmp_path):
         assert sandbox.clock.now() == PINNED_AT + timedelta(minutes=90)
     finally:
         await sandbox.stop()
+    sandbox.emu.assert_no_spec_violations()
     text = out.getvalue()
     assert "Bot clock: Tue 16 Jun 2026 14:30 UTC." in text
     assert "Bot clock: Tue 16 Jun 2026 16:00 UTC." in text
@@ -354,6 +357,7 @@ async def test_completion_offers_commands_options_and_the_bots_suggestions(tmp_p
         assert "timezone:Europe/Berlin" in zones
     finally:
         await sandbox.stop()
+    sandbox.emu.assert_no_spec_violations()
 
 
 # What the terminal shows ----------------------------------------------------------------------
