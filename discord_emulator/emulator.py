@@ -254,6 +254,44 @@ class DiscordEmulator:
             member.role_ids.extend(r for r in roles if r not in member.role_ids)
         return user_id
 
+    def add_role(
+        self, guild_id: int, name: str, permissions: int = 0, *, members: tuple[int, ...] = ()
+    ) -> int:
+        """A new role (above the others), given to `members`. Dispatches GUILD_ROLE_CREATE."""
+        guild = self._guild(guild_id)
+        role = Role(self._ids.next(), name, permissions, position=len(guild.roles))
+        guild.roles[role.id] = role
+        if guild.bot_present:
+            self._dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role.to_json()})
+        for user_id in members:
+            self.give_role(guild_id, user_id, role.id)
+        return role.id
+
+    def give_role(self, guild_id: int, user_id: int, role_id: int) -> None:
+        """Add a role to a member. Dispatches GUILD_MEMBER_UPDATE."""
+        guild = self._guild(guild_id)
+        member = guild.members[user_id]
+        if role_id not in member.role_ids:
+            member.role_ids.append(role_id)
+        if guild.bot_present:
+            data = member.to_json(self.users[user_id]) | {"guild_id": str(guild.id)}
+            self._dispatch("GUILD_MEMBER_UPDATE", data, intent=INTENT_GUILD_MEMBERS)
+
+    def set_role_permissions(self, guild_id: int, role_id: int, permissions: int) -> None:
+        """Change a role's server-wide permissions (the @everyone role's id is the server's;
+        the bot's managed role is `guilds[id].bot_role_id`). Dispatches GUILD_ROLE_UPDATE."""
+        guild = self._guild(guild_id)
+        role = guild.roles[role_id]
+        role.permissions = permissions
+        if guild.bot_present:
+            self._dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role.to_json()})
+
+    def permissions_in(self, channel_id: int, user_id: int) -> int:
+        """A member's permissions in a server channel, computed as Discord does: @everyone,
+        their roles, the channel's overwrites (@everyone, roles, member), implicit losses."""
+        channel = self._channel(channel_id)
+        return self._guild(channel.guild_id).channel_permissions(channel, user_id)
+
     def set_bot_channel_permissions(self, channel_id: int, allow_send: bool = True) -> None:
         """Deny (or restore) SEND_MESSAGES for the bot with a member overwrite."""
         if allow_send:

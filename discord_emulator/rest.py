@@ -17,6 +17,7 @@ from . import openapi
 from .state import (
     ATTACH_FILES,
     DM,
+    EMBED_LINKS,
     FLAG_EPHEMERAL,
     FLAG_LOADING,
     SEND_MESSAGES,
@@ -528,6 +529,8 @@ class RestApi:
         else:
             perms = self.emu._bot_permissions(channel)
             if not perms & SEND_MESSAGES or (req.files and not perms & ATTACH_FILES):
+                return error_response(403, 50013, "Missing Permissions")
+            if (req.json or {}).get("embeds") and not perms & EMBED_LINKS:
                 return error_response(403, 50013, "Missing Permissions")
         payload = req.json or {}
         problem = validate_message(payload, req.files)
