@@ -90,7 +90,9 @@ class FailRule:
 
 
 class DiscordEmulator:
-    def __init__(self, *, bot_name: str = "Onward", validate_requests: bool = True) -> None:
+    def __init__(
+        self, *, bot_name: str = "Onward", validate_requests: bool = True, shard_count: int = 1
+    ) -> None:
         self._ids = Snowflakes()
         self.application_id = self._ids.next()
         # Modern applications share their id with their bot user.
@@ -123,6 +125,9 @@ class DiscordEmulator:
         self.spec_violations: list[SpecViolation] = []
 
         self._sessions: list[GatewaySession] = []
+        # What GET /gateway/bot recommends; each connection gets the servers of its shard.
+        self.shard_count = shard_count
+        self._shards_by_session: dict[str, tuple[int, int]] = {}
         self._message_waiters: list[tuple[Callable[[Message], bool], asyncio.Future[Message]]] = []
         self._connected = asyncio.Event()
 
@@ -563,7 +568,9 @@ class DiscordEmulator:
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,
-            "guilds": [{"id": str(g.id), "unavailable": True} for g in self._visible_guilds()],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in self._visible_guilds()
+                       if session.handles(g.id)],
+            "shard": list(session.shard),
             "private_channels": [],
             "relationships": [],
             "presences": [],
@@ -739,8 +746,9 @@ class DiscordEmulator:
         return [s for s in self._sessions if s.identified and not s.closed]
 
     def _dispatch(self, event: str, data: Any, *, intent: int | None = None) -> None:
+        guild_id = _event_guild(event, data)
         for session in self._live_sessions():
-            if intent is None or session.intents & intent:
+            if (intent is None or session.intents & intent) and session.handles(guild_id):
                 session.dispatch(event, data)
 
     def _session_identified(self, session: GatewaySession) -> None:
@@ -756,8 +764,9 @@ class DiscordEmulator:
         if not self._live_sessions():
             self._connected.clear()
 
-    def _interaction_session(self) -> GatewaySession:
-        live = self._live_sessions()
+    def _interaction_session(self, guild_id: int | None = None) -> GatewaySession:
+        """The newest connection of the shard the interaction's server (or DM) belongs to."""
+        live = [s for s in self._live_sessions() if s.handles(guild_id)]
         if not live:
             raise EmulatorError("no bot is connected to the gateway")
         return live[-1]
@@ -799,6 +808,16 @@ class DiscordEmulator:
                 return json_response(body, 429, headers=_rate_limit_headers(retry_after, True))
             self._rate_window.append(now)
         return None
+
+
+def _event_guild(event: str, data: Any) -> int | None:
+    """The server an event belongs to (None: not a server's, e.g. a DM), for its shard."""
+    if not isinstance(data, dict):
+        return None
+    if event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"):
+        return int(data["id"])
+    guild_id = data.get("guild_id")
+    return int(guild_id) if guild_id is not None else None
 
 
 def _rate_limit_headers(retry_after: float, is_global: bool) -> dict[str, str]:

@@ -270,7 +270,8 @@ class RestApi:
     async def get_gateway_bot(self, req: Req) -> web.Response:
         limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
         return json_response(
-            {"url": self.emu.gateway_url, "shards": 1, "session_start_limit": limit}
+            {"url": self.emu.gateway_url, "shards": self.emu.shard_count,
+             "session_start_limit": limit}
         )
 
     # ------------------------------------------------------------------ commands
