@@ -37,6 +37,20 @@ COGS = (
 )
 
 
+# Exactly what the bot needs in a channel: read it, post (with embeds and chart images), and
+# read back its own posts. Slash commands need the applications.commands scope, not a permission.
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True, send_messages=True, embed_links=True, attach_files=True,
+    read_message_history=True,
+)
+INVITE_SCOPES = ("bot", "applications.commands")
+
+
+def invite_url(application_id: int) -> str:
+    return discord.utils.oauth_url(
+        application_id, permissions=INVITE_PERMISSIONS, scopes=INVITE_SCOPES)
+
+
 def point_at(settings: Settings) -> None:
     """discord.py keeps its endpoints in class attributes; aim them where settings say."""
     discord.http.Route.BASE = settings.discord_api_base.rstrip("/")
@@ -78,6 +92,7 @@ class Onward(commands.Bot):
         self.cog_modules = cogs
         self.db: Database | None = None
         self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self._invite_logged = False
         point_at(settings)
 
     @property
@@ -97,6 +112,11 @@ class Onward(commands.Bot):
         # process: left out of the garbage collector's full passes, those stay short (passes
         # of 100-230 ms under load became ~20 ms, bench/interactions.py).
         gc.freeze()
+
+    async def on_ready(self) -> None:
+        if not self._invite_logged:
+            self._invite_logged = True
+            log.info("invite Onward to a server: %s", invite_url(self.application_id))
 
     async def sync_commands_if_changed(self) -> None:
         """Syncing is rate-limited by Discord; only do it when a definition changed."""
