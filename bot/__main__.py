@@ -48,6 +48,7 @@ def _is_work(task: asyncio.Task) -> bool:
 
 
 async def _decline(interaction) -> None:
+    import aiohttp
     import discord
 
     try:
@@ -55,8 +56,9 @@ async def _decline(interaction) -> None:
             await interaction.response.autocomplete([])
         else:
             await interaction.response.send_message(RESTARTING, ephemeral=True)
-    except (discord.HTTPException, RuntimeError):
-        # The connection may already be closing under a late arrival; nothing to do then.
+    except (discord.HTTPException, RuntimeError, aiohttp.ClientError):
+        # The connection may already be closing under a late arrival (discord.py lets
+        # aiohttp's "Server disconnected" through as it is); nothing to do then.
         logging.getLogger("bot").info("could not decline interaction %s", interaction.id)
 
 
