@@ -241,3 +241,49 @@ async def test_validation_can_be_turned_off(emu):
         await quiet.stop()
     assert quiet.spec_violations == []
     assert status == 400           # the emulator's own command checks still refuse it
+
+
+def test_the_quick_union_checks_agree_with_plain_any_of():
+    """Unions are decided early (constants looked up, branches picked by JSON type and
+    `type` field); on these bodies, valid and broken, the verdict is plain anyOf's."""
+    from jsonschema import Draft202012Validator, validators
+
+    from discord_emulator import openapi
+
+    plain_class = validators.extend(Draft202012Validator,
+                                    type_checker=openapi._Validator.TYPE_CHECKER)
+    routes = {
+        ("POST", CALLBACK): [
+            modal("Reflect"), modal("t" * 46), {"type": 9, "data": {"title": "x"}},
+            {"type": 8, "data": {"choices": [{"name": "Acme", "value": "1"}]}},
+            {"type": 4, "data": {"content": "hi", "flags": 64}}, {"type": 5}, {"type": 6},
+            {"type": 7, "data": {"components": [{"type": 1, "components": [
+                {"type": 2, "style": 1, "label": "Undo", "custom_id": "undo:1"}]}]}},
+            {"type": 4, "data": {"components": [{"type": 1, "components": [
+                {"type": 4, "custom_id": "x", "style": 1, "label": "text input in a message"}]}]}},
+            {"type": 3}, {"type": "4", "data": {}}, {"type": 99}, {"data": {}}, "pong", None, [],
+        ],
+        ("PUT", COMMANDS): [
+            [command()], [command(description="d" * 101)], [command(type=9)],
+            [command(options=[{"type": 1, "name": "log", "description": "Log", "options": [
+                {"type": 3, "name": "company", "description": "Company", "required": True,
+                 "autocomplete": True}]}])],
+            [command(options=[{"type": 42, "name": "x", "description": "y"}])],
+            [command(options=[{"type": 3, "name": "x"}])], [{"name": "x"}], [7],
+        ],
+        ("POST", MESSAGES): [
+            button_message("ok"), button_message("x" * 101), {"content": 5},
+            {"components": [{"type": 2, "style": 1, "label": "loose button", "custom_id": "a"}]},
+            {"embeds": [{"title": "t", "fields": [{"name": "n", "value": "v"}]}]},
+            {"allowed_mentions": {"parse": ["users"], "replied_user": False}},
+            {"message_reference": {"message_id": "1", "fail_if_not_exists": False}},
+        ],
+    }
+    checked = spec()
+    for (method, route), bodies in routes.items():
+        ours = checked.validator(method, route)
+        plain = plain_class(ours.schema, registry=checked.registry)
+        for body in bodies:
+            assert ours.is_valid(body) == plain.is_valid(body), (route, body)
+        verdicts = {plain.is_valid(body) for body in bodies}
+        assert verdicts == {True, False}, route            # both kinds were tried
