@@ -25,6 +25,7 @@ from bot.sandbox.commandline import (
 )
 from bot.sandbox.render import Names, Renderer
 from bot.sandbox.session import REFUSED_BY_SPEC, Sandbox, parse_duration
+from discord_emulator import SpecViolation
 from tests.e2e.conftest import PINNED_AT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -361,6 +362,19 @@ async def test_completion_offers_commands_options_and_the_bots_suggestions(tmp_p
 
 
 # What the terminal shows ----------------------------------------------------------------------
+
+def test_a_request_discord_would_refuse_is_shown(tmp_path):
+    out = io.StringIO()
+    sandbox = Sandbox(cli.Console(out), workdir=tmp_path, clock=FixedClock(PINNED_AT))
+    sandbox.emu.spec_violations.append(SpecViolation(
+        "POST", "/channels/1/messages", "/channels/{channel_id}/messages", "/content",
+        "maxLength 2000", "content is 2001 characters long (at most 2000)"))
+    sandbox.flush()
+    sandbox.flush()                                  # shown once
+    assert out.getvalue() == (
+        f"{REFUSED_BY_SPEC} POST /channels/{{channel_id}}/messages at /content: content is "
+        "2001 characters long (at most 2000) (rule: maxLength 2000)\n")
+
 
 def test_discord_markup_reads_plainly():
     names = Names(users={1: "bob"}.get, channels={2: "support"}.get)
