@@ -42,14 +42,16 @@ def _is_work(task: asyncio.Task) -> bool:
 
 
 async def _decline(interaction) -> None:
+    import aiohttp
     import discord
 
     from bot.tree import RESTARTING
 
     try:
         await interaction.response.send_message(RESTARTING, ephemeral=True)
-    except (discord.HTTPException, RuntimeError):
-        # The connection may already be closing under a late arrival; nothing to do then.
+    except (discord.HTTPException, RuntimeError, aiohttp.ClientError):
+        # The connection may already be closing under a late arrival (discord.py lets
+        # aiohttp's "Server disconnected" through as it is); nothing to do then.
         logging.getLogger("bot").info("could not decline interaction %s", interaction.id)
 
 

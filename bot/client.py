@@ -39,6 +39,20 @@ COGS = (
 )
 
 
+# Exactly what the bot needs in a channel: read it, post (with embeds and chart images), and
+# read back its own posts. Slash commands need the applications.commands scope, not a permission.
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True, send_messages=True, embed_links=True, attach_files=True,
+    read_message_history=True,
+)
+INVITE_SCOPES = ("bot", "applications.commands")
+
+
+def invite_url(application_id: int) -> str:
+    return discord.utils.oauth_url(
+        application_id, permissions=INVITE_PERMISSIONS, scopes=INVITE_SCOPES)
+
+
 def point_at(settings: Settings) -> None:
     compat.point_at(settings.discord_api_base, settings.discord_gateway_url)
 
@@ -80,6 +94,8 @@ class Onward(commands.Bot):
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._engine: TimerEngine | None = None
         self._outbox: Outbox | None = None
+
+        self._invite_logged = False
         point_at(settings)
         # A malformed gateway event is logged and dropped instead of ending the process.
         compat.guard_gateway_parsers(self)
@@ -119,6 +135,11 @@ class Onward(commands.Bot):
         # process: left out of the garbage collector's full passes, those stay short (passes
         # of 100-230 ms under load became ~20 ms, bench/interactions.py).
         gc.freeze()
+
+    async def on_ready(self) -> None:
+        if not self._invite_logged:
+            self._invite_logged = True
+            log.info("invite Onward to a server: %s", invite_url(self.application_id))
 
     async def sync_commands_if_changed(self) -> None:
         """Syncing is rate-limited by Discord; only do it when a definition changed."""

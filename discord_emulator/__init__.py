@@ -4,6 +4,7 @@ Its own package: it never imports `bot` or `discord`."""
 
 from .actors import Actor, InteractionResult
 from .emulator import DiscordEmulator
+from .openapi import SpecViolation
 from .state import EmulatorError, Guild, Message, RecordedRequest
 
 __all__ = [
@@ -14,4 +15,5 @@ __all__ = [
     "InteractionResult",
     "Message",
     "RecordedRequest",
+    "SpecViolation",
 ]

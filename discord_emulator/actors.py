@@ -616,7 +616,7 @@ class Actor:
         channel_id: int | None = None,
     ) -> InteractionResult:
         emu = self.emu
-        session = emu._interaction_session()
+        session = emu._interaction_session(self.guild_id)
         if message is not None:
             channel_id = message.channel_id
             if (

@@ -27,6 +27,7 @@ from aiohttp import web
 
 from .actors import Actor, InteractionResult
 from .gateway import GatewaySession, handle_gateway
+from .openapi import SpecViolation
 from .rest import RestApi, error_response, json_response
 from .state import (
     ADMINISTRATOR,
@@ -90,7 +91,9 @@ class FailRule:
 
 
 class DiscordEmulator:
-    def __init__(self, *, bot_name: str = "Onward") -> None:
+    def __init__(
+        self, *, bot_name: str = "Onward", validate_requests: bool = True, shard_count: int = 1
+    ) -> None:
         self._ids = Snowflakes()
         self.application_id = self._ids.next()
         # Modern applications share their id with their bot user.
@@ -122,8 +125,14 @@ class DiscordEmulator:
         self._rate_window: deque[float] = deque()
         # Seconds the bot has to acknowledge an interaction (Discord: 3). None = no limit.
         self.interaction_deadline: float | None = None
+        # Request bodies are checked against Discord's OpenAPI spec; what broke it is kept here.
+        self.validate_requests = validate_requests
+        self.spec_violations: list[SpecViolation] = []
 
         self._sessions: list[GatewaySession] = []
+        # What GET /gateway/bot recommends; each connection gets the servers of its shard.
+        self.shard_count = shard_count
+        self._shards_by_session: dict[str, tuple[int, int]] = {}
         self._message_waiters: list[tuple[Callable[[Message], bool], asyncio.Future[Message]]] = []
         self._connected = asyncio.Event()
 
@@ -254,6 +263,44 @@ class DiscordEmulator:
         else:
             member.role_ids.extend(r for r in roles if r not in member.role_ids)
         return user_id
+
+    def add_role(
+        self, guild_id: int, name: str, permissions: int = 0, *, members: tuple[int, ...] = ()
+    ) -> int:
+        """A new role (above the others), given to `members`. Dispatches GUILD_ROLE_CREATE."""
+        guild = self._guild(guild_id)
+        role = Role(self._ids.next(), name, permissions, position=len(guild.roles))
+        guild.roles[role.id] = role
+        if guild.bot_present:
+            self._dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role.to_json()})
+        for user_id in members:
+            self.give_role(guild_id, user_id, role.id)
+        return role.id
+
+    def give_role(self, guild_id: int, user_id: int, role_id: int) -> None:
+        """Add a role to a member. Dispatches GUILD_MEMBER_UPDATE."""
+        guild = self._guild(guild_id)
+        member = guild.members[user_id]
+        if role_id not in member.role_ids:
+            member.role_ids.append(role_id)
+        if guild.bot_present:
+            data = member.to_json(self.users[user_id]) | {"guild_id": str(guild.id)}
+            self._dispatch("GUILD_MEMBER_UPDATE", data, intent=INTENT_GUILD_MEMBERS)
+
+    def set_role_permissions(self, guild_id: int, role_id: int, permissions: int) -> None:
+        """Change a role's server-wide permissions (the @everyone role's id is the server's;
+        the bot's managed role is `guilds[id].bot_role_id`). Dispatches GUILD_ROLE_UPDATE."""
+        guild = self._guild(guild_id)
+        role = guild.roles[role_id]
+        role.permissions = permissions
+        if guild.bot_present:
+            self._dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role.to_json()})
+
+    def permissions_in(self, channel_id: int, user_id: int) -> int:
+        """A member's permissions in a server channel, computed as Discord does: @everyone,
+        their roles, the channel's overwrites (@everyone, roles, member), implicit losses."""
+        channel = self._channel(channel_id)
+        return self._guild(channel.guild_id).channel_permissions(channel, user_id)
 
     def set_bot_channel_permissions(self, channel_id: int, allow_send: bool = True) -> None:
         """Deny (or restore) SEND_MESSAGES for the bot with a member overwrite."""
@@ -457,6 +504,13 @@ class DiscordEmulator:
         )
         return list(store.values())
 
+    def assert_no_spec_violations(self) -> None:
+        """Fail (AssertionError listing each) if any request broke Discord's spec."""
+        if self.spec_violations:
+            found = "\n".join(f"  {v}" for v in self.spec_violations)
+            raise AssertionError(
+                f"{len(self.spec_violations)} request(s) broke Discord's API spec:\n{found}")
+
     @property
     def connected(self) -> bool:
         return bool(self._live_sessions())
@@ -548,7 +602,9 @@ class DiscordEmulator:
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,
-            "guilds": [{"id": str(g.id), "unavailable": True} for g in self._visible_guilds()],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in self._visible_guilds()
+                       if session.handles(g.id)],
+            "shard": list(session.shard),
             "private_channels": [],
             "relationships": [],
             "presences": [],
@@ -724,8 +780,9 @@ class DiscordEmulator:
         return [s for s in self._sessions if s.identified and not s.closed]
 
     def _dispatch(self, event: str, data: Any, *, intent: int | None = None) -> None:
+        guild_id = _event_guild(event, data)
         for session in self._live_sessions():
-            if intent is None or session.intents & intent:
+            if (intent is None or session.intents & intent) and session.handles(guild_id):
                 session.dispatch(event, data)
 
     def _session_identified(self, session: GatewaySession) -> None:
@@ -741,8 +798,9 @@ class DiscordEmulator:
         if not self._live_sessions():
             self._connected.clear()
 
-    def _interaction_session(self) -> GatewaySession:
-        live = self._live_sessions()
+    def _interaction_session(self, guild_id: int | None = None) -> GatewaySession:
+        """The newest connection of the shard the interaction's server (or DM) belongs to."""
+        live = [s for s in self._live_sessions() if s.handles(guild_id)]
         if not live:
             raise EmulatorError("no bot is connected to the gateway")
         return live[-1]
@@ -819,6 +877,16 @@ class DiscordEmulator:
                 return json_response(body, 429, headers=_rate_limit_headers(retry_after, True))
             self._rate_window.append(now)
         return None
+
+
+def _event_guild(event: str, data: Any) -> int | None:
+    """The server an event belongs to (None: not a server's, e.g. a DM), for its shard."""
+    if not isinstance(data, dict):
+        return None
+    if event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"):
+        return int(data["id"])
+    guild_id = data.get("guild_id")
+    return int(guild_id) if guild_id is not None else None
 
 
 def _rate_limit_headers(retry_after: float, is_global: bool) -> dict[str, str]:

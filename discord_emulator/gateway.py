@@ -31,6 +31,7 @@ class GatewaySession:
         self.intents = 0
         self.identified = False
         self.closed = False
+        self.shard: tuple[int, int] = (0, 1)      # (shard id, shard count) from IDENTIFY
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._writer: asyncio.Task | None = None
 
@@ -86,15 +87,20 @@ class GatewaySession:
             self.send(11)
         elif op == 2:
             self.intents = int(d.get("intents", 0))
+            if d.get("shard"):
+                self.shard = (int(d["shard"][0]), int(d["shard"][1]))
             self.session_id = secrets.token_hex(16)
+            self.emu._shards_by_session[self.session_id] = self.shard
             self.identified = True
             self.emu._session_identified(self)
             self.dispatch("READY", self.emu._ready_payload(self))
             for guild in self.emu._visible_guilds():
-                self.dispatch("GUILD_CREATE", self.emu._guild_create_payload(guild))
+                if self.handles(guild.id):
+                    self.dispatch("GUILD_CREATE", self.emu._guild_create_payload(guild))
         elif op == 6:
             # State lives in the emulator, so a resume only needs to re-attach.
             self.session_id = d.get("session_id") or secrets.token_hex(16)
+            self.shard = self.emu._shards_by_session.get(self.session_id, self.shard)
             self.seq = int(d.get("seq") or 0)
             self.identified = True
             self.emu._session_identified(self)
@@ -134,6 +140,13 @@ class GatewaySession:
             if d.get("nonce") is not None:
                 chunk["nonce"] = d["nonce"]
             self.dispatch("GUILD_MEMBERS_CHUNK", chunk)
+
+    def handles(self, guild_id: int | None) -> bool:
+        """Whether this connection's shard receives the server's events (DMs: shard 0)."""
+        shard_id, count = self.shard
+        if guild_id is None:
+            return shard_id == 0
+        return (guild_id >> 22) % count == shard_id
 
     @property
     def wants_members(self) -> bool:

@@ -13,9 +13,11 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
+from . import openapi
 from .state import (
     ATTACH_FILES,
     DM,
+    EMBED_LINKS,
     FLAG_EPHEMERAL,
     FLAG_LOADING,
     SEND_MESSAGES,
@@ -165,11 +167,24 @@ class RestApi:
         is_bot_call = not path.startswith(("/interactions/", "/webhooks/"))
         response = self.emu._check_rate_limits(req.method, path, is_bot_call)
         if response is None:
-            response = await self._route(req, record)
+            response = self._check_spec(req) or await self._route(req, record)
             if response.status < 300:
                 response = self.emu._failed_after(req.method, path) or response
         record.status = response.status
         return response
+
+    def _check_spec(self, req: Req) -> web.Response | None:
+        """Refuse a body that breaks Discord's published request schema (or a documented limit)
+        as Discord does, and keep the violation for the test to see."""
+        if not self.emu.validate_requests or req.json is None:
+            return None
+        violations = openapi.spec().check(req.method, req.path, req.json)
+        if not violations:
+            return None
+        self.emu.spec_violations.extend(violations)
+        for violation in violations:
+            log.error("emulator: request refused by Discord's spec: %s", violation)
+        return error_response(400, 50035, "Invalid Form Body", openapi.form_errors(violations))
 
     async def _route(self, req: Req, record: RecordedRequest) -> web.Response:
         for method, pattern, handler in self.routes:
@@ -257,7 +272,8 @@ class RestApi:
     async def get_gateway_bot(self, req: Req) -> web.Response:
         limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
         return json_response(
-            {"url": self.emu.gateway_url, "shards": 1, "session_start_limit": limit}
+            {"url": self.emu.gateway_url, "shards": self.emu.shard_count,
+             "session_start_limit": limit}
         )
 
     # ------------------------------------------------------------------ commands
@@ -516,6 +532,8 @@ class RestApi:
         else:
             perms = self.emu._bot_permissions(channel)
             if not perms & SEND_MESSAGES or (req.files and not perms & ATTACH_FILES):
+                return error_response(403, 50013, "Missing Permissions")
+            if (req.json or {}).get("embeds") and not perms & EMBED_LINKS:
                 return error_response(403, 50013, "Missing Permissions")
         payload = req.json or {}
         problem = validate_message(payload, req.files)

@@ -21,10 +21,12 @@ MANAGE_GUILD = 1 << 5
 ADD_REACTIONS = 1 << 6
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
+SEND_TTS_MESSAGES = 1 << 12
 MANAGE_MESSAGES = 1 << 13
 EMBED_LINKS = 1 << 14
 ATTACH_FILES = 1 << 15
 READ_MESSAGE_HISTORY = 1 << 16
+MENTION_EVERYONE = 1 << 17
 USE_EXTERNAL_EMOJIS = 1 << 18
 CHANGE_NICKNAME = 1 << 26
 USE_APPLICATION_COMMANDS = 1 << 31
@@ -48,6 +50,8 @@ EVERYONE_PERMISSIONS = (
     | SEND_MESSAGES_IN_THREADS
 )
 BOT_ROLE_PERMISSIONS = EVERYONE_PERMISSIONS | MANAGE_MESSAGES | MANAGE_THREADS
+# Lost with SEND_MESSAGES in a channel, whatever grants them (Discord's implicit permissions).
+NEEDS_SEND_MESSAGES = MENTION_EVERYONE | SEND_TTS_MESSAGES | ATTACH_FILES | EMBED_LINKS
 
 # Message flags.
 FLAG_EPHEMERAL = 1 << 6
@@ -266,6 +270,8 @@ class Guild:
         own = channel.overwrites.get(user_id)
         if own is not None and own.type == 1:
             perms = (perms & ~own.deny) | own.allow
+        if not perms & SEND_MESSAGES:
+            perms &= ~NEEDS_SEND_MESSAGES
         return perms if perms & VIEW_CHANNEL else 0
 
     def to_json(self, users: dict[int, User], channels: list[Channel]) -> dict[str, Any]:

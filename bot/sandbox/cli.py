@@ -18,9 +18,11 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.clock import Clock, FixedClock
 from discord_emulator.state import EmulatorError
 
 from .commandline import CommandLineError
@@ -162,17 +164,30 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         "(default: a temporary one, removed at the end)")
     parser.add_argument("--script", type=Path, metavar="FILE",
                         help="read commands from this file instead of the keyboard")
+    parser.add_argument("--clock", type=_instant, metavar="WHEN",
+                        help="start the bot's clock at this moment, e.g. 2026-06-16T14:30 "
+                             "(UTC unless it names an offset); it then moves only with wait")
     return parser.parse_args(argv)
+
+
+def _instant(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"can't read {text!r} as a moment: use e.g. 2026-06-16T14:30") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def run(
     lines: Iterable[str] | TextIO | None = None, out: TextIO | None = None, *,
     db_path: Path | None = None, workdir: Path | None = None, color: bool | None = None,
+    clock: Clock | None = None,
 ) -> int:
     """Run a sandbox session. `lines` (a file, or an iterable of lines) makes it a script;
-    None reads the terminal. `workdir` holds the temporary database and the files the bot
-    sends; without one a temporary folder is used and tidied at the end. Returns the exit
-    code."""
+    None reads the terminal. `clock` is the bot's clock (the real time by default). `workdir`
+    holds the temporary database and the files the bot sends; without one a temporary folder
+    is used and tidied at the end. Returns the exit code."""
     out = out or sys.stdout
     interactive = lines is None
     own_workdir = workdir is None
@@ -181,7 +196,8 @@ async def run(
         color = interactive and out.isatty() and not os.environ.get("NO_COLOR")
     console = Console(out, redraw=interactive)
     width = min(shutil.get_terminal_size((88, 24)).columns, 100) if interactive else 88
-    sandbox = Sandbox(console, workdir=workdir, db_path=db_path, color=color, width=width)
+    sandbox = Sandbox(console, workdir=workdir, db_path=db_path, color=color, width=width,
+                      clock=clock)
     loop = asyncio.get_running_loop()
     try:
         try:
@@ -254,7 +270,9 @@ def main(argv: list[str]) -> int:
             lines = sys.stdin
         else:
             lines = None
-        return asyncio.run(run(lines, sys.stdout, db_path=args.db, workdir=workdir))
+        clock = FixedClock(args.clock) if args.clock is not None else None
+        return asyncio.run(run(lines, sys.stdout, db_path=args.db, workdir=workdir,
+                               clock=clock))
     except OSError as problem:
         print(f"Can't read the script: {problem}", file=sys.stderr)
         return 2

@@ -68,6 +68,8 @@ MAX_WAIT = timedelta(days=60)
 MAX_STEPS = 2000
 # Names of the bot's own tasks that are one piece of work (the libraries' are in bot.compat).
 WORK_TASK_PREFIXES = ("onward-", "personal-")
+# Before a request of the bot's that breaks Discord's API spec (Discord answers 400).
+REFUSED_BY_SPEC = "⚠ Discord would refuse this request from the bot:"
 SANDBOX_COMMANDS = ("as", "admin", "dm", "server", "click", "wait", "clock", "status", "help",
                     "quit", "exit")
 
@@ -215,7 +217,7 @@ def _by_name(named: dict[str, int], name: str) -> int | None:
 
 class Sandbox:
     def __init__(self, console: Console, *, workdir: Path, db_path: Path | None = None,
-                 color: bool = False, width: int = 88) -> None:
+                 color: bool = False, width: int = 88, clock: Clock | None = None) -> None:
         self.console = console
         self.workdir = workdir
         self.db_path = db_path or workdir / "onward.db"
@@ -223,7 +225,10 @@ class Sandbox:
         self.files_dir = workdir / "files"
         # A kept database keeps its clock too: what `wait` moved stays moved next time.
         self.clock_file = self.db_path.with_name(self.db_path.name + ".clock")
-        self.clock = Clock(self._saved_offset() if self.keep_db else timedelta(0))
+        # The real time unless a clock is given (a FixedClock makes a session repeatable).
+        self.clock = clock or Clock()
+        self.moved = self._saved_offset() if self.keep_db else timedelta(0)
+        self.clock.advance(self.moved)
         self.emu = DiscordEmulator()
         self.bot = None
         self._runner: asyncio.Task | None = None
@@ -243,6 +248,7 @@ class Sandbox:
         self.directory: EmulatorDirectory | None = None
         self._described: dict[str, str] = {}          # completion candidates' descriptions
         self._handling = False
+        self._violations_shown = 0
 
     # Starting and stopping ---------------------------------------------------------------------
 
@@ -292,7 +298,7 @@ class Sandbox:
     async def stop(self) -> None:
         if self.keep_db and self.bot is not None:
             with contextlib.suppress(OSError):
-                self.clock_file.write_text(f"{self.clock.offset.total_seconds():.0f}\n")
+                self.clock_file.write_text(f"{self.moved.total_seconds():.0f}\n")
         if self._watcher is not None:
             self._watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -622,7 +628,11 @@ class Sandbox:
                 return
 
     def flush(self, *, heading: str | None = None) -> int:
-        """Print every bot message not shown yet (or changed since); returns how many."""
+        """Print every bot message not shown yet (or changed since), and every request of the
+        bot's that Discord would have refused; returns how many messages."""
+        for violation in self.emu.spec_violations[self._violations_shown:]:
+            self.console.write(f"{REFUSED_BY_SPEC} {violation}")
+        self._violations_shown = len(self.emu.spec_violations)
         shown = 0
         for message in list(self.emu.messages.values()):
             if message.author_id != self.emu.bot_user_id or message.flags & FLAG_LOADING:
@@ -740,7 +750,7 @@ class Sandbox:
                 break
             now = self.clock.now()
             if upcoming > now:
-                self.clock.advance(upcoming - now)
+                self._move(upcoming - now)
             elif caught_up_at is not None and caught_up_at >= now:
                 # Still due after running it here: it failed (see the log); don't spin on it.
                 log.warning("something due at %s did not go out; moving on", upcoming)
@@ -750,10 +760,14 @@ class Sandbox:
             self.flush(heading=self._step_heading())
         remaining = target - self.clock.now()
         if remaining > timedelta(0):
-            self.clock.advance(remaining)
+            self._move(remaining)
         await self._catch_up()
         self.flush(heading=self._step_heading())
         self.console.write(f"Bot clock: {local_time(self.clock.now(), None)}.")
+
+    def _move(self, delta: timedelta) -> None:
+        self.clock.advance(delta)
+        self.moved += delta
 
     def _step_heading(self) -> str:
         text = f"── {local_time(self.clock.now(), None)} ──"

@@ -6,24 +6,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.client import COGS, Onward
-from bot.clock import Clock
+from bot.clock import FixedClock
 from bot.db.connection import Database
 from bot.settings import Settings
 from discord_emulator.emulator import DiscordEmulator
 
 READY_TIMEOUT = 15
+# Every world starts at this instant and its clock moves only when a test moves it. A Tuesday
+# afternoon, far from the default group slots (Monday 09:00, Thursday 12:00, Friday 17:00 UTC)
+# and from any daylight-saving switch, so nothing falls due unless a test moves the clock there.
+PINNED_AT = datetime(2026, 6, 16, 14, 30, tzinfo=UTC)
 
 
 @dataclass
 class World:
     emu: DiscordEmulator
     db_path: Path
-    clock: Clock
+    clock: FixedClock
     guild_id: int
     general_id: int
     support_id: int
@@ -92,7 +97,7 @@ async def make_world(tmp_path: Path, **overrides) -> World:
     world = World(
         emu=emu,
         db_path=tmp_path / "onward.db",
-        clock=Clock(),
+        clock=FixedClock(PINNED_AT),
         guild_id=guild.id,
         general_id=general,
         support_id=support,
@@ -114,3 +119,5 @@ async def world(tmp_path):
     finally:
         await world.stop()
         await world.emu.stop()
+    # Whatever the test asserted, the bot must not have sent what Discord would refuse.
+    world.emu.assert_no_spec_violations()

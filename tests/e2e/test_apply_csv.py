@@ -43,10 +43,10 @@ async def seed_alice(world):
     alice = world.actor(world.alice)
     for company, options in [
         ("Acme", {"role": "Data Engineer", "link": "https://jobs.acme.example/42",
-                  "date": "2026-10-01"}),
-        ("=HYPERLINK(\"https://evil.example\")", {"role": "-Analyst", "date": "2026-10-05"}),
-        ("Globex, Inc.", {"role": 'Engineer "II"', "date": "2026-10-09"}),
-        ("Initech", {"date": "2026-11-02"}),
+                  "date": "2025-10-01"}),
+        ("=HYPERLINK(\"https://evil.example\")", {"role": "-Analyst", "date": "2025-10-05"}),
+        ("Globex, Inc.", {"role": 'Engineer "II"', "date": "2025-10-09"}),
+        ("Initech", {"date": "2025-11-02"}),
     ]:
         await (await alice.slash("apply log", company=company, **options)).reply()
     await (await alice.slash("apply update", application="1", status="interviewing",
@@ -65,7 +65,7 @@ async def test_export_is_a_private_csv_safe_for_spreadsheets(world):
     rows = rows_of(data)
     assert rows[0] == HEADER.split(",")
     assert [r[0] for r in rows[1:]] == ["1", "2", "3", "4"]
-    assert rows[1][1:6] == ["2026-10-01", "Acme", "Data Engineer",
+    assert rows[1][1:6] == ["2025-10-01", "Acme", "Data Engineer",
                             "https://jobs.acme.example/42", "interviewing"]
     assert rows[1][7] == "Line one\nline two"
     # Formula-like cells are made text; commas and quotes survive the quoting.
@@ -73,12 +73,12 @@ async def test_export_is_a_private_csv_safe_for_spreadsheets(world):
     assert rows[3][2:4] == ["Globex, Inc.", 'Engineer "II"'] and rows[3][5] == "rejected"
     assert b"Bob's secret" not in data
     # A period: from/to, inclusive, by the date applied.
-    _, part, _ = await export(alice, **{"from": "2026-10-05", "to": "2026-10-09"})
+    _, part, _ = await export(alice, **{"from": "2025-10-05", "to": "2025-10-09"})
     assert [r[0] for r in rows_of(part)[1:]] == ["2", "3"]
-    _, empty, reply = await export(alice, **{"from": "2026-11-20"})
+    _, empty, reply = await export(alice, **{"from": "2025-11-20"})
     assert rows_of(empty) == [HEADER.split(",")] and "only its header" in reply.content
-    refused = await (await alice.slash("apply export", **{"from": "2026-11-01",
-                                                          "to": "2026-10-01"})).reply()
+    refused = await (await alice.slash("apply export", **{"from": "2025-11-01",
+                                                          "to": "2025-10-01"})).reply()
     assert "after the “to” date" in refused.content and not refused.attachments
 
 
@@ -110,11 +110,11 @@ async def test_round_trip_export_then_import_into_a_fresh_member_gives_identical
 
 TRACKER = (
     "Organization,Job Title,Applied On,Job Link,Stage,Salary\n"
-    "Acme,Backend Engineer,2026-11-02,https://acme.example/jobs/1,Interview,100k\n"
+    "Acme,Backend Engineer,2025-11-02,https://acme.example/jobs/1,Interview,100k\n"
     "Globex,Data Analyst,not a date,https://globex.example/2,Applied,\n"
-    "Initech,,2026-11-04,,Wishlist,\n"
-    "acme,backend engineer,2026-11-02,,Applied,\n"
-    "Hooli,SRE,2026-11-05,ftp://hooli.example,Applied,\n"
+    "Initech,,2025-11-04,,Wishlist,\n"
+    "acme,backend engineer,2025-11-02,,Applied,\n"
+    "Hooli,SRE,2025-11-05,ftp://hooli.example,Applied,\n"
 )
 
 
@@ -137,9 +137,9 @@ async def test_a_tracker_export_with_a_bad_row_shows_its_line_and_imports_nothin
         "SELECT number, company, role, link, applied_on, status FROM applications"
         " ORDER BY number")
     assert [tuple(r) for r in rows] == [
-        (1, "Acme", "Backend Engineer", "https://acme.example/jobs/1", "2026-11-02",
+        (1, "Acme", "Backend Engineer", "https://acme.example/jobs/1", "2025-11-02",
          "interviewing"),
-        (2, "Initech", None, None, "2026-11-04", "applied"),
+        (2, "Initech", None, None, "2025-11-04", "applied"),
     ]
     # The import is done once: its buttons are greyed out.
     assert [b["disabled"] for b in done.buttons] == [True, True]
@@ -150,7 +150,7 @@ async def test_a_tracker_export_with_a_bad_row_shows_its_line_and_imports_nothin
 
 async def test_cancel_imports_nothing_and_a_restart_keeps_a_pending_import(world):
     alice = world.actor(world.alice)
-    data = b"Company,Role,Date\nAcme,Backend,2026-11-02\n"
+    data = b"Company,Role,Date\nAcme,Backend,2025-11-02\n"
     first = await upload(world, alice, "a.csv", data)
     cancelled = await (await alice.click(first, label="Cancel")).reply()
     assert cancelled.content == "Cancelled; nothing was imported."
@@ -168,7 +168,7 @@ async def test_files_that_cannot_be_read_get_a_clear_sentence_and_change_nothing
     before = await snapshot(world)
     cases = [
         ("big.csv", b"company\n" + b"x" * (10 * 1024 * 1024), "I read CSV files up to 1 MB"),
-        ("formula.csv", b"company,role,date\n=cmd|' /C calc'!A0,Engineer,2026-11-02\n",
+        ("formula.csv", b"company,role,date\n=cmd|' /C calc'!A0,Engineer,2025-11-02\n",
          "line 2: the company “=cmd"),
         ("empty.csv", b"", "That file is empty"),
         ("blank.csv", b"\r\n \r\n", "That file is empty"),
@@ -182,7 +182,7 @@ async def test_files_that_cannot_be_read_get_a_clear_sentence_and_change_nothing
         ("notes.txt", b"Just some notes about my week\nnothing tabular\n",
          "couldn't find a header row"),
         ("header-only.csv", b"company,role,date applied\n", "a header but no rows"),
-        ("many.csv", b"company,date\n" + b"Acme,2026-11-02\n" * 5001, "up to 5,000"),
+        ("many.csv", b"company,date\n" + b"Acme,2025-11-02\n" * 5001, "up to 5,000"),
     ]
     for name, data, words in cases:
         reply = await upload(world, alice, name, data)
@@ -194,23 +194,23 @@ async def test_files_that_cannot_be_read_get_a_clear_sentence_and_change_nothing
 
 async def test_a_utf8_bom_and_day_first_dates_are_read(world):
     uk = world.emu.actor(world.alice, world.guild_id, locale="en-GB")
-    data = "\ufeffCompany,Position,Date Applied,URL\nCafé Société,Chef,2/11/2026,\n"
+    data = "\ufeffCompany,Position,Date Applied,URL\nCafé Société,Chef,2/11/2025,\n"
     preview = await upload(world, uk, "bom.csv", data.encode("utf-8"))
     assert "• 1 to import" in preview.content
     await (await uk.click(preview, label="Import")).reply()
     row = await world.db.fetchone("SELECT company, role, applied_on FROM applications")
-    assert tuple(row) == ("Café Société", "Chef", "2026-11-02")
+    assert tuple(row) == ("Café Société", "Chef", "2025-11-02")
 
 
 async def test_a_semicolon_separated_file_from_a_spreadsheet_is_read(world):
     de = world.emu.actor(world.alice, world.guild_id, locale="de")
     data = "Firma;Position;Date applied;Employer notes\n".replace("Firma", "Employer")
-    data += "Siemens;Entwickler;03.11.2026;\n"
+    data += "Siemens;Entwickler;03.11.2025;\n"
     preview = await upload(world, de, "export.csv", data.encode("utf-8"))
     assert "• 1 to import" in preview.content, preview.content
     await (await de.click(preview, label="Import")).reply()
     row = await world.db.fetchone("SELECT company, role, applied_on FROM applications")
-    assert tuple(row) == ("Siemens", "Entwickler", "2026-11-03")
+    assert tuple(row) == ("Siemens", "Entwickler", "2025-11-03")
 
 
 async def test_privacy_export_includes_the_applications_csv(world):

@@ -111,7 +111,7 @@ async def test_logging_the_same_application_again_warns_and_stores_nothing_until
 
 async def test_update_says_exactly_what_changed(world):
     alice = world.actor(world.alice)
-    await log(alice, "Acme", role="Backend", date="2026-11-02")
+    await log(alice, "Acme", role="Backend", date="2025-11-02")
     moved = await (await alice.slash("apply update", application="1",
                                      status="interviewing")).reply()
     assert moved.flags & EPHEMERAL
@@ -122,18 +122,18 @@ async def test_update_says_exactly_what_changed(world):
                                     status="interviewing")).reply()
     assert same.content == "Nothing changed: #1 Acme · Backend already says that."
     edited = await (await alice.slash("apply update", application="1", role="Platform",
-                                      date="2026-11-03", note="Call with Sam")).reply()
+                                      date="2025-11-03", note="Call with Sam")).reply()
     assert "Role: Backend -> Platform" in edited.content
-    assert "Date applied: Mon 2 Nov 2026 -> Tue 3 Nov 2026" in edited.content
+    assert "Date applied: Sun 2 Nov 2025 -> Mon 3 Nov 2025" in edited.content
     assert "Note: (none) -> Call with Sam" in edited.content
     assert "Status" not in edited.content
     row = await world.db.fetchone("SELECT role, applied_on, status, note FROM applications")
-    assert tuple(row) == ("Platform", "2026-11-03", "interviewing", "Call with Sam")
+    assert tuple(row) == ("Platform", "2025-11-03", "interviewing", "Call with Sam")
     history = await world.db.fetchall(
         "SELECT status FROM application_status_history ORDER BY id")
     assert [h[0] for h in history] == ["applied", "interviewing"]
     listed = await (await alice.slash("apply list", status="interviewing")).reply()
-    assert ("**#1** Acme · Platform · applied Tue 3 Nov 2026 · interviewing since "
+    assert ("**#1** Acme · Platform · applied Mon 3 Nov 2025 · interviewing since "
             f"{today_words(world)}") in listed.content
     none = await (await alice.slash("apply list", status="offer")).reply()
     assert none.content == "No applications with status offer."

@@ -30,15 +30,20 @@ async def set_up(world, timezone: str = "UTC"):
     return admin
 
 
-async def slot_soon(world, admin, *, kind: str = "encouragement", lead: float = 2.0):
-    """Move the bot's clock so the next whole minute is `lead` seconds away, and schedule
-    `kind` daily at that minute (UTC server). Returns the slot's UTC instant."""
+async def slot_soon(world, admin, *, kind: str = "encouragement", lead: float = 2.0,
+                    reach: bool = True):
+    """Schedule `kind` daily (UTC server) at a whole minute `lead` seconds after the bot's
+    clock, so its real APScheduler job is armed to run `lead` seconds from now. With `reach`,
+    the clock then moves to the slot, so the job finds it due when it runs. Returns the slot's
+    UTC instant."""
     now = world.clock.now()
     slot = (now + timedelta(minutes=2)).replace(second=0, microsecond=0)
     world.clock.advance(slot - timedelta(seconds=lead) - now)
     reply = await (await admin.slash("support schedule", kind=kind, days="daily",
                                      time=slot.strftime("%H:%M"), enabled=True)).reply()
     assert "Saved." in reply.content
+    if reach:
+        world.clock.set(slot)
     return slot
 
 
@@ -91,7 +96,7 @@ async def test_posted_on_time_then_restarted_inside_grace_posts_once(world):
 
 async def test_a_slot_missed_while_down_is_posted_once_at_start_inside_grace(world):
     admin = await set_up(world)
-    slot = await slot_soon(world, admin, kind="digest", lead=60)
+    slot = await slot_soon(world, admin, kind="digest", lead=60, reach=False)
     await world.stop()
     world.clock.advance(timedelta(minutes=5))         # back 4 minutes after the slot
     arriving = world.emu.wait_for_message(channel_id=world.support_id, timeout=10)
@@ -108,7 +113,7 @@ async def test_a_slot_missed_while_down_is_posted_once_at_start_inside_grace(wor
 
 async def test_a_slot_missed_beyond_grace_is_skipped_not_posted(world):
     admin = await set_up(world)
-    slot = await slot_soon(world, admin, lead=60)
+    slot = await slot_soon(world, admin, lead=60, reach=False)
     await world.stop()
     world.clock.advance(timedelta(hours=2))
     await world.start()
@@ -123,7 +128,7 @@ async def test_a_slot_missed_beyond_grace_is_skipped_not_posted(world):
 
 async def test_catch_up_all_posts_what_is_due_after_moving_the_clock(world):
     admin = await set_up(world)
-    slot = await slot_soon(world, admin, lead=600)
+    slot = await slot_soon(world, admin, lead=600, reach=False)
     world.clock.advance(timedelta(minutes=10, seconds=30))   # just past the slot
     outcomes = await cog(world).catch_up_all()
     assert outcomes[(world.guild_id, "encouragement")].status == "posted"

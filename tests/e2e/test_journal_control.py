@@ -74,20 +74,20 @@ async def test_a_members_first_entry_is_number_one_while_another_member_has_five
         reply = await log(bob, f"Bob Co {n}")
     assert reply.content.startswith("Logged **#5**: Bob Co 4")
     alice = world.actor(world.alice)
-    first = await log(alice, "Acme", role="Backend", stage="onsite", date="2026-11-20")
+    first = await log(alice, "Acme", role="Backend", stage="onsite", date="2025-11-20")
     assert first.flags & EPHEMERAL
-    assert first.content.startswith("Logged **#1**: Acme · Backend · onsite · Fri 20 Nov 2026.")
+    assert first.content.startswith("Logged **#1**: Acme · Backend · onsite · Thu 20 Nov 2025.")
     second = await log(alice, "Globex")
     assert second.content.startswith(f"Logged **#2**: Globex · {today_words(world)}.")
     listed = await (await alice.slash("rejection list")).reply()
     assert listed.content == (f"Your entries, newest first:\n**#2** Globex · {today_words(world)}"
-                              "\n**#1** Acme · Backend · onsite · Fri 20 Nov 2026")
+                              "\n**#1** Acme · Backend · onsite · Thu 20 Nov 2025")
     # Autocomplete offers her own numbers; what she types by hand means her number too.
     for command in ("rejection edit", "rejection delete", "rejection share", "reflect"):
         option = "rejection" if command == "reflect" else "entry"
         choices = await alice.autocomplete(command, option, "")
         assert [c["value"] for c in choices] == ["2", "1"], command
-        assert choices[1]["name"] == "#1 Acme · Backend · onsite · Fri 20 Nov 2026"
+        assert choices[1]["name"] == "#1 Acme · Backend · onsite · Thu 20 Nov 2025"
     assert [c["value"] for c in await alice.autocomplete("reflect", "rejection", "#1")] == ["1"]
     opened = await alice.slash("reflect", rejection="#1")
     assert (await opened.modal())["title"] == "Reflect on #1 Acme"
@@ -125,22 +125,22 @@ async def test_unknown_and_other_members_numbers_are_refused_the_same_way(world)
 
 async def test_edit_says_exactly_what_changed_and_updates_the_row(world):
     alice = world.actor(world.alice)
-    await log(alice, "Acme", role="Backend", date="2026-11-02")
+    await log(alice, "Acme", role="Backend", date="2025-11-02")
     edited = await (await alice.slash("rejection edit", entry="1", company="Acme Corp",
-                                      stage="final", date="2026-11-03")).reply()
+                                      stage="final", date="2025-11-03")).reply()
     assert edited.flags & EPHEMERAL
     assert edited.content == ("Updated **#1**:\nCompany: Acme -> Acme Corp\n"
-                              "Stage: (none) -> final\nDate: Mon 2 Nov 2026 -> Tue 3 Nov 2026")
+                              "Stage: (none) -> final\nDate: Sun 2 Nov 2025 -> Mon 3 Nov 2025")
     row = await world.db.fetchone("SELECT company, role, stage, occurred_on, note, number"
                                   " FROM rejections")
-    assert tuple(row) == ("Acme Corp", "Backend", "final", "2026-11-03", None, 1)
+    assert tuple(row) == ("Acme Corp", "Backend", "final", "2025-11-03", None, 1)
     same = await (await alice.slash("rejection edit", entry="#1", company="Acme Corp")).reply()
     assert same.content == "Nothing changed: #1 Acme Corp · Backend already says that."
     noted = await (await alice.slash("rejection edit", entry="1", note="<@123> said no")).reply()
     assert noted.content == f"Updated **#1**:\nNote: (none) -> {inert('<@123> said no')}"
     bad = await (await alice.slash("rejection edit", entry="1", date="tomorrow")).reply()
     assert "is in the future" in bad.content
-    assert await world.db.scalar("SELECT occurred_on FROM rejections") == "2026-11-03"
+    assert await world.db.scalar("SELECT occurred_on FROM rejections") == "2025-11-03"
 
 
 async def test_edit_updates_the_shared_post_to_match(world):
@@ -304,19 +304,19 @@ async def test_undo_within_15_minutes_removes_the_entry_and_its_timer_and_not_af
 async def test_logging_the_same_rejection_again_names_the_earlier_number(world):
     alice = world.actor(world.alice)
     await log(alice, "Globex")
-    await log(alice, "Acme", role="Backend", date="2026-11-20")
-    again = await log(alice, " acme ", role="BACKEND", date="2026-11-20", share="anonymous")
+    await log(alice, "Acme", role="Backend", date="2026-06-10")
+    again = await log(alice, " acme ", role="BACKEND", date="2026-06-10", share="anonymous")
     assert again.flags & EPHEMERAL
-    assert again.content == ("You already logged Acme · Backend on Fri 20 Nov 2026: that's "
+    assert again.content == ("You already logged Acme · Backend on Wed 10 Jun 2026: that's "
                              "**#2**. I haven't stored it again. If this is another rejection, "
                              "press **Log it anyway**.")
     assert enabled(again) == ["Log it anyway"]
     assert await count(world) == 2 and await count(world, "timers") == 2
     # Another role or another date is no duplicate.
-    assert "**#3**" in (await log(alice, "Acme", role="Frontend", date="2026-11-20")).content
-    assert "**#4**" in (await log(alice, "Acme", role="Backend", date="2026-11-19")).content
+    assert "**#3**" in (await log(alice, "Acme", role="Frontend", date="2026-06-10")).content
+    assert "**#4**" in (await log(alice, "Acme", role="Backend", date="2026-06-09")).content
     anyway = await (await alice.click(again, label="Log it anyway")).reply()
-    assert anyway.content.startswith("Logged **#5**: acme · BACKEND · Fri 20 Nov 2026.")
+    assert anyway.content.startswith("Logged **#5**: acme · BACKEND · Wed 10 Jun 2026.")
     # The warning became the logged reply: its buttons are the entry's, with Undo.
     assert enabled(anyway) == ["Reflect now", "Draft feedback request", "Share with the group",
                                "Undo"]
@@ -345,11 +345,11 @@ async def test_dates_follow_the_locale_and_refuse_the_future_and_the_far_past(wo
 async def test_list_sorts_by_the_rejections_date_newest_first(world):
     alice = world.actor(world.alice)
     await log(alice, "Old", date="2026-01-10")
-    await log(alice, "Newest", date="2026-11-01")
+    await log(alice, "Newest", date="2026-06-01")
     await log(alice, "Middle", date="2026-05-05")
     await log(alice, "Same day, logged later", date="2026-05-05")
     listed = await (await alice.slash("rejection list")).reply()
     lines = listed.content.splitlines()[1:]
     assert [re.match(r"\*\*#(\d+)\*\* ", line).group(1) for line in lines] == \
         ["2", "4", "3", "1"]
-    assert lines[0] == "**#2** Newest · Sun 1 Nov 2026"
+    assert lines[0] == "**#2** Newest · Mon 1 Jun 2026"

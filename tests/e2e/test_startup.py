@@ -44,3 +44,4 @@ async def test_dev_guild_gets_the_commands_instantly(tmp_path):
     finally:
         await world.stop()
         await world.emu.stop()
+    world.emu.assert_no_spec_violations()

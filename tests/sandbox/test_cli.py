@@ -3,6 +3,7 @@ and what a person at the terminal reads."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import re
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.clock import FixedClock
 from bot.sandbox import cli
 from bot.sandbox.commandline import (
     CommandLineError,
@@ -22,20 +24,25 @@ from bot.sandbox.commandline import (
     parse_slash,
 )
 from bot.sandbox.render import Names, Renderer
-from bot.sandbox.session import Sandbox, parse_duration
+from bot.sandbox.session import REFUSED_BY_SPEC, Sandbox, parse_duration
+from discord_emulator import SpecViolation
+from tests.e2e.conftest import PINNED_AT
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADING = re.compile(r"^── (.+) UTC ──$", re.MULTILINE)
 
 
 async def session(tmp_path: Path, script: str, **kwargs) -> str:
-    """Run the sandbox in-process on these lines; return what it printed."""
+    """Run the sandbox in-process on these lines, its clock pinned at PINNED_AT; return what it
+    printed."""
     out = io.StringIO()
     workdir = tmp_path / f"session-{len(list(tmp_path.iterdir()))}"
     workdir.mkdir()
+    kwargs.setdefault("clock", FixedClock(PINNED_AT))
     code = await cli.run(script.strip().splitlines(), out, workdir=workdir, color=False,
                          **kwargs)
     assert code == 0
+    assert REFUSED_BY_SPEC not in out.getvalue()
     return out.getvalue()
 
 
@@ -95,14 +102,16 @@ def test_tour_through_standard_input(tmp_path):
     env = {**os.environ, "TMPDIR": str(tmp_path), "NO_COLOR": "1"}
     env.pop("DISCORD_TOKEN", None)              # it needs none
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "sandbox"], input=TOUR, capture_output=True, text=True,
-        cwd=ROOT, env=env, timeout=60, check=False,
+        [sys.executable, "-m", "bot", "sandbox", "--clock", PINNED_AT.isoformat()], input=TOUR,
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=60, check=False,
     )
     out = done.stdout
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and "Traceback" not in out
+    assert REFUSED_BY_SPEC not in out
 
     assert "members alice, bob, carol · server admin ada" in out
+    assert "Bot clock: Tue 16 Jun 2026 14:30 UTC" in out
     assert "click 2 on 5     press button 2 of message [5]" in after(out, "> help")
 
     # The acknowledgement: private, numbered, with its buttons numbered.
@@ -206,17 +215,35 @@ status
     assert "encouragement" in later and "09:00 Europe/Berlin" in later
 
 
+async def test_a_pinned_clock_moves_only_with_wait(tmp_path):
+    out = io.StringIO()
+    sandbox = Sandbox(cli.Console(out), workdir=tmp_path, clock=FixedClock(PINNED_AT))
+    await sandbox.start()
+    try:
+        await asyncio.sleep(1.1)                     # real time passes; bot time does not
+        assert sandbox.clock.now() == PINNED_AT
+        await sandbox.handle("clock", None)
+        await sandbox.handle("wait 90m", None)
+        assert sandbox.clock.now() == PINNED_AT + timedelta(minutes=90)
+    finally:
+        await sandbox.stop()
+    sandbox.emu.assert_no_spec_violations()
+    text = out.getvalue()
+    assert "Bot clock: Tue 16 Jun 2026 14:30 UTC." in text
+    assert "Bot clock: Tue 16 Jun 2026 16:00 UTC." in text
+
+
 async def test_a_kept_database_keeps_entries_and_the_clock(tmp_path):
     db = tmp_path / "kept.db"
     first = await session(tmp_path, "/rejection log company:Acme\nwait 2d\nquit", db_path=db)
     moved = moment(re.findall(r"^Bot clock: (.+) UTC\.$", first, re.MULTILINE)[-1])
-    assert moved - datetime.now(UTC) > timedelta(days=1, hours=23)
+    assert moved == PINNED_AT + timedelta(days=2)
     second = await session(tmp_path, "/rejection list\nclock", db_path=db)
     assert f"{db} (kept)" in second
     assert "#1 Acme" in after(second, "> /rejection list")
     resumed = moment(re.search(r"^Bot clock: (.+) UTC\.$", after(second, "> clock"),
                                re.MULTILINE)[1])
-    assert timedelta(0) <= resumed - moved <= timedelta(minutes=1)
+    assert resumed == moved
 
 
 def test_durations():
@@ -313,7 +340,7 @@ frobnicate
 # Completion -----------------------------------------------------------------------------------
 
 async def test_completion_offers_commands_options_and_the_bots_suggestions(tmp_path):
-    sandbox = Sandbox(cli.Console(io.StringIO()), workdir=tmp_path)
+    sandbox = Sandbox(cli.Console(io.StringIO()), workdir=tmp_path, clock=FixedClock(PINNED_AT))
     await sandbox.start()
     try:
         assert await sandbox.handle("/rejection log company:Acme stage:onsite", None)
@@ -339,9 +366,23 @@ async def test_completion_offers_commands_options_and_the_bots_suggestions(tmp_p
         assert "timezone:Europe/Berlin" in zones
     finally:
         await sandbox.stop()
+    sandbox.emu.assert_no_spec_violations()
 
 
 # What the terminal shows ----------------------------------------------------------------------
+
+def test_a_request_discord_would_refuse_is_shown(tmp_path):
+    out = io.StringIO()
+    sandbox = Sandbox(cli.Console(out), workdir=tmp_path, clock=FixedClock(PINNED_AT))
+    sandbox.emu.spec_violations.append(SpecViolation(
+        "POST", "/channels/1/messages", "/channels/{channel_id}/messages", "/content",
+        "maxLength 2000", "content is 2001 characters long (at most 2000)"))
+    sandbox.flush()
+    sandbox.flush()                                  # shown once
+    assert out.getvalue() == (
+        f"{REFUSED_BY_SPEC} POST /channels/{{channel_id}}/messages at /content: content is "
+        "2001 characters long (at most 2000) (rule: maxLength 2000)\n")
+
 
 def test_discord_markup_reads_plainly():
     names = Names(users={1: "bob"}.get, channels={2: "support"}.get)
