@@ -280,7 +280,7 @@ class OutboxService:
         """Notes (and other DMs): at most one DM every LANE_GAP, what arrives meanwhile
         joining the next one."""
         cancel: list[int] = []
-        held: list[tuple[Timer, str, str]] = []           # paused notes: shown as notices
+        held: list[tuple[Timer, dict, str]] = []          # paused notes: shown as notices
         ready: list[tuple[Timer, dict]] = []
         for timer in sorted(timers, key=lambda t: (t.due_at, t.id)):
             body = json.loads(timer.body or "{}")
@@ -290,7 +290,7 @@ class OutboxService:
                     cancel.append(timer.id)       # deleted meanwhile, or already shown
                     continue
                 if not prefs.encouragement_dms:
-                    held.append((timer, body["payload"]["content"], ENCOURAGEMENT_NOTICE))
+                    held.append((timer, body["payload"], ENCOURAGEMENT_NOTICE))
                     continue
             ready.append((timer, body))
         last = prefs.last_dm_at(lane)
@@ -299,10 +299,11 @@ class OutboxService:
             wait_until = self._later(prefs, from_db(last) + LANE_GAP[lane])
         async with self.db.transaction() as tx:
             await self.timers.cancel(tx, cancel)
-            for timer, content, kind in held:
+            for timer, payload, kind in held:
                 await self.notices.add(
                     tx, user_id=prefs.user_id, kind=kind, subject_id=timer.subject_id,
-                    body=json.dumps({"content": content, "paused": True}), at=to_db(now))
+                    body=json.dumps({"content": payload["content"], "paused": True,
+                                     "buttons": payload.get("buttons", [])}), at=to_db(now))
                 await self.timers.mark_done(tx, [timer.id], to_db(now))
             if wait_until is not None:
                 for timer, _ in ready:
@@ -421,7 +422,9 @@ class OutboxService:
                     await self.notices.add(
                         tx, user_id=claim.user_id, kind=ENCOURAGEMENT_NOTICE,
                         subject_id=timer.subject_id, body=json.dumps(
-                            {"content": body["payload"]["content"], "buttons": []}), at=now)
+                            {"content": body["payload"]["content"],
+                             # an anonymous note keeps its Report
+                             "buttons": body["payload"].get("buttons", [])}), at=now)
                 return
             kind = NOTICE_KIND if claim.lane == "onward" else OTHER_KIND
             await self.notices.add(

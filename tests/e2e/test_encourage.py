@@ -375,7 +375,7 @@ async def test_pause_notes_by_dm_holds_them_for_the_next_command_until_turned_ba
     assert "Someone in Job Hunt Circle sent you a note" in notice.content
     assert "> one step at a time" in notice.content
     assert "/settings encouragement_dms:True" in notice.content
-    assert labels(notice) == []
+    assert labels(notice) == ["Report"]          # an anonymous note can always be reported
     await eventually(lambda: delivered(world, note_id))
     # Turned back on: the next note comes by DM again, with its pause.
     back = await (await alice.slash("settings", encouragement_dms=True)).reply()

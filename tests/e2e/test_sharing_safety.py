@@ -8,6 +8,8 @@ import asyncio
 import re
 from datetime import timedelta
 
+import pytest
+
 from bot.clock import from_db
 from cogs.encourage import SENT_REPLY
 from tests.e2e.test_encourage import deliver_notes
@@ -246,6 +248,29 @@ async def test_report_reaches_the_reports_channel_with_the_sender_named(world):
     assert f"<@{world.bob}> (bob, id {world.bob})" in report.content
     assert "> you don't belong here" in report.content
     assert report.mentioned_user_ids == [] and report.allowed_mentions == {"parse": []}
+
+
+@pytest.mark.parametrize("held_because", ["dms closed", "notes by DM paused"])
+async def test_an_anonymous_note_shown_privately_later_still_carries_report(world, held_because):
+    await set_up_support(world, reports_channel=world.general_id)
+    if held_because == "dms closed":
+        world.emu.set_dms_closed(world.alice, True)
+    else:
+        await (await world.actor(world.alice).slash("settings", encouragement_dms=False)).reply()
+    await anon(world, world.bob, world.alice, message="you don't belong here")
+    await deliver_notes(world)
+    assert world.emu.dm_messages(world.alice) == []
+    # Her next command shows it privately, with the same Report an anonymous DM carries.
+    res = await world.actor(world.alice).slash("rejection list")
+    await res.reply()
+    notice = await res.wait_followup(1)
+    assert notice.flags & EPHEMERAL
+    assert "> you don't belong here" in notice.content and "bob" not in notice.content
+    assert "Report" in labels(notice)
+    confirmed = await (await world.actor(world.alice).click(notice, label="Report")).reply()
+    assert confirmed.content.startswith("Thank you for reporting it.")
+    [report] = world.emu.channel_messages(world.general_id)
+    assert f"(bob, id {world.bob})" in report.content
 
 
 async def test_report_without_a_reports_channel_goes_to_the_owner_by_dm(world):
