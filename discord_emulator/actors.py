@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import secrets
-import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .events import Events
+from .interactions import InteractionResult, integration_owners
 from .state import (
     ALL_PERMISSIONS,
     EVERYONE_PERMISSIONS,
-    FLAG_EPHEMERAL,
     Attachment,
     EmulatorError,
     Message,
     iter_components,
 )
+from .store import Store, channel_permissions
 
-if TYPE_CHECKING:
-    from .emulator import DiscordEmulator
+__all__ = ["Actor", "InteractionResult"]
 
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 
@@ -45,175 +42,13 @@ STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT =
 )
 
 
-class InteractionResult:
-    """What the bot did with one interaction: its callback, the reply message,
-    follow-ups, and any modal or autocomplete choices."""
-
-    def __init__(
-        self,
-        emu: DiscordEmulator,
-        *,
-        type: int,
-        user_id: int,
-        guild_id: int | None,
-        channel_id: int,
-        source_message_id: int | None,
-        name: str | None,
-        timeout: float,
-    ) -> None:
-        self.emu = emu
-        self.id = emu._ids.next()
-        self.token = "aW50ZXJhY3Rpb24" + secrets.token_urlsafe(48)
-        self.type = type
-        self.user_id = user_id
-        self.guild_id = guild_id
-        self.channel_id = channel_id
-        self.source_message_id = source_message_id  # the message a component/modal came from
-        self.name = name
-        self.timeout = timeout
-        self.created = time.monotonic()
-
-        self.response_type: int | None = None
-        self.response_data: dict[str, Any] | None = None
-        self.original_message_id: int | None = None
-        # How many versions the response message had when the callback arrived, so a
-        # deferred reply counts as answered only after a later edit.
-        self._versions_at_response = 0
-        self._followup_ids: list[int] = []
-        self._option_attachments: dict[int, Attachment] = {}
-        self._waiters: list[asyncio.Future[None]] = []
-
-    # ---------------------------------------------------------------- reading
-
-    @property
-    def ephemeral(self) -> bool:
-        msg = self.message
-        if msg is not None:
-            return msg.ephemeral
-        return bool(int((self.response_data or {}).get("flags") or 0) & FLAG_EPHEMERAL)
-
-    @property
-    def message(self) -> Message | None:
-        """The latest state of the original response message (None before one exists)."""
-        if self.original_message_id is None:
-            return None
-        return self.emu.messages.get(self.original_message_id)
-
-    @property
-    def followups(self) -> list[Message]:
-        return [self.emu.messages[m] for m in self._followup_ids]
-
-    @property
-    def choices(self) -> list[dict[str, Any]]:
-        """Autocomplete choices (type 8 responses)."""
-        if self.response_type != 8:
-            raise AssertionError(
-                f"the bot answered with callback type {self.response_type}, not autocomplete"
-            )
-        return list((self.response_data or {}).get("choices") or [])
-
-    async def reply(self, timeout: float | None = None) -> Message:
-        """The response message: type 4 at once; after a defer (5/6), once the bot
-        edits @original or sends its first follow-up."""
-        await self.wait_response(timeout)
-        if self.response_type in (8, 9):
-            raise AssertionError(
-                f"the bot answered with callback type {self.response_type}, not a message"
-            )
-
-        def edited() -> bool:
-            msg = self.message
-            return msg is not None and len(msg.history) > self._versions_at_response
-
-        def ready() -> bool:
-            return self.response_type in (4, 7) or edited() or bool(self._followup_ids)
-
-        await self._wait(ready, timeout, "a reply to the deferred interaction")
-        msg = self.message
-        if self.response_type in (5, 6) and not edited():
-            return self.followups[0]
-        assert msg is not None
-        return msg
-
-    async def modal(self, timeout: float | None = None) -> dict[str, Any]:
-        await self.wait_response(timeout)
-        if self.response_type != 9:
-            raise AssertionError(
-                f"the bot answered with callback type {self.response_type}, not a modal (9)"
-            )
-        return self.response_data or {}
-
-    async def wait_followup(self, n: int = 1, timeout: float | None = None) -> Message:
-        await self._wait(lambda: len(self._followup_ids) >= n, timeout, f"follow-up #{n}")
-        return self.followups[n - 1]
-
-    async def wait_response(self, timeout: float | None = None) -> int:
-        await self._wait(lambda: self.response_type is not None, timeout, "an interaction response")
-        assert self.response_type is not None
-        return self.response_type
-
-    # ---------------------------------------------------------------- bookkeeping (REST side)
-
-    def _expired(self, deadline: float | None) -> bool:
-        return deadline is not None and time.monotonic() - self.created > deadline
-
-    def _metadata(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "id": str(self.id),
-            "type": self.type,
-            "user": self.emu.users[self.user_id].to_json(),
-            "authorizing_integration_owners": _integration_owners(self.guild_id, self.user_id),
-        }
-        if self.name:
-            data["name"] = self.name
-        if self.source_message_id:
-            data["interacted_message_id"] = str(self.source_message_id)
-        return data
-
-    def _set_response(self, rtype: int, data: dict[str, Any], message: Message | None) -> None:
-        self.response_type = rtype
-        self.response_data = data
-        if message is not None:
-            self.original_message_id = message.id
-            self._versions_at_response = len(message.history)
-        self._notify()
-
-    def _add_followup(self, message: Message) -> None:
-        self._followup_ids.append(message.id)
-        self._notify()
-
-    def _notify(self) -> None:
-        for fut in self._waiters:
-            if not fut.done():
-                fut.set_result(None)
-        self._waiters.clear()
-
-    async def _wait(self, ready: Callable[[], bool], timeout: float | None, what: str) -> None:
-        timeout = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + timeout
-        while not ready():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"timed out after {timeout}s waiting for {what} ({self!r})")
-            fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._waiters.append(fut)
-            # Waking up means "look again"; timing out is checked at the top of the loop.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(fut, remaining)
-
-    def __repr__(self) -> str:
-        return (
-            f"<InteractionResult type={self.type} name={self.name!r} "
-            f"response_type={self.response_type}>"
-        )
-
-
 class Actor:
     """A user acting in a guild channel, or in their DM with the bot."""
 
     def __init__(
         self,
-        emu: DiscordEmulator,
+        store: Store,
+        events: Events,
         user_id: int,
         guild_id: int | None,
         channel_id: int,
@@ -221,7 +56,8 @@ class Actor:
         locale: str = "en-US",
         timeout: float = 5.0,
     ) -> None:
-        self.emu = emu
+        self.store = store
+        self.events = events
         self.user_id = user_id
         self.guild_id = guild_id
         self.channel_id = channel_id
@@ -232,7 +68,8 @@ class Actor:
 
     def in_channel(self, channel_id: int) -> Actor:
         return Actor(
-            self.emu,
+            self.store,
+            self.events,
             self.user_id,
             self.guild_id,
             channel_id,
@@ -330,7 +167,7 @@ class Actor:
                 f"modal {modal.get('custom_id')!r} has no inputs named {sorted(remaining)}"
             )
         data = {"custom_id": modal["custom_id"], "components": components}
-        message = self.emu.messages.get(opened_by.source_message_id or 0)
+        message = self.store.state.messages.get(opened_by.source_message_id or 0)
         return await self._send(
             MODAL_SUBMIT, data, message=message, channel_id=opened_by.channel_id
         )
@@ -379,11 +216,11 @@ class Actor:
     def _find_command(self, name: str) -> dict[str, Any]:
         candidates = [
             c
-            for c in self.emu._commands_for(self.guild_id)
+            for c in self.store.commands_for(self.guild_id)
             if c.get("type", 1) == 1 and c["name"] == name
         ]
         if not candidates:
-            known = sorted({c["name"] for c in self.emu._commands_for(self.guild_id)})
+            known = sorted({c["name"] for c in self.store.commands_for(self.guild_id)})
             raise EmulatorError(f"no slash command /{name} registered here (registered: {known})")
         definition = candidates[0]
         contexts = definition.get("contexts")
@@ -460,14 +297,14 @@ class Actor:
                 att = value
             else:
                 filename, content = value
-                att = Attachment(self.emu._ids.next(), filename, content)
+                att = Attachment(self.store.ids.next(), filename, content)
             self._pending_attachments.append(att)
-            resolved.setdefault("attachments", {})[str(att.id)] = self.emu._attachment_json(
+            resolved.setdefault("attachments", {})[str(att.id)] = self.store.attachment_json(
                 self.channel_id, att
             )
             return str(att.id)
         snowflake = int(getattr(value, "id", value))
-        if otype == USER or (otype == MENTIONABLE and snowflake in self.emu.users):
+        if otype == USER or (otype == MENTIONABLE and snowflake in self.store.state.users):
             self._resolve_user(snowflake, resolved)
         elif otype == CHANNEL:
             self._resolve_channel(snowflake, resolved)
@@ -476,29 +313,29 @@ class Actor:
         return str(snowflake)
 
     def _resolve_user(self, user_id: int, resolved: dict[str, Any]) -> None:
-        user = self.emu.users.get(user_id)
+        user = self.store.state.users.get(user_id)
         if user is None:
             raise EmulatorError(f"unknown user {user_id}")
         resolved.setdefault("users", {})[str(user_id)] = user.to_json()
-        guild = self.emu.guilds.get(self.guild_id) if self.guild_id else None
+        guild = self.store.state.guilds.get(self.guild_id) if self.guild_id else None
         member = guild.members.get(user_id) if guild else None
         if member is not None:
-            channel = self.emu.channels[self.channel_id]
-            perms = guild.channel_permissions(channel, user_id)
+            channel = self.store.state.channels[self.channel_id]
+            perms = channel_permissions(guild, channel, user_id)
             resolved.setdefault("members", {})[str(user_id)] = member.to_json(permissions=perms)
 
     def _resolve_channel(self, channel_id: int, resolved: dict[str, Any]) -> None:
-        channel = self.emu.channels.get(channel_id)
+        channel = self.store.state.channels.get(channel_id)
         if channel is None or channel.deleted or channel.guild_id != self.guild_id:
             raise EmulatorError(f"channel {channel_id} is not in this guild")
-        guild = self.emu.guilds[channel.guild_id]
+        guild = self.store.state.guilds[channel.guild_id]
         data = channel.to_json() | {
-            "permissions": str(guild.channel_permissions(channel, self.user_id))
+            "permissions": str(channel_permissions(guild, channel, self.user_id))
         }
         resolved.setdefault("channels", {})[str(channel_id)] = data
 
     def _resolve_role(self, role_id: int, resolved: dict[str, Any]) -> None:
-        guild = self.emu.guilds.get(self.guild_id) if self.guild_id else None
+        guild = self.store.state.guilds.get(self.guild_id) if self.guild_id else None
         role = guild.roles.get(role_id) if guild else None
         if role is None:
             raise EmulatorError(f"role {role_id} is not in this guild")
@@ -509,7 +346,7 @@ class Actor:
             return await target.reply()
         if not isinstance(target, Message):
             raise EmulatorError(f"cannot interact with {target!r}")
-        return self.emu.messages[target.id]
+        return self.store.state.messages[target.id]
 
     @staticmethod
     def _find_component(
@@ -601,10 +438,9 @@ class Actor:
     def _member_permissions(self, channel_id: int | None = None) -> int:
         if self.guild_id is None:
             return EVERYONE_PERMISSIONS
-        guild = self.emu.guilds[self.guild_id]
-        return guild.channel_permissions(
-            self.emu.channels[channel_id or self.channel_id], self.user_id
-        )
+        guild = self.store.state.guilds[self.guild_id]
+        channel = self.store.state.channels[channel_id or self.channel_id]
+        return channel_permissions(guild, channel, self.user_id)
 
     async def _send(
         self,
@@ -615,8 +451,8 @@ class Actor:
         message: Message | None = None,
         channel_id: int | None = None,
     ) -> InteractionResult:
-        emu = self.emu
-        session = emu._interaction_session(self.guild_id)
+        store = self.store
+        session = self.events.interaction_session(self.guild_id)
         if message is not None:
             channel_id = message.channel_id
             if (
@@ -626,13 +462,14 @@ class Actor:
             ):
                 raise EmulatorError("only the user who received an ephemeral message can use it")
         channel_id = channel_id or self.channel_id
-        channel = emu.channels[channel_id]
-        guild = emu.guilds.get(channel.guild_id) if channel.guild_id else None
+        channel = store.state.channels[channel_id]
+        guild = store.state.guilds.get(channel.guild_id) if channel.guild_id else None
         if guild is not None and not guild.bot_present:
             raise EmulatorError(f"the bot is not in guild {guild.id}")
 
         result = InteractionResult(
-            emu,
+            store.state,
+            id=store.ids.next(),
             type=itype,
             user_id=self.user_id,
             guild_id=guild.id if guild else None,
@@ -642,48 +479,44 @@ class Actor:
             timeout=self.timeout,
         )
         for att in self._pending_attachments:
-            result._option_attachments[att.id] = att
+            result.option_attachments[att.id] = att
         self._pending_attachments = []
-        emu._interactions[result.token] = result
+        store.state.interactions[result.token] = result
 
         payload: dict[str, Any] = {
             "id": str(result.id),
-            "application_id": str(emu.application_id),
+            "application_id": str(store.application_id),
             "type": itype,
             "token": result.token,
             "version": 1,
             "data": data,
             "channel_id": str(channel_id),
-            "channel": emu._channel_json(channel),
+            "channel": store.channel_json(channel),
             "locale": self.locale,
             "entitlements": [],
             "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
-            "authorizing_integration_owners": _integration_owners(
+            "authorizing_integration_owners": integration_owners(
                 guild.id if guild else None, self.user_id
             ),
         }
         if guild is not None:
-            perms = guild.channel_permissions(channel, self.user_id)
+            perms = channel_permissions(guild, channel, self.user_id)
             member = guild.members[self.user_id]
             payload["guild_id"] = str(guild.id)
             payload["guild"] = {"id": str(guild.id), "locale": "en-US", "features": []}
             payload["guild_locale"] = "en-US"
-            payload["member"] = member.to_json(emu.users[self.user_id], permissions=perms)
+            payload["member"] = member.to_json(store.state.users[self.user_id], permissions=perms)
             payload["channel"]["permissions"] = str(perms)
-            payload["app_permissions"] = str(emu._bot_permissions(channel))
+            payload["app_permissions"] = str(store.bot_permissions(channel))
             payload["context"] = 0
         else:
-            payload["user"] = emu.users[self.user_id].to_json()
+            payload["user"] = store.state.users[self.user_id].to_json()
             payload["app_permissions"] = str(EVERYONE_PERMISSIONS)
             payload["context"] = 1
         if message is not None:
-            payload["message"] = emu._message_json(message)
+            payload["message"] = store.message_json(message)
 
         session.dispatch("INTERACTION_CREATE", payload)
         await result.wait_response()
         return result
 
-
-def _integration_owners(guild_id: int | None, user_id: int) -> dict[str, str]:
-    # Guild install when used in a server, user install when used in the bot's DM.
-    return {"0": str(guild_id)} if guild_id is not None else {"1": str(user_id)}

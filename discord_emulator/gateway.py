@@ -6,12 +6,13 @@ import asyncio
 import json
 import logging
 import secrets
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
-if TYPE_CHECKING:
-    from .emulator import DiscordEmulator
+from .events import Events, shard_handles
+from .store import Store
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +24,12 @@ class GatewaySession:
     """One client connection. Outgoing frames go through a queue so that
     synchronous emulator methods can dispatch events without awaiting."""
 
-    def __init__(self, emu: DiscordEmulator, ws: web.WebSocketResponse) -> None:
-        self.emu = emu
+    def __init__(
+        self, events: Events, ws: web.WebSocketResponse, gateway_url: str = ""
+    ) -> None:
+        self.events = events
+        self.store: Store = events.store
+        self.gateway_url = gateway_url
         self.ws = ws
         self.session_id: str | None = None
         self.seq = 0
@@ -76,7 +81,7 @@ class GatewaySession:
                     break
         finally:
             self.closed = True
-            self.emu._session_closed(self)
+            self.events.session_closed(self)
             # Let queued frames be marked done so drain() never hangs on a dead socket.
             await self._queue.join()
             self._writer.cancel()
@@ -90,20 +95,20 @@ class GatewaySession:
             if d.get("shard"):
                 self.shard = (int(d["shard"][0]), int(d["shard"][1]))
             self.session_id = secrets.token_hex(16)
-            self.emu._shards_by_session[self.session_id] = self.shard
+            self.events.shards_by_session[self.session_id] = self.shard
             self.identified = True
-            self.emu._session_identified(self)
-            self.dispatch("READY", self.emu._ready_payload(self))
-            for guild in self.emu._visible_guilds():
+            self.events.session_identified(self)
+            self.dispatch("READY", self._ready_payload())
+            for guild in self.store.visible_guilds():
                 if self.handles(guild.id):
-                    self.dispatch("GUILD_CREATE", self.emu._guild_create_payload(guild))
+                    self.dispatch("GUILD_CREATE", self.store.guild_create_payload(guild))
         elif op == 6:
             # State lives in the emulator, so a resume only needs to re-attach.
             self.session_id = d.get("session_id") or secrets.token_hex(16)
-            self.shard = self.emu._shards_by_session.get(self.session_id, self.shard)
+            self.shard = self.events.shards_by_session.get(self.session_id, self.shard)
             self.seq = int(d.get("seq") or 0)
             self.identified = True
-            self.emu._session_identified(self)
+            self.events.session_identified(self)
             self.dispatch("RESUMED", {"_trace": ["emulator"]})
         elif op == 8:
             self._answer_member_request(d or {})
@@ -112,15 +117,40 @@ class GatewaySession:
         else:
             log.info("gateway: ignoring op %s", op)
 
+    def _ready_payload(self) -> dict[str, Any]:
+        user = self.store.state.users[self.store.bot_user_id].to_json() | {
+            "verified": True,
+            "mfa_enabled": False,
+            "email": None,
+        }
+        return {
+            "v": 10,
+            "user": user,
+            "session_id": self.session_id,
+            "session_type": "normal",
+            "resume_gateway_url": self.gateway_url,
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in self.store.visible_guilds()
+                       if self.handles(g.id)],
+            "shard": list(self.shard),
+            "private_channels": [],
+            "relationships": [],
+            "presences": [],
+            "guild_join_requests": [],
+            "geo_ordered_rtc_regions": [],
+            "user_settings": {},
+            "application": {"id": str(self.store.application_id), "flags": 0},
+            "_trace": ["emulator"],
+        }
+
     def _answer_member_request(self, d: dict[str, Any]) -> None:
         guild_ids = d.get("guild_id")
         if not isinstance(guild_ids, list):
             guild_ids = [guild_ids]
         for gid in guild_ids:
-            guild = self.emu.guilds.get(int(gid))
+            guild = self.store.state.guilds.get(int(gid))
             if guild is None:
                 continue
-            members = [m.to_json(self.emu.users[m.user_id]) for m in guild.members.values()]
+            members = [m.to_json(self.store.state.users[m.user_id]) for m in guild.members.values()]
             wanted = d.get("user_ids")
             if wanted:
                 wanted = {int(u) for u in (wanted if isinstance(wanted, list) else [wanted])}
@@ -143,20 +173,28 @@ class GatewaySession:
 
     def handles(self, guild_id: int | None) -> bool:
         """Whether this connection's shard receives the server's events (DMs: shard 0)."""
-        shard_id, count = self.shard
-        if guild_id is None:
-            return shard_id == 0
-        return (guild_id >> 22) % count == shard_id
+        return shard_handles(self.shard, guild_id)
 
     @property
     def wants_members(self) -> bool:
         return bool(self.intents & INTENT_GUILD_MEMBERS)
 
 
-async def handle_gateway(emu: DiscordEmulator, request: web.Request) -> web.WebSocketResponse:
-    ws = web.WebSocketResponse(max_msg_size=0)
-    await ws.prepare(request)
-    session = GatewaySession(emu, ws)
-    emu._sessions.append(session)
-    await session.run()
-    return ws
+class Gateway:
+    """The WebSocket endpoint: one GatewaySession per connection."""
+
+    def __init__(self, events: Events, gateway_url: Callable[[], str]) -> None:
+        self.events = events
+        self.gateway_url = gateway_url
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(max_msg_size=0)
+        await ws.prepare(request)
+        session = GatewaySession(self.events, ws, self.gateway_url())
+        self.events.session_opened(session)
+        await session.run()
+        return ws
+
+    async def close_all(self) -> None:
+        for session in list(self.events.sessions):
+            await session.ws.close(code=1001, message=b"emulator stopping")

@@ -1,13 +1,13 @@
-"""In-memory model of the Discord objects the emulator serves.
+"""In-memory model of the Discord objects the emulator serves (the lowest layer).
 
-Everything here is plain data plus the JSON shapes discord.py parses; no I/O.
+Everything here is plain data plus each object's own JSON shape; no I/O, no ids handed out,
+no permission arithmetic (that is `store`).
 """
 
 from __future__ import annotations
 
 import copy
 import re
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -68,20 +68,6 @@ class EmulatorError(Exception):
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat()
-
-
-class Snowflakes:
-    """Time-based, strictly increasing ids, like Discord's."""
-
-    def __init__(self) -> None:
-        self._last = 0
-
-    def next(self) -> int:
-        value = (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22
-        # Strictly increasing even within one millisecond or if the clock moves back.
-        value = max(value, self._last + 1)
-        self._last = value
-        return value
 
 
 @dataclass
@@ -236,44 +222,6 @@ class Guild:
     def everyone_role_id(self) -> int:
         return self.id
 
-    def base_permissions(self, user_id: int) -> int:
-        if user_id == self.owner_id:
-            return ALL_PERMISSIONS
-        member = self.members.get(user_id)
-        if member is None:
-            return 0
-        perms = self.roles[self.id].permissions
-        for role_id in member.role_ids:
-            role = self.roles.get(role_id)
-            if role is not None:
-                perms |= role.permissions
-        return ALL_PERMISSIONS if perms & ADMINISTRATOR else perms
-
-    def channel_permissions(self, channel: Channel, user_id: int) -> int:
-        """Discord's documented overwrite algorithm: @everyone, then roles, then member."""
-        perms = self.base_permissions(user_id)
-        if perms & ADMINISTRATOR:
-            return ALL_PERMISSIONS
-        member = self.members.get(user_id)
-        if member is None:
-            return 0
-        everyone = channel.overwrites.get(self.id)
-        if everyone is not None:
-            perms = (perms & ~everyone.deny) | everyone.allow
-        allow = deny = 0
-        for role_id in member.role_ids:
-            ow = channel.overwrites.get(role_id)
-            if ow is not None and ow.type == 0:
-                allow |= ow.allow
-                deny |= ow.deny
-        perms = (perms & ~deny) | allow
-        own = channel.overwrites.get(user_id)
-        if own is not None and own.type == 1:
-            perms = (perms & ~own.deny) | own.allow
-        if not perms & SEND_MESSAGES:
-            perms &= ~NEEDS_SEND_MESSAGES
-        return perms if perms & VIEW_CHANNEL else 0
-
     def to_json(self, users: dict[int, User], channels: list[Channel]) -> dict[str, Any]:
         """The GUILD_CREATE shape (GET /guilds/{id} uses a subset)."""
         return {
@@ -388,6 +336,10 @@ class Message:
     @property
     def attachments(self) -> list[tuple[str, bytes]]:
         return [(a.filename, a.data) for a in self._attachments]
+
+    @property
+    def stored_attachments(self) -> list[Attachment]:
+        return self._attachments
 
     @property
     def ephemeral(self) -> bool:
@@ -511,3 +463,21 @@ class RecordedRequest:
     query: dict[str, str] = field(default_factory=dict)
     files: list[tuple[str, bytes]] = field(default_factory=list)
     status: int | None = None
+
+
+class State:
+    """Every object the emulator knows, by id. Changed only through `store.Store`."""
+
+    def __init__(self) -> None:
+        self.users: dict[int, User] = {}
+        self.guilds: dict[int, Guild] = {}
+        self.channels: dict[int, Channel] = {}
+        self.messages: dict[int, Message] = {}
+        self.channel_messages: dict[int, list[int]] = {}
+        self.dm_channel_by_user: dict[int, int] = {}
+        self.dms_closed: set[int] = set()
+        # Registered application commands: id -> definition as the bot PUT it (plus ids).
+        self.global_commands: dict[int, dict[str, Any]] = {}
+        self.guild_commands: dict[int, dict[int, dict[str, Any]]] = {}
+        # Interactions sent to the bot, by token (values: interactions.InteractionResult).
+        self.interactions: dict[str, Any] = {}

@@ -19,12 +19,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot import compat
-from bot.clock import Clock, from_db
-from bot.db.repositories.member_settings import MemberSettingsRepository
-from bot.db.repositories.rejections import RejectionRepository
-from bot.db.repositories.timers import TimerRepository
+from bot.clock import Clock
 from bot.formatting import inert
 from bot.services.dates import zone
+from bot.services.personal import PersonalDMService
 from discord_emulator.emulator import DiscordEmulator
 from discord_emulator.state import DM, FLAG_LOADING, EmulatorError, Message
 
@@ -799,18 +797,16 @@ class Sandbox:
             write(f"  {who:<6} {what:<34} {local_time(at, timezone)}  ({relative(at, now)})")
 
     async def _pending_timers(self) -> list[tuple[str, str, datetime, str]]:
-        db = self.bot.database
-        settings, rejections = MemberSettingsRepository(db), RejectionRepository(db)
+        _, personal = self._cogs()
+        service = (personal.personal if personal is not None
+                   else PersonalDMService(self.bot.database, self.clock))
         rows = []
-        for timer in await TimerRepository(db).pending():
-            prefs = await settings.get(timer.user_id)
+        for timer in await service.pending_timers():
             what = timer.kind.replace("_", " ")
-            if timer.subject_id is not None and timer.kind != "share_post":
-                entry = await rejections.get_owned(timer.user_id, timer.subject_id)
-                what += (f" #{entry.number}" if entry else "") + (
-                    f" {inert(entry.company, markdown=False)}" if entry else "")
+            if timer.entry is not None:
+                what += f" #{timer.entry.number} {inert(timer.entry.company, markdown=False)}"
             rows.append((self._user_name(timer.user_id) or str(timer.user_id), what[:34],
-                         from_db(timer.due_at), prefs.timezone or "UTC"))
+                         timer.due_at, timer.timezone))
         return rows
 
     # Completion --------------------------------------------------------------------------------

@@ -162,6 +162,17 @@ class DueItem:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingTimer:
+    """A timer still to fire, with what it is about (for a read-only overview)."""
+
+    user_id: int
+    kind: str
+    due_at: datetime
+    timezone: str                         # the member's, "UTC" when unset
+    entry: Rejection | None = None        # the journal entry it follows up, if any
+
+
+@dataclass(frozen=True, slots=True)
 class Notice:
     id: int
     content: str
@@ -265,6 +276,19 @@ class PersonalDMService:
     async def next_due_at(self) -> datetime | None:
         earliest = await self.timers.next_due_at()
         return from_db(earliest) if earliest else None
+
+    async def pending_timers(self, limit: int = 50) -> list[PendingTimer]:
+        """Timers still to fire, soonest first, with the member's timezone and the entry each
+        follows up (None for share posts, whose subject is not an entry). Read only."""
+        result = []
+        for timer in await self.timers.pending(limit):
+            prefs = await self.settings.get(timer.user_id)
+            entry = None
+            if timer.subject_id is not None and timer.kind != "share_post":
+                entry = await self.rejections.get_owned(timer.user_id, timer.subject_id)
+            result.append(PendingTimer(timer.user_id, timer.kind, from_db(timer.due_at),
+                                       prefs.timezone or "UTC", entry))
+        return result
 
     # What a due timer amounts to ----------------------------------------------------------------
 
