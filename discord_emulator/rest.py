@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from . import openapi
 from .state import (
@@ -206,6 +206,8 @@ class RestApi:
         if request.content_type.startswith("multipart/"):
             reader = await request.multipart()
             async for part in reader:
+                if not isinstance(part, BodyPartReader):
+                    continue        # Discord's multipart bodies are flat
                 if part.name == "payload_json":
                     req.json = json.loads(await part.text())
                 elif part.filename is not None:
@@ -233,10 +235,11 @@ class RestApi:
                         body=att.data, content_type=att.content_type or "application/octet-stream"
                     )
         for res in self.emu._interactions.values():
-            att = res._option_attachments.get(att_id)
-            if att is not None:
+            option_att = res._option_attachments.get(att_id)
+            if option_att is not None:
                 return web.Response(
-                    body=att.data, content_type=att.content_type or "application/octet-stream"
+                    body=option_att.data,
+                    content_type=option_att.content_type or "application/octet-stream",
                 )
         return web.Response(status=404)
 
@@ -301,8 +304,8 @@ class RestApi:
         errors = FormErrors()
         for index, definition in enumerate(definitions):
             validate_command(definition, [index], errors)
-        if errors.errors:
-            return errors.response()
+        if (refusal := errors.response()) is not None:
+            return refusal
         previous = {(c["name"], c.get("type", 1)): c["id"] for c in store.values()}
         store.clear()
         for definition in definitions:
@@ -316,8 +319,8 @@ class RestApi:
             return error_response(403, 50001, "Missing Access")
         errors = FormErrors()
         validate_command(req.json or {}, [], errors)
-        if errors.errors:
-            return errors.response()
+        if (refusal := errors.response()) is not None:
+            return refusal
         previous = {(c["name"], c.get("type", 1)): c["id"] for c in store.values()}
         command = self._complete_command(req.json, gid, previous)
         store[int(command["id"])] = command
@@ -519,14 +522,17 @@ class RestApi:
         channel, problem = self._readable_channel(cid)
         if problem is not None:
             return problem
+        assert channel is not None
         return json_response(self.emu._channel_json(channel))
 
     async def post_message(self, req: Req, cid: str) -> web.Response:
         channel, problem = self._readable_channel(cid)
         if problem is not None:
             return problem
+        assert channel is not None
         if channel.type == DM:
-            recipient = self.emu.users.get(channel.recipient_id)
+            recipient = (self.emu.users.get(channel.recipient_id)
+                         if channel.recipient_id is not None else None)
             if channel.recipient_id in self.emu._dms_closed or recipient is None or recipient.bot:
                 return error_response(403, 50007, "Cannot send messages to this user")
         else:
@@ -554,6 +560,7 @@ class RestApi:
         channel, problem = self._readable_channel(cid)
         if problem is not None:
             return problem
+        assert channel is not None
         messages = self.emu.channel_messages(channel.id)
         limit = max(1, min(100, int(req.query.get("limit", 50))))
         if "before" in req.query:
@@ -575,6 +582,7 @@ class RestApi:
         channel, problem = self._readable_channel(cid)
         if problem is not None:
             return None, problem
+        assert channel is not None
         msg = self.emu.messages.get(int(mid))
         if msg is None or msg.deleted or msg.ephemeral or msg.channel_id != channel.id:
             return None, error_response(404, 10008, "Unknown Message")
@@ -584,12 +592,14 @@ class RestApi:
         msg, problem = self._readable_message(cid, mid)
         if problem is not None:
             return problem
+        assert msg is not None
         return json_response(self.emu._message_json(msg))
 
     async def edit_message(self, req: Req, cid: str, mid: str) -> web.Response:
         msg, problem = self._readable_message(cid, mid)
         if problem is not None:
             return problem
+        assert msg is not None
         if msg.author_id != self.emu.bot_user_id:
             return error_response(403, 50005, "Cannot edit a message authored by another user")
         problem = validate_message(req.json or {}, req.files, partial=True)
@@ -602,6 +612,7 @@ class RestApi:
         msg, problem = self._readable_message(cid, mid)
         if problem is not None:
             return problem
+        assert msg is not None
         self.emu._delete_message(msg)
         return no_content()
 
@@ -609,6 +620,7 @@ class RestApi:
         msg, problem = self._readable_message(cid, mid)
         if problem is not None:
             return problem
+        assert msg is not None
         name = unquote(emoji)
         if name not in msg.reactions:
             msg.reactions.append(name)
@@ -618,6 +630,7 @@ class RestApi:
         msg, problem = self._readable_message(cid, mid)
         if problem is not None:
             return problem
+        assert msg is not None
         name = unquote(emoji)
         if name in msg.reactions:
             msg.reactions.remove(name)
