@@ -60,6 +60,7 @@ def _guarded(event: str, parse: Callable[[Any], None]) -> Callable[[Any], None]:
             log.error("dropped a malformed %s gateway event (%s: %s; fields %s)",
                       event, type(exc).__name__, exc, keys)
 
+    # A marker attribute on a function, which mypy does not model.
     guarded.__onward_guarded__ = True  # type: ignore[attr-defined]
     return guarded
 
