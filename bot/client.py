@@ -137,7 +137,7 @@ class Onward(commands.Bot):
         gc.freeze()
 
     async def on_ready(self) -> None:
-        if not self._invite_logged:
+        if not self._invite_logged and self.application_id is not None:
             self._invite_logged = True
             log.info("invite Onward to a server: %s", invite_url(self.application_id))
 

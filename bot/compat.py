@@ -8,11 +8,14 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import aiosqlite
 import discord
 import yarl
+
+if TYPE_CHECKING:
+    from discord.types.interactions import Interaction as InteractionPayload
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,7 @@ def _guarded(event: str, parse: Callable[[Any], None]) -> Callable[[Any], None]:
             log.error("dropped a malformed %s gateway event (%s: %s; fields %s)",
                       event, type(exc).__name__, exc, keys)
 
+    # A marker attribute on a function, which mypy does not model.
     guarded.__onward_guarded__ = True  # type: ignore[attr-defined]
     return guarded
 
@@ -76,7 +80,8 @@ def intercept_interactions(client: discord.Client, take: Callable[[dict], bool])
 
 def interaction_from(client: discord.Client, data: dict) -> discord.Interaction:
     """An Interaction object for a raw payload, to answer it outside discord.py's dispatch."""
-    return discord.Interaction(data=data, state=client._connection)
+    # A raw payload, as discord.py's own parser receives it.
+    return discord.Interaction(data=cast("InteractionPayload", data), state=client._connection)
 
 
 # Tasks that are one piece of work -----------------------------------------------------------

@@ -6,6 +6,8 @@ import asyncio
 import logging
 import secrets
 import time
+from collections.abc import Mapping
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -69,7 +71,7 @@ def unwrap(error: BaseException) -> BaseException:
 
 
 def command_name(interaction: discord.Interaction) -> str:
-    data = interaction.data or {}
+    data: Mapping[str, Any] = interaction.data or {}
     words = [str(data.get("name", "?"))]
     options = data.get("options") or []
     while options and options[0].get("type") in (1, 2):

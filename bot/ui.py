@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
 from bot.formatting import inert
 from bot.tree import handle_interaction_error
+
+if TYPE_CHECKING:
+    from bot.client import Onward
 
 
 class OnwardView(discord.ui.View):
@@ -20,7 +23,10 @@ class OnwardView(discord.ui.View):
 
 
 class OnwardModal(discord.ui.Modal):
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+    # discord.py's own Modal.on_error drops BaseView.on_error's `item` the same way.
+    async def on_error(  # type: ignore[override]
+        self, interaction: discord.Interaction, error: Exception
+    ) -> None:
         await handle_interaction_error(interaction, error)
 
 
@@ -43,9 +49,13 @@ class PersistentButton(discord.ui.DynamicItem[discord.ui.Button], template=r"onw
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
-            await self.on_click(interaction)  # type: ignore[attr-defined]
+            # The only client that registers these buttons is Onward.
+            await self.on_click(cast("discord.Interaction[Onward]", interaction))
         except Exception as error:  # noqa: BLE001 - routed to the one error path
             await handle_interaction_error(interaction, error)
+
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
+        raise NotImplementedError
 
 
 # The `rejection` option of /reflect and /feedback: one of the member's own entries.
@@ -65,7 +75,7 @@ async def entry_choices(
     ]
 
 
-def submitted_values(data: dict | None) -> dict[str, str]:
+def submitted_values(data: Mapping[str, Any] | None) -> dict[str, str]:
     """custom_id → value of a submitted modal's text inputs (in action rows or labels)."""
     values: dict[str, str] = {}
     for row in (data or {}).get("components", []):
@@ -86,12 +96,13 @@ def submitted_form(
     which no one owns."""
     if interaction.type is not discord.InteractionType.modal_submit:
         return None
-    custom_id = str((interaction.data or {}).get("custom_id", ""))
+    data: Mapping[str, Any] = interaction.data or {}
+    custom_id = str(data.get("custom_id", ""))
     if not custom_id.startswith(prefix):
         return None
     named = custom_id[len(prefix):].split(":")[0]
     rejection_id = int(named) if named.isdigit() and len(named) <= 19 else 0
-    return rejection_id, submitted_values(interaction.data)
+    return rejection_id, submitted_values(data)
 
 
 async def save_submitted_form(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import discord
 from discord import app_commands
@@ -30,6 +30,10 @@ from bot.services.applications import (
 from bot.services.dates import in_words, in_words_iso
 from bot.services.journal import JournalService
 from bot.ui import PersistentButton
+
+if TYPE_CHECKING:
+    from bot.client import Onward
+    from cogs.encourage import Encourage
 
 Status = Literal["applied", "screening", "interviewing", "offer", "rejected", "withdrawn",
                  "no-response"]
@@ -145,8 +149,8 @@ class UndoLog(PersistentButton, template=custom_ids.APPLY_UNDO):
     async def from_custom_id(cls, interaction, item, match, /) -> UndoLog:
         return cls(int(match["application_id"]))
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
-        cog: Apply = interaction.client.get_cog("Apply")
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
+        cog = cast(Apply, interaction.client.get_cog("Apply"))
         app = await cog.applications.undo(interaction.user.id, self.application_id)
         await interaction.response.edit_message(
             content=f"Undone: #{app.number} {what(app)} is no longer logged.",
@@ -164,8 +168,8 @@ class LogAnyway(PersistentButton, template=custom_ids.APPLY_ANYWAY):
     async def from_custom_id(cls, interaction, item, match, /) -> LogAnyway:
         return cls(int(match["pending_id"]))
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
-        cog: Apply = interaction.client.get_cog("Apply")
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
+        cog = cast(Apply, interaction.client.get_cog("Apply"))
         logged = await cog.applications.log_anyway(interaction.user.id, self.pending_id)
         await interaction.response.edit_message(
             content=logged_text(logged), view=log_buttons(logged.application.id))
@@ -181,11 +185,11 @@ class ConfirmDelete(PersistentButton, template=custom_ids.APPLY_DELETE):
     async def from_custom_id(cls, interaction, item, match, /) -> ConfirmDelete:
         return cls(int(match["application_id"]))
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
-        cog: Apply = interaction.client.get_cog("Apply")
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
+        cog = cast(Apply, interaction.client.get_cog("Apply"))
         await cog.applications.get_by_id(interaction.user.id, self.application_id)
         # Good news shared from it goes with it.
-        await interaction.client.get_cog("Encourage").remove_application_posts(
+        await cast("Encourage", interaction.client.get_cog("Encourage")).remove_application_posts(
             interaction.user.id, self.application_id)
         app = await cog.applications.delete(interaction.user.id, self.application_id)
         await interaction.response.edit_message(
@@ -203,8 +207,8 @@ class LogRejection(PersistentButton, template=custom_ids.APPLY_REJECTION):
     async def from_custom_id(cls, interaction, item, match, /) -> LogRejection:
         return cls(int(match["application_id"]))
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
-        cog: Apply = interaction.client.get_cog("Apply")
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
+        cog = cast(Apply, interaction.client.get_cog("Apply"))
         await cog.log_rejection(interaction, self.application_id)
 
 
@@ -221,8 +225,8 @@ class ImportButton(PersistentButton, template=custom_ids.APPLY_IMPORT):
     async def from_custom_id(cls, interaction, item, match, /) -> ImportButton:
         return cls(int(match["pending_id"]), match["action"] == "go")
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
-        cog: Apply = interaction.client.get_cog("Apply")
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
+        cog = cast(Apply, interaction.client.get_cog("Apply"))
         service = cog.applications
         if not self.go:
             await service.cancel_import(interaction.user.id, self.pending_id)
@@ -252,8 +256,8 @@ class GoodNewsButton(PersistentButton, template=custom_ids.GOOD_NEWS):
     async def from_custom_id(cls, interaction, item, match, /) -> GoodNewsButton:
         return cls(int(match["application_id"]))
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
-        encourage = interaction.client.get_cog("Encourage")
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
+        encourage = cast("Encourage", interaction.client.get_cog("Encourage"))
         await encourage.send_win_preview(interaction, self.application_id, named=False)
 
 
@@ -272,8 +276,8 @@ class GoodNewsPreviewButton(PersistentButton, template=custom_ids.GOOD_NEWS_POST
     async def from_custom_id(cls, interaction, item, match, /) -> GoodNewsPreviewButton:
         return cls(int(match["application_id"]), match["mode"] == "named", match["action"])
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
-        encourage = interaction.client.get_cog("Encourage")
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
+        encourage = cast("Encourage", interaction.client.get_cog("Encourage"))
         if self.action == "go":
             await encourage.post_win(interaction, self.application_id, named=self.named)
         elif self.action == "switch":
@@ -303,7 +307,7 @@ def logged_text(logged: LoggedApplication) -> str:
 
 class Apply(commands.GroupCog, group_name="apply",
             group_description="Log your applications and follow them through."):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: Onward) -> None:
         self.bot = bot
         self.applications = ApplicationService(bot.database, bot.clock)
         self.journal = JournalService(bot.database, bot.clock)
@@ -435,7 +439,7 @@ class Apply(commands.GroupCog, group_name="apply",
                          "journal, linked to this application, so you can reflect on it.")
             view = one_button("Log this rejection", custom_ids.apply_rejection(app.id),
                               discord.ButtonStyle.primary)
-        kwargs = {"view": view} if view is not None else {}
+        kwargs: dict[str, Any] = {"view": view} if view is not None else {}
         await interaction.response.send_message("\n".join(lines), ephemeral=True, **kwargs)
 
     @app_commands.command(name="delete", description="Delete one of your applications.")
@@ -534,7 +538,7 @@ def _shown(name: str, value: object) -> str:
     return inert(str(value), 200)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: Onward) -> None:
     bot.add_dynamic_items(UndoLog, LogAnyway, ConfirmDelete, LogRejection, ImportButton,
                           GoodNewsButton, GoodNewsPreviewButton)
     await bot.add_cog(Apply(bot))

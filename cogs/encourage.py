@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -37,6 +38,9 @@ from bot.services.sharing import (
 from bot.tree import handle_interaction_error
 from bot.ui import OnwardModal, PersistentButton
 from cogs.apply import disabled
+
+if TYPE_CHECKING:
+    from bot.client import Onward
 
 log = logging.getLogger(__name__)
 
@@ -148,8 +152,8 @@ def win_preview_message(preview: WinPreview, author_name: str, *, disabled: bool
     return content, post_embed(post), view
 
 
-def cog_of(interaction: discord.Interaction) -> Encourage:
-    cog = interaction.client.get_cog("Encourage")  # type: ignore[union-attr]
+def cog_of(interaction: discord.Interaction[Onward]) -> Encourage:
+    cog = interaction.client.get_cog("Encourage")
     assert isinstance(cog, Encourage), "the encourage cog registers these buttons"
     return cog
 
@@ -195,7 +199,7 @@ class ShareButton(PersistentButton, template=custom_ids.SHARE):
     async def from_custom_id(cls, interaction, item, match):
         return cls(int(match["rejection_id"]))
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
         await cog_of(interaction).send_preview(interaction, self.rejection_id, named=False,
                                                show_company=False, from_button=True)
 
@@ -212,7 +216,7 @@ class PostItButton(PersistentButton, template=custom_ids.SHARE_POST):
     async def from_custom_id(cls, interaction, item, match):
         return cls(int(match["rejection_id"]), match["mode"] == "named", match["company"] == "1")
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
         await cog_of(interaction).post_it(interaction, self.rejection_id, named=self.named,
                                           show_company=self.show_company)
 
@@ -227,7 +231,7 @@ class CancelShareButton(PersistentButton, template=custom_ids.SHARE_CANCEL):
     async def from_custom_id(cls, interaction, item, match):
         return cls(int(match["rejection_id"]))
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
         await cog_of(interaction).cancel_preview(interaction, self.rejection_id)
 
 
@@ -245,7 +249,7 @@ class EncourageButton(PersistentButton, template=custom_ids.ENCOURAGE):
     async def from_custom_id(cls, interaction, item, match):
         return cls(int(match["share_id"]), match["mode"] == "anon")
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
         cog = cog_of(interaction)
         await cog.sharing.check_can_encourage(interaction.user.id, self.share_id, self.anonymous)
         await interaction.response.send_modal(NoteModal(cog, self.share_id, self.anonymous))
@@ -262,7 +266,7 @@ class PauseNotesButton(PersistentButton, template=custom_ids.PAUSE_NOTES):
     async def from_custom_id(cls, interaction, item, match):
         return cls()
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
         await cog_of(interaction).member_settings.pause(interaction.user.id, "encouragement_dms")
         await interaction.response.send_message(
             "Paused: notes of encouragement won't come by DM any more. Nothing is lost: I'll "
@@ -283,7 +287,7 @@ class ReportButton(PersistentButton, template=custom_ids.REPORT_NOTE):
     async def from_custom_id(cls, interaction, item, match):
         return cls(int(match["encouragement_id"]))
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
         await cog_of(interaction).report(interaction, self.encouragement_id)
 
 
@@ -296,7 +300,7 @@ class NoteModal(OnwardModal):
         self.cog = cog
         self.share_id = share_id
         self.anonymous = anonymous
-        self.note = discord.ui.TextInput(
+        self.note: discord.ui.TextInput[NoteModal] = discord.ui.TextInput(
             label="Your note (they get it privately)", style=discord.TextStyle.paragraph,
             max_length=text.MESSAGE_MAX,
             placeholder="Been there too. It says nothing about you; the right team is out there.",
@@ -316,7 +320,7 @@ class NoteModal(OnwardModal):
 class Encourage(commands.Cog):
     """Sharing with the group and sending encouragement."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: Onward) -> None:
         self.bot = bot
         self.sharing = SharingService(bot.database, bot.clock)
         self.member_settings = MemberSettingsService(bot.database, bot.clock)
@@ -567,7 +571,7 @@ class Encourage(commands.Cog):
         command when their DMs are closed or paused). Nothing is ever posted in a channel, and
         the sender's reply is the same whatever happens."""
         guild = interaction.guild
-        outbox = self.bot.outbox  # type: ignore[attr-defined]
+        outbox = self.bot.outbox
         content = note_text(
             encouragement, sender_name=inert(interaction.user.display_name),
             group_name=inert(guild.name) if guild is not None else None,
@@ -604,10 +608,10 @@ DYNAMIC_ITEMS = (ShareButton, PostItButton, CancelShareButton, EncourageButton,
                  PauseNotesButton, ReportButton)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: Onward) -> None:
     bot.add_dynamic_items(*DYNAMIC_ITEMS)
     await bot.add_cog(Encourage(bot))
 
 
-async def teardown(bot: commands.Bot) -> None:
+async def teardown(bot: Onward) -> None:
     bot.remove_dynamic_items(*DYNAMIC_ITEMS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import discord
 from discord import app_commands
@@ -25,6 +25,9 @@ from bot.ui import (
 )
 from cogs.apply import disabled
 from cogs.personal_dms import no_dms_view
+
+if TYPE_CHECKING:
+    from bot.client import Onward
 
 Tone = Literal["brief", "warm", "formal"]
 FORM_PREFIX = "onward:feedback-form:"
@@ -97,8 +100,8 @@ class DraftButton(PersistentButton, template=custom_ids.FEEDBACK_DRAFT):
     async def from_custom_id(cls, interaction, item, match, /) -> DraftButton:
         return cls(int(match["rejection_id"]))
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
-        cog: Feedback = interaction.client.get_cog("Feedback")
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
+        cog = cast(Feedback, interaction.client.get_cog("Feedback"))
         await cog.send_draft(interaction, self.rejection_id, None, "warm")
 
 
@@ -112,8 +115,8 @@ class SentButton(PersistentButton, template=custom_ids.FEEDBACK_SENT):
     async def from_custom_id(cls, interaction, item, match, /) -> SentButton:
         return cls(int(match["rejection_id"]))
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
-        cog: Feedback = interaction.client.get_cog("Feedback")
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
+        cog = cast(Feedback, interaction.client.get_cog("Feedback"))
         await cog.mark_sent(interaction, self.rejection_id)
 
 
@@ -129,8 +132,8 @@ class LogButton(PersistentButton, template=custom_ids.FEEDBACK_LOG):
     async def from_custom_id(cls, interaction, item, match, /) -> LogButton:
         return cls(int(match["rejection_id"]))
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
-        cog: Feedback = interaction.client.get_cog("Feedback")
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
+        cog = cast(Feedback, interaction.client.get_cog("Feedback"))
         await cog.open_log_modal(interaction, self.rejection_id)
 
 
@@ -146,8 +149,8 @@ class StopButton(PersistentButton, template=custom_ids.FEEDBACK_STOP):
     async def from_custom_id(cls, interaction, item, match, /) -> StopButton:
         return cls(int(match["rejection_id"]))
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
-        cog: Feedback = interaction.client.get_cog("Feedback")
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
+        cog = cast(Feedback, interaction.client.get_cog("Feedback"))
         entry = await cog.feedback.stop_followup(interaction.user.id, self.rejection_id)
         await interaction.response.send_message(
             f"Okay, no more reminders about **#{entry.number}** {inert(entry.company)}. If they do "
@@ -158,7 +161,7 @@ class StopButton(PersistentButton, template=custom_ids.FEEDBACK_STOP):
 class Feedback(commands.GroupCog, group_name="feedback"):
     """Ask for feedback after a rejection and keep what comes back."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: Onward) -> None:
         self.bot = bot
         self.followup_days = bot.settings.feedback_followup_days
         self.feedback = FeedbackService(bot.database, bot.clock, self.followup_days)
@@ -272,10 +275,10 @@ class Feedback(commands.GroupCog, group_name="feedback"):
         return await entry_choices(self.reflection.suggest_entries, interaction, current)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: Onward) -> None:
     bot.add_dynamic_items(DraftButton, SentButton, LogButton, StopButton)
     await bot.add_cog(Feedback(bot))
 
 
-async def teardown(bot: commands.Bot) -> None:
+async def teardown(bot: Onward) -> None:
     bot.remove_dynamic_items(DraftButton, SentButton, LogButton, StopButton)

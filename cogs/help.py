@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
+
+if TYPE_CHECKING:
+    from bot.client import Onward
 
 INTRO = (
     "Onward keeps your job search kind to you: log a rejection, reflect on it, ask for "
@@ -27,7 +32,7 @@ def command_sections(tree: app_commands.CommandTree) -> list[tuple[str, str]]:
 
 
 class Help(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: Onward) -> None:
         self.bot = bot
 
     @app_commands.command(name="help", description="What Onward can do, command by command.")
@@ -39,5 +44,5 @@ class Help(commands.Cog):
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: Onward) -> None:
     await bot.add_cog(Help(bot))

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.formatting import inert
 from bot.services.insights import NOTE_LIMIT, InsightsService, next_step, theme_line
+
+if TYPE_CHECKING:
+    from bot.client import Onward
 
 COLOUR = discord.Colour(0xC77DDB)
 FIELD_MAX = 1024
@@ -29,7 +34,7 @@ def _clip(text: str) -> str:
 class Insights(commands.Cog):
     """What keeps coming up in your reflections and feedback."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: Onward) -> None:
         self.bot = bot
         self.insights = InsightsService(bot.database, bot.clock)
 
@@ -74,5 +79,5 @@ class Insights(commands.Cog):
         await interaction.followup.send(embed=embed, ephemeral=True)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: Onward) -> None:
     await bot.add_cog(Insights(bot))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
@@ -20,6 +21,9 @@ from bot.scheduling.outbox import view_for
 from bot.services.member_settings import MemberSettingsService
 from bot.services.personal import PAUSE_LABELS, Notice
 from bot.ui import PersistentButton
+
+if TYPE_CHECKING:
+    from bot.client import Onward
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +51,8 @@ def no_dms_view() -> discord.ui.View:
     return view
 
 
-def cog_of(interaction: discord.Interaction) -> PersonalDMs:
-    cog = interaction.client.get_cog("PersonalDMs")  # type: ignore[union-attr]
+def cog_of(interaction: discord.Interaction[Onward]) -> PersonalDMs:
+    cog = interaction.client.get_cog("PersonalDMs")
     assert isinstance(cog, PersonalDMs), "the personal DMs cog registers these buttons"
     return cog
 
@@ -65,7 +69,7 @@ class RemindTomorrowButton(PersistentButton, template=custom_ids.PROMPT_LATER):
     async def from_custom_id(cls, interaction, item, match, /) -> RemindTomorrowButton:
         return cls(int(match["rejection_id"]))
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
         cog = cog_of(interaction)
         entry, due = await cog.personal.remind_tomorrow(interaction.user.id, self.rejection_id)
         await cog.engine.wake(due)
@@ -84,7 +88,7 @@ class NotThisOneButton(PersistentButton, template=custom_ids.PROMPT_SKIP):
     async def from_custom_id(cls, interaction, item, match, /) -> NotThisOneButton:
         return cls(int(match["rejection_id"]))
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
         entry = await cog_of(interaction).personal.skip_prompt(
             interaction.user.id, self.rejection_id)
         await interaction.response.send_message(
@@ -102,7 +106,7 @@ class PauseButton(PersistentButton, template=custom_ids.PAUSE):
     async def from_custom_id(cls, interaction, item, match, /) -> PauseButton:
         return cls(match["setting"])
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
         await cog_of(interaction).settings.pause(interaction.user.id, self.setting)
         what = ("reflection prompts and feedback follow-ups" if self.setting == "dm_prompts"
                 else "personal nudges")
@@ -122,7 +126,7 @@ class NoDMsButton(PersistentButton, template=custom_ids.NO_DMS):
     async def from_custom_id(cls, interaction, item, match, /) -> NoDMsButton:
         return cls()
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
         cancelled = await cog_of(interaction).personal.no_dms(interaction.user.id)
         waiting = (f" The {cancelled} I had planned won't come." if cancelled > 1 else
                    " The one I had planned won't come." if cancelled else "")
@@ -136,12 +140,12 @@ BUTTONS = (RemindTomorrowButton, NotThisOneButton, PauseButton, NoDMsButton)
 
 
 class PersonalDMs(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: Onward) -> None:
         self.bot = bot
-        self.engine = bot.engine            # type: ignore[attr-defined]
-        self.outbox = bot.outbox            # type: ignore[attr-defined]
+        self.engine = bot.engine
+        self.outbox = bot.outbox
         self.personal = self.outbox.personal
-        self.settings = MemberSettingsService(bot.database, bot.clock)  # type: ignore[attr-defined]
+        self.settings = MemberSettingsService(bot.database, bot.clock)
         self._showing: set[int] = set()     # members whose notices are being shown right now
 
     async def catch_up(self) -> None:
@@ -207,10 +211,10 @@ class PersonalDMs(commands.Cog):
             self._showing.discard(user_id)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: Onward) -> None:
     bot.add_dynamic_items(*BUTTONS)
     await bot.add_cog(PersonalDMs(bot))
 
 
-async def teardown(bot: commands.Bot) -> None:
+async def teardown(bot: Onward) -> None:
     bot.remove_dynamic_items(*BUTTONS)

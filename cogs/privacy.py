@@ -6,6 +6,7 @@ import asyncio
 import gzip
 import io
 import logging
+from typing import TYPE_CHECKING, cast
 
 import discord
 from discord import app_commands
@@ -23,6 +24,9 @@ from bot.services.privacy import (
 )
 from bot.ui import PersistentButton
 from cogs.encourage import delete_posts
+
+if TYPE_CHECKING:
+    from bot.client import Onward
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +47,8 @@ class ConfirmDelete(PersistentButton, template=custom_ids.PRIVACY_DELETE):
     async def from_custom_id(cls, interaction, item, match, /) -> ConfirmDelete:
         return cls(int(match["user_id"]), int(match["deadline"]))
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
-        cog: Privacy = interaction.client.get_cog("Privacy")
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
+        cog = cast(Privacy, interaction.client.get_cog("Privacy"))
         await cog.confirmed(interaction, self.user_id, self.deadline)
 
 
@@ -59,15 +63,15 @@ class KeepData(PersistentButton, template=custom_ids.PRIVACY_KEEP):
     async def from_custom_id(cls, interaction, item, match, /) -> KeepData:
         return cls(int(match["user_id"]))
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
-        cog: Privacy = interaction.client.get_cog("Privacy")
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
+        cog = cast(Privacy, interaction.client.get_cog("Privacy"))
         await cog.kept(interaction, self.user_id)
 
 
 class Privacy(commands.GroupCog, group_name="privacy"):
     """Take your data with you, or remove it."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: Onward) -> None:
         self.bot = bot
         self.privacy = PrivacyService(bot.database, bot.clock)
         # How long the confirmation message keeps its buttons (the deadline in the button's
@@ -202,6 +206,6 @@ class Privacy(commands.GroupCog, group_name="privacy"):
         return True
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: Onward) -> None:
     bot.add_dynamic_items(ConfirmDelete, KeepData)
     await bot.add_cog(Privacy(bot))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -11,6 +12,9 @@ from discord.ext import commands
 
 from bot.services.chart import render_progress_chart
 from bot.services.progress import CHART_WEEKS, ProgressService, summary_fields
+
+if TYPE_CHECKING:
+    from bot.client import Onward
 
 CHART_NAME = "progress.png"
 COLOUR = discord.Colour(0x5B7FD6)
@@ -27,7 +31,7 @@ FRIENDLY_START = (
 class Progress(commands.Cog):
     """Your week and your journey."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: Onward) -> None:
         self.bot = bot
         self.progress = ProgressService(bot.database, bot.clock)
 
@@ -64,5 +68,5 @@ class Progress(commands.Cog):
         )
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: Onward) -> None:
     await bot.add_cog(Progress(bot))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -20,6 +22,9 @@ from bot.ui import (
     entry_choices,
     save_submitted_form,
 )
+
+if TYPE_CHECKING:
+    from bot.client import Onward
 
 FORM_PREFIX = "onward:reflect-form:"
 SUMMARY_ANSWER_MAX = 200
@@ -94,15 +99,15 @@ class ReflectButton(PersistentButton, template=custom_ids.REFLECT):
     async def from_custom_id(cls, interaction, item, match, /) -> ReflectButton:
         return cls(int(match["rejection_id"]))
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
-        cog: Reflect = interaction.client.get_cog("Reflect")
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
+        cog = cast(Reflect, interaction.client.get_cog("Reflect"))
         await cog.open_modal(interaction, self.rejection_id)
 
 
 class Reflect(commands.Cog):
     """Reflect on a rejection."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: Onward) -> None:
         self.bot = bot
         self.reflection = ReflectionService(bot.database, bot.clock)
 
@@ -147,10 +152,10 @@ class Reflect(commands.Cog):
         return await entry_choices(self.reflection.suggest_entries, interaction, current)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: Onward) -> None:
     bot.add_dynamic_items(ReflectButton)
     await bot.add_cog(Reflect(bot))
 
 
-async def teardown(bot: commands.Bot) -> None:
+async def teardown(bot: Onward) -> None:
     bot.remove_dynamic_items(ReflectButton)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import discord
 from discord import app_commands
@@ -28,6 +28,10 @@ from bot.services.sharing import FROM_A_DM, SharingService
 from bot.ui import EntryOption, PersistentButton, entry_choices
 from cogs.apply import disabled, locale_of
 from cogs.encourage import delete_posts, encourage_buttons, post_embed, render_post
+
+if TYPE_CHECKING:
+    from bot.client import Onward
+    from cogs.encourage import Encourage
 
 log = logging.getLogger(__name__)
 
@@ -165,8 +169,8 @@ def delete_buttons(rejection_id: int) -> discord.ui.View:
     return view
 
 
-def cog_of(interaction: discord.Interaction) -> RejectionCog:
-    cog = interaction.client.get_cog("Rejection")  # type: ignore[union-attr]
+def cog_of(interaction: discord.Interaction[Onward]) -> RejectionCog:
+    cog = interaction.client.get_cog("Rejection")
     assert isinstance(cog, RejectionCog), "the rejection cog registers these buttons"
     return cog
 
@@ -183,7 +187,7 @@ class UndoButton(PersistentButton, template=custom_ids.REJECTION_UNDO):
     async def from_custom_id(cls, interaction, item, match, /) -> UndoButton:
         return cls(int(match["rejection_id"]))
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
         cog = cog_of(interaction)
         entry = await cog.journal.check_undo(interaction.user.id, self.rejection_id)
         await cog.remove(interaction.user.id, entry.id)
@@ -202,7 +206,7 @@ class LogAnywayButton(PersistentButton, template=custom_ids.REJECTION_ANYWAY):
     async def from_custom_id(cls, interaction, item, match, /) -> LogAnywayButton:
         return cls(int(match["pending_id"]))
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
         cog = cog_of(interaction)
         logged = await cog.journal.log_anyway(interaction.user.id, self.pending_id)
         await interaction.response.edit_message(
@@ -224,7 +228,7 @@ class DeleteButton(PersistentButton, template=custom_ids.REJECTION_DELETE):
     async def from_custom_id(cls, interaction, item, match, /) -> DeleteButton:
         return cls(int(match["rejection_id"]), match["action"] == "go")
 
-    async def on_click(self, interaction: discord.Interaction) -> None:
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
         cog = cog_of(interaction)
         if not self.go:
             entry = await cog.journal.entry_for_button(interaction.user.id, self.rejection_id)
@@ -247,7 +251,7 @@ class DeleteButton(PersistentButton, template=custom_ids.REJECTION_DELETE):
 class RejectionCog(commands.GroupCog, name="Rejection", group_name="rejection"):
     """Log a rejection and see your entries."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: Onward) -> None:
         self.bot = bot
         self.journal = JournalService(bot.database, bot.clock)
         self.sharing = SharingService(bot.database, bot.clock)
@@ -262,7 +266,7 @@ class RejectionCog(commands.GroupCog, name="Rejection", group_name="rejection"):
 
     async def remove(self, user_id: int, rejection_id: int) -> None:
         """The entry and everything about it gone, its posts in every server first."""
-        encourage = self.bot.get_cog("Encourage")
+        encourage = cast("Encourage | None", self.bot.get_cog("Encourage"))
         assert encourage is not None, "the encourage cog takes posts down"
         await encourage.remove_entry_posts(user_id, rejection_id)
         await self.journal.delete(user_id, rejection_id)
@@ -410,7 +414,7 @@ class RejectionCog(commands.GroupCog, name="Rejection", group_name="rejection"):
             await interaction.response.send_message(FROM_A_DM, ephemeral=True)
             return
         found = await self.journal.get_entry(interaction.user.id, entry)
-        encourage = self.bot.get_cog("Encourage")
+        encourage = cast("Encourage | None", self.bot.get_cog("Encourage"))
         assert encourage is not None, "the encourage cog shows share previews"
         await encourage.send_preview(interaction, found.id, named=as_ == "named",
                                      show_company=show_company)
@@ -448,10 +452,10 @@ class RejectionCog(commands.GroupCog, name="Rejection", group_name="rejection"):
 DYNAMIC_ITEMS = (UndoButton, LogAnywayButton, DeleteButton)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: Onward) -> None:
     bot.add_dynamic_items(*DYNAMIC_ITEMS)
     await bot.add_cog(RejectionCog(bot))
 
 
-async def teardown(bot: commands.Bot) -> None:
+async def teardown(bot: Onward) -> None:
     bot.remove_dynamic_items(*DYNAMIC_ITEMS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -9,6 +11,9 @@ from discord.ext import commands
 from bot.db.repositories.member_settings import MemberSettings
 from bot.services.dates import timezone_choices
 from bot.services.member_settings import DELAY_MAX_HOURS, MemberSettingsService
+
+if TYPE_CHECKING:
+    from bot.client import Onward
 
 
 def on_off(value: bool) -> str:
@@ -39,7 +44,7 @@ def describe(prefs: MemberSettings) -> str:
 class Settings(commands.Cog):
     """Your own preferences."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: Onward) -> None:
         self.bot = bot
         self.service = MemberSettingsService(bot.database, bot.clock)
 
@@ -100,5 +105,5 @@ class Settings(commands.Cog):
         return [app_commands.Choice(name=z, value=z) for z in timezone_choices(current)]
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: Onward) -> None:
     await bot.add_cog(Settings(bot))

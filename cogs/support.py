@@ -4,7 +4,7 @@ Also owns the group-nudge scheduler."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
@@ -17,6 +17,9 @@ from bot.scheduling.group_nudges import GroupNudgeScheduler
 from bot.services.dates import timezone_choices
 from bot.services.nudges import NudgeService, Outcome, describe_days
 from bot.services.support import KindStatus, SupportService
+
+if TYPE_CHECKING:
+    from bot.client import Onward
 
 Kind = Literal["encouragement", "keep-applying", "digest"]
 
@@ -94,7 +97,7 @@ def pause_line(reason: str | None) -> str | None:
 @app_commands.default_permissions(manage_guild=True)
 class Support(commands.GroupCog, group_name="support",
               group_description="Set up the group's support channel (admins)."):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: Onward) -> None:
         self.bot = bot
         self.support = SupportService(bot.database, bot.clock)
         self.nudges = NudgeService(bot.database, bot.clock,
@@ -152,7 +155,9 @@ class Support(commands.GroupCog, group_name="support",
             raise InvalidInput("I can't see my own permissions in this server yet; "
                                "try again in a moment.")
         for wanted in (channel, reports_channel):
-            missing = missing_permissions(wanted, me) if wanted is not None else []
+            if wanted is None:
+                continue
+            missing = missing_permissions(wanted, me)
             if missing:
                 raise InvalidInput(
                     f"I can't post in {wanted.mention}: I'm missing {', '.join(missing)} "
@@ -273,5 +278,5 @@ class Support(commands.GroupCog, group_name="support",
         await interaction.response.send_message(reply, ephemeral=True)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: Onward) -> None:
     await bot.add_cog(Support(bot))

@@ -87,7 +87,8 @@ class GatewaySession:
             self._writer.cancel()
 
     async def _handle(self, payload: dict[str, Any]) -> None:
-        op, d = payload.get("op"), payload.get("d")
+        op = payload.get("op")
+        d: Any = payload.get("d")     # the event's JSON, whatever its shape
         if op == 1:
             self.send(11)
         elif op == 2:

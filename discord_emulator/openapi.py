@@ -20,7 +20,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 SPEC_URI = "urn:discord-openapi"
@@ -162,7 +162,7 @@ class Spec:
         snowflake = schemas["SnowflakeType"]
         schemas["SnowflakeType"] = {"anyOf": [snowflake, {"type": "integer", "minimum": 0}]}
         self.document = _as_any_of(document)
-        resource = Resource(contents=self.document, specification=DRAFT202012)
+        resource = DRAFT202012.create_resource(self.document)
         self.registry = Registry().with_resource(SPEC_URI, resource).crawl()
         # Templates by segment count; literal segments (`@me`, `@original`) beat parameters.
         self._templates: dict[int, list[tuple[re.Pattern[str], str]]] = defaultdict(list)

@@ -165,7 +165,7 @@ class Database:
         return list(await self._conn.execute_fetchall(sql, tuple(params)))
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        rows = await self._conn.execute_fetchall(sql, tuple(params))
+        rows = list(await self._conn.execute_fetchall(sql, tuple(params)))
         return rows[0] if rows else None
 
     async def scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
@@ -338,10 +338,11 @@ class Transaction:
 
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
         cur = await self._conn.execute(sql, tuple(params))
+        assert cur.lastrowid is not None, "an INSERT sets lastrowid"
         return int(cur.lastrowid)
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        rows = await self._conn.execute_fetchall(sql, tuple(params))
+        rows = list(await self._conn.execute_fetchall(sql, tuple(params)))
         return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
@@ -359,7 +360,9 @@ class SyncTransaction:
         return self._conn.execute(sql, tuple(params))
 
     def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
-        return int(self._conn.execute(sql, tuple(params)).lastrowid)
+        cur = self._conn.execute(sql, tuple(params))
+        assert cur.lastrowid is not None, "an INSERT sets lastrowid"
+        return int(cur.lastrowid)
 
     def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
         return self._conn.execute(sql, tuple(params)).fetchone()

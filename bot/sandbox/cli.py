@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import io
 import logging
 import os
 import queue
@@ -17,10 +18,10 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO, runtime_checkable
 
 from bot.clock import Clock, FixedClock
 from discord_emulator.state import EmulatorError
@@ -33,13 +34,18 @@ log = logging.getLogger(__name__)
 
 # Where lines come from -------------------------------------------------------------------------
 
+@runtime_checkable
+class Readable(Protocol):
+    def readline(self) -> str: ...
+
+
 class ScriptLines:
     """Commands from a file or a pipe, echoed after the prompt so the output reads as a
     transcript. Form fields take the following lines."""
 
     interactive = False
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: Readable) -> None:
         self.stream = stream
 
     async def read(self, prompt: str, out: Console) -> str | None:
@@ -140,7 +146,7 @@ def install_completion(sandbox: Sandbox, loop: asyncio.AbstractEventLoop, out: T
     except (OSError, AttributeError):
         return          # readline's own listing, without the descriptions
 
-    def show(substitution: str, found: list[str], longest: int) -> None:
+    def show(substitution: str, found: Sequence[str], longest: int) -> None:
         lines = []
         for word in found:
             whole = next((w for w in sandbox._described if w.endswith(word.strip())), None)
@@ -206,6 +212,7 @@ async def run(
             console.write(f"The sandbox could not start: {failure}")
             log.exception("sandbox start failed")
             return 1
+        source: TerminalLines | ScriptLines
         if interactive:
             source = TerminalLines(loop)
             install_completion(sandbox, loop, out)
@@ -214,7 +221,8 @@ async def run(
                 loop.add_signal_handler(signal.SIGINT, lambda: console.write(
                     "(type quit, or press Ctrl-D, to leave)"))
         else:
-            source = ScriptLines(lines if hasattr(lines, "readline") else _Lines(lines))
+            assert lines is not None, "no lines means the terminal"
+            source = ScriptLines(lines if isinstance(lines, Readable) else _Lines(lines))
         await sandbox.run(source)
         return 0
     finally:
@@ -260,7 +268,8 @@ def main(argv: list[str]) -> int:
     errors.setLevel(logging.ERROR)
     logging.getLogger().addHandler(errors)
     with contextlib.suppress(AttributeError, ValueError):
-        sys.stdout.reconfigure(errors="replace")
+        if isinstance(sys.stdout, io.TextIOWrapper):
+            sys.stdout.reconfigure(errors="replace")
     script: TextIO | None = None
     try:
         if args.script is not None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 BOLD, DIM, RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
@@ -122,7 +123,8 @@ class Renderer:
                 lines.append(indent + line)
                 continue
             # Keep a quote or bullet marker on the continuation lines' indentation.
-            lead = re.match(r"^(\s*(?:> |• |- |\d+\. )?)", line)[1]
+            marker = re.match(r"^(\s*(?:> |• |- |\d+\. )?)", line)
+            lead = marker[1] if marker else ""
             lines.extend(textwrap.wrap(line, room, initial_indent=indent,
                                        subsequent_indent=indent + " " * len(lead),
                                        break_on_hyphens=False, drop_whitespace=True) or [indent])
@@ -133,7 +135,8 @@ class Renderer:
     def message(
         self, *, number: int, place: str, note: str | None, content: str,
         embeds: list[dict[str, Any]], buttons: list[dict[str, Any]],
-        selects: list[dict[str, Any]], files: list[tuple[str, int, str | None]], now: datetime,
+        selects: list[dict[str, Any]], files: Sequence[tuple[str, int, Path | str | None]],
+        now: datetime,
     ) -> str:
         """One message: a header line, then its content, embeds, files and buttons, indented.
         `files` are (filename, size, saved path or None)."""

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot import compat
 from bot.clock import Clock
@@ -39,6 +39,9 @@ from .commandline import (
     split_words,
 )
 from .render import DIM, Names, Renderer, relative, text_inputs
+
+if TYPE_CHECKING:
+    from bot.client import Onward
 
 log = logging.getLogger(__name__)
 
@@ -187,8 +190,13 @@ class EmulatorDirectory:
             return int(name)
         return _by_name(self._members(), name)
 
+    def _channels(self) -> dict[str, int]:
+        """The server's channels by name (every server channel has one)."""
+        return {channel.name: c for c in self.guild.channel_ids
+                if (channel := self.emu.channels[c]).name is not None}
+
     def channel_id(self, name: str) -> int | None:
-        channels = {self.emu.channels[c].name: c for c in self.guild.channel_ids}
+        channels = self._channels()
         if name.isdigit() and int(name) in channels.values():
             return int(name)
         return _by_name(channels, name)
@@ -203,7 +211,8 @@ class EmulatorDirectory:
         return sorted(self._members())
 
     def channel_names(self) -> list[str]:
-        return [self.emu.channels[c].name for c in self.guild.channel_ids]
+        return [name for c in self.guild.channel_ids
+                if (name := self.emu.channels[c].name) is not None]
 
 
 def _by_name(named: dict[str, int], name: str) -> int | None:
@@ -228,13 +237,13 @@ class Sandbox:
         self.moved = self._saved_offset() if self.keep_db else timedelta(0)
         self.clock.advance(self.moved)
         self.emu = DiscordEmulator()
-        self.bot = None
+        self.bot: Onward | None = None
         self._runner: asyncio.Task | None = None
         self._watcher: asyncio.Task | None = None
         self.users: dict[str, int] = {}
         self.channels: dict[str, int] = {}
         self.guild_id = 0
-        self.place: Place | None = None
+        self.place: Place                     # set by start()
         # Messages shown so far: id → its number [n]; the version shown; files saved.
         self._numbers: dict[int, int] = {}
         self._by_number: list[int] = []
@@ -243,7 +252,7 @@ class Sandbox:
         self.renderer = Renderer(
             Names(users=self._user_name, channels=self._channel_name,
                   roles=self._role_name), width=width, color=color)
-        self.directory: EmulatorDirectory | None = None
+        self.directory: EmulatorDirectory     # set by start()
         self._described: dict[str, str] = {}          # completion candidates' descriptions
         self._handling = False
         self._violations_shown = 0
@@ -405,7 +414,7 @@ class Sandbox:
                 f"Who? Members here: {', '.join(self.directory.user_names())}.")
         self.place.user_id = uid
         where = "your DM with Onward" if self.place.in_dm else \
-            "#" + self._channel_name(self.place.channel_id)
+            "#" + (self._channel_name(self.place.channel_id) or "?")
         self.console.write(f"Now acting as {self._current_name()}, in {where}.")
 
     def go_to_server(self, channel: str) -> None:
@@ -513,9 +522,9 @@ class Sandbox:
         me = self.place.user_id
         if channel.type == DM:
             if channel.recipient_id != me:
-                owner = self._user_name(channel.recipient_id)
+                name = self._user_name(channel.recipient_id)
                 raise CommandLineError(
-                    f"[{number}] is in {owner}'s DM: type `as {owner}` to press its buttons.")
+                    f"[{number}] is in {name}'s DM: type `as {name}` to press its buttons.")
             return self.emu.actor(me, None, timeout=REPLY_TIMEOUT)
         owner = self._ephemeral_owner(message)
         if owner is not None and owner != me:
@@ -711,6 +720,7 @@ class Sandbox:
     # Time --------------------------------------------------------------------------------------
 
     def _cogs(self):
+        assert self.bot is not None, "the sandbox has started"
         return self.bot.get_cog("Support"), self.bot.get_cog("PersonalDMs")
 
     async def _next_event(self) -> datetime | None:
@@ -797,6 +807,7 @@ class Sandbox:
             write(f"  {who:<6} {what:<34} {local_time(at, timezone)}  ({relative(at, now)})")
 
     async def _pending_timers(self) -> list[tuple[str, str, datetime, str]]:
+        assert self.bot is not None, "the sandbox has started"
         _, personal = self._cogs()
         service = (personal.personal if personal is not None
                    else PersonalDMService(self.bot.database, self.clock))
@@ -836,7 +847,7 @@ class Sandbox:
 
     async def _complete_value(self, where: Completing) -> list[str]:
         option, line, prefix = where.option, where.line, where.prefix
-        if option is None:
+        if option is None or line is None:
             return []
         name = option["name"] + ":"
         values: list[tuple[str, str | None]] = []

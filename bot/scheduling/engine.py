@@ -81,7 +81,7 @@ class TimerEngine:
         """Add a timer of a registered kind (e.g. "share_post", subject_id = the share) and make
         sure the engine wakes for it; returns its id. Inside the caller's transaction `tx`, the
         caller calls `wake(due_at)` once it has committed. Raises what the database raises."""
-        values = dict(user_id=user_id, kind=kind, subject_id=subject_id, due_at=to_db(due_at),
+        values: dict = dict(user_id=user_id, kind=kind, subject_id=subject_id, due_at=to_db(due_at),
                       created_at=to_db(self.clock.now()), body=body)
         if tx is not None:
             return await self.timers.add(tx, **values)

@@ -315,11 +315,12 @@ class ApplicationService:
             applied_on = (parse_day(date, now, prefs.timezone, locale).isoformat()
                           if date is not None else current.applied_on)
             today = local_today(now, prefs.timezone).isoformat()
-            changed_status = status is not None and status != current.status
+            new_status = status if status is not None else current.status
+            changed_status = new_status != current.status
             updated = replace(
                 current, company=new_company, role=new_role, link=new_link, note=new_note,
                 applied_on=applied_on,
-                status=status if changed_status else current.status,
+                status=new_status,
                 status_changed_on=max(today, applied_on) if changed_status
                 else current.status_changed_on,
             )
@@ -401,7 +402,8 @@ class ApplicationService:
         parsed = application_csv.parse(data, read_date, _clean_fields)
         known = await self.applications.keys(user_id)
         seen: dict[tuple[str, str, str], int] = {}
-        keep, duplicates = [], []
+        keep: list[application_csv.ImportRow] = []
+        duplicates: list[tuple[int, int | None]] = []
         for row in parsed.rows:
             key = dedupe_key(row.company, row.role, row.applied_on)
             if key in known:

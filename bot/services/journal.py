@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date as date_type
 from datetime import timedelta
+from typing import Any
 
 from bot.clock import Clock, from_db, to_db
 from bot.db.connection import Database, SyncTransaction
@@ -297,7 +298,7 @@ class JournalService:
             current = self.rejections.get_owned_sync(tx, user_id, found.id)
             if current is None:
                 raise no_entry(found.number)
-            changed = {k: v for k, v in new.items() if v is not None}
+            changed: dict[str, Any] = {k: v for k, v in new.items() if v is not None}
             if date is not None:
                 prefs = self.settings.get_sync(tx, user_id)
                 changed["occurred_on"] = parse_day(date, now, prefs.timezone, locale).isoformat()

@@ -142,7 +142,7 @@ class OutboxService:
                                "payload": json.loads(Payload(content or "",
                                                              tuple(buttons)).to_json())})
         due_at = due_at or self.default_due(kind)
-        values = dict(user_id=user_id, kind=stored_kind, subject_id=subject_id,
+        values: dict = dict(user_id=user_id, kind=stored_kind, subject_id=subject_id,
                       due_at=to_db(due_at), created_at=to_db(now), body=body)
         if tx is not None:
             return await self.timers.add(tx, **values)
@@ -323,7 +323,8 @@ class OutboxService:
     @staticmethod
     def _fit(ready: list[tuple[Timer, dict]]) -> tuple[list, list]:
         """As many as fit in one message (at least one)."""
-        taken, size = [], 0
+        taken: list[tuple[Timer, dict]] = []
+        size = 0
         for index, (timer, body) in enumerate(ready):
             length = len(body["payload"]["content"]) + 2
             if taken and size + length > MESSAGE_LIMIT - 200:

@@ -6,6 +6,7 @@ member sees after reflecting are the ones /insights lists for them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.clock import Clock, to_db
@@ -68,7 +69,7 @@ class ReflectionService:
         return entry, await self.reflections.for_entry(user_id, entry.id)
 
     async def save(
-        self, user_id: int, rejection_id: int | str | None, answers: dict[str, str | None]
+        self, user_id: int, rejection_id: int | str | None, answers: Mapping[str, str | None]
     ) -> SavedReflection:
         """Stores the answers, then reads the member's themes: the first reading of many
         notes takes a while (it runs off the event loop), so callers answer Discord first."""

@@ -157,6 +157,7 @@ class ApplicationRepository:
                            last_day: str) -> int:
         """`count_between` inside `Database.run` (it counts that transaction's writes)."""
         row = tx.fetchone(_COUNT_BETWEEN, (user_id, first_day, last_day))
+        assert row is not None, "COUNT(*) returns a row"
         return int(row[0])
 
     async def get(self, application_id: int) -> Application | None:

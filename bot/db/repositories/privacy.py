@@ -149,6 +149,7 @@ class PrivacyRepository:
             left = await tx.fetchone(
                 f"SELECT COUNT(*) FROM {table} WHERE {_where(columns)}", [user_id] * len(columns)
             )
+            assert left is not None, "COUNT(*) returns a row"
             if left[0]:
                 raise RuntimeError(f"{left[0]} rows about the member are left in {table}")
         return deleted
