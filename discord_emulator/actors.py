@@ -319,14 +319,15 @@ class Actor:
         resolved.setdefault("users", {})[str(user_id)] = user.to_json()
         guild = self.store.state.guilds.get(self.guild_id) if self.guild_id else None
         member = guild.members.get(user_id) if guild else None
-        if member is not None:
+        if guild is not None and member is not None:
             channel = self.store.state.channels[self.channel_id]
             perms = channel_permissions(guild, channel, user_id)
             resolved.setdefault("members", {})[str(user_id)] = member.to_json(permissions=perms)
 
     def _resolve_channel(self, channel_id: int, resolved: dict[str, Any]) -> None:
         channel = self.store.state.channels.get(channel_id)
-        if channel is None or channel.deleted or channel.guild_id != self.guild_id:
+        if (channel is None or channel.deleted or channel.guild_id is None
+                or channel.guild_id != self.guild_id):
             raise EmulatorError(f"channel {channel_id} is not in this guild")
         guild = self.store.state.guilds[channel.guild_id]
         data = channel.to_json() | {

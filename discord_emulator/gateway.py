@@ -198,4 +198,6 @@ class Gateway:
 
     async def close_all(self) -> None:
         for session in list(self.events.sessions):
+            if not isinstance(session, GatewaySession):
+                continue        # only this endpoint opens sessions; each one has its socket
             await session.ws.close(code=1001, message=b"emulator stopping")

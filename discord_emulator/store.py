@@ -255,7 +255,7 @@ class Store:
 
     def commands_for(self, guild_id: int | None) -> list[dict[str, Any]]:
         """Commands visible in a place: guild ones first (they shadow global ones)."""
-        result = []
+        result: list[dict[str, Any]] = []
         if guild_id is not None:
             result.extend(self.state.guild_commands.get(guild_id, {}).values())
         result.extend(self.state.global_commands.values())

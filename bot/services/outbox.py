@@ -315,8 +315,8 @@ class OutboxService:
             for timer, _ in rest:                 # too long for one message: the next one
                 await self.timers.reschedule(
                     tx, timer.id, to_db(self._later(prefs, now + LANE_GAP[lane])))
-            payload = self._paced_payload(lane, [body for _, body in taken])
-            claim = await self._claim(tx, prefs.user_id, lane, payload,
+            paced = self._paced_payload(lane, [body for _, body in taken])
+            claim = await self._claim(tx, prefs.user_id, lane, paced,
                                       [t.id for t, _ in taken], now)
         return [claim]
 

@@ -10,7 +10,7 @@ import logging
 import re
 import time
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from ..state import RecordedRequest
 from .attachments import Attachments
@@ -82,6 +82,8 @@ class RestApi:
         if request.content_type.startswith("multipart/"):
             reader = await request.multipart()
             async for part in reader:
+                if not isinstance(part, BodyPartReader):
+                    continue        # Discord's multipart bodies are flat
                 if part.name == "payload_json":
                     req.json = json.loads(await part.text())
                 elif part.filename is not None:

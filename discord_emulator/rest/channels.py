@@ -50,14 +50,17 @@ class Channels(Resource):
         channel, problem = self._readable_channel(cid)
         if problem is not None:
             return problem
+        assert channel is not None
         return json_response(self.store.channel_json(channel))
 
     async def post_message(self, req: Req, cid: str) -> web.Response:
         channel, problem = self._readable_channel(cid)
         if problem is not None:
             return problem
+        assert channel is not None
         if channel.type == DM:
-            recipient = self.store.state.users.get(channel.recipient_id)
+            recipient = (self.store.state.users.get(channel.recipient_id)
+                         if channel.recipient_id is not None else None)
             closed = channel.recipient_id in self.store.state.dms_closed
             if closed or recipient is None or recipient.bot:
                 return error_response(403, 50007, "Cannot send messages to this user")
@@ -87,6 +90,7 @@ class Channels(Resource):
         channel, problem = self._readable_channel(cid)
         if problem is not None:
             return problem
+        assert channel is not None
         messages = self.store.channel_messages(channel.id)
         limit = max(1, min(100, int(req.query.get("limit", 50))))
         if "before" in req.query:
@@ -108,6 +112,7 @@ class Channels(Resource):
         channel, problem = self._readable_channel(cid)
         if problem is not None:
             return None, problem
+        assert channel is not None
         msg = self.store.state.messages.get(int(mid))
         if msg is None or msg.deleted or msg.ephemeral or msg.channel_id != channel.id:
             return None, error_response(404, 10008, "Unknown Message")
@@ -117,12 +122,14 @@ class Channels(Resource):
         msg, problem = self._readable_message(cid, mid)
         if problem is not None:
             return problem
+        assert msg is not None
         return json_response(self.store.message_json(msg))
 
     async def edit_message(self, req: Req, cid: str, mid: str) -> web.Response:
         msg, problem = self._readable_message(cid, mid)
         if problem is not None:
             return problem
+        assert msg is not None
         if msg.author_id != self.store.bot_user_id:
             return error_response(403, 50005, "Cannot edit a message authored by another user")
         problem = validate_message(req.json or {}, req.files, partial=True)
@@ -135,6 +142,7 @@ class Channels(Resource):
         msg, problem = self._readable_message(cid, mid)
         if problem is not None:
             return problem
+        assert msg is not None
         self.events.delete_message(msg)
         return no_content()
 
@@ -142,6 +150,7 @@ class Channels(Resource):
         msg, problem = self._readable_message(cid, mid)
         if problem is not None:
             return problem
+        assert msg is not None
         name = unquote(emoji)
         if name not in msg.reactions:
             msg.reactions.append(name)
@@ -151,6 +160,7 @@ class Channels(Resource):
         msg, problem = self._readable_message(cid, mid)
         if problem is not None:
             return problem
+        assert msg is not None
         name = unquote(emoji)
         if name in msg.reactions:
             msg.reactions.remove(name)

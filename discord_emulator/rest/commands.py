@@ -45,8 +45,8 @@ class Commands(Resource):
         errors = FormErrors()
         for index, definition in enumerate(definitions):
             validate_command(definition, [index], errors)
-        if errors.errors:
-            return errors.response()
+        if (refusal := errors.response()) is not None:
+            return refusal
         previous = {(c["name"], c.get("type", 1)): c["id"] for c in store.values()}
         store.clear()
         for definition in definitions:
@@ -60,8 +60,8 @@ class Commands(Resource):
             return error_response(403, 50001, "Missing Access")
         errors = FormErrors()
         validate_command(req.json or {}, [], errors)
-        if errors.errors:
-            return errors.response()
+        if (refusal := errors.response()) is not None:
+            return refusal
         previous = {(c["name"], c.get("type", 1)): c["id"] for c in store.values()}
         command = self._complete_command(req.json, gid, previous)
         store[int(command["id"])] = command
