@@ -16,6 +16,7 @@ APPLY_REJECTION = r"onward:apply-rejection:(?P<application_id>[0-9]{1,19})"
 APPLY_IMPORT = r"onward:apply-import:(?P<pending_id>[0-9]{1,19}):(?P<action>go|cancel)"
 PROMPT_LATER = r"onward:prompt-later:(?P<rejection_id>[0-9]{1,19})"
 PROMPT_SKIP = r"onward:prompt-skip:(?P<rejection_id>[0-9]{1,19})"
+FEEDBACK_TONE = r"onward:feedback-tone:(?P<rejection_id>[0-9]{1,19}):(?P<tone>brief|warm|formal)"
 FEEDBACK_SENT = r"onward:feedback-sent:(?P<rejection_id>[0-9]{1,19})"
 FEEDBACK_LOG = r"onward:feedback-log:(?P<rejection_id>[0-9]{1,19})"
 FEEDBACK_STOP = r"onward:feedback-stop:(?P<rejection_id>[0-9]{1,19})"
@@ -73,6 +74,10 @@ def prompt_later(rejection_id: int) -> str:
 
 def prompt_skip(rejection_id: int) -> str:
     return f"onward:prompt-skip:{rejection_id}"
+
+
+def feedback_tone(rejection_id: int, tone: str) -> str:
+    return f"onward:feedback-tone:{rejection_id}:{tone}"
 
 
 def feedback_sent(rejection_id: int) -> str:

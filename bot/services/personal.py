@@ -156,6 +156,7 @@ class DueItem:
     subject_id: int | None
     entry: Rejection | None = None        # reflection prompts and feedback follow-ups
     requested_at: str | None = None       # feedback follow-ups: when the request was sent
+    reflected: bool = False               # … and whether the entry has a reflection
     applications: int | None = None       # personal nudges: this week's count …
     goal: int | None = None               # … against the weekly goal
     text_index: int | None = None         # … in this wording
@@ -222,11 +223,12 @@ def item_line(item: DueItem, escape: Callable[[str], str] = text.literal) -> str
         if item.kind == "reflection_prompt":
             return (f"{about}: when you have a few minutes, would you like to reflect on it? "
                     "Five short questions, and you can skip any of them.")
-        asked = ""
+        keep = ("If so, log it and it will sit beside your reflection." if item.reflected
+                else "If so, log it and it stays with this entry.")
         if item.requested_at:
-            asked = f" on {discord_time(from_db(item.requested_at), 'D')}"
-        return (f"{about}: you asked for feedback{asked}. Did you hear back? If so, log it and "
-                "it will sit beside your reflection.")
+            asked_on = discord_time(from_db(item.requested_at), 'D')
+            return f"{about}: you asked for feedback on {asked_on}. Did you hear back? {keep}"
+        return f"{about}: you asked for feedback. Did you hear back? {keep}"
     wording = NUDGE_TEXTS[(item.text_index or 0) % len(NUDGE_TEXTS)]
     return wording.format(done=item.applications, goal=item.goal)
 
@@ -291,7 +293,8 @@ class PersonalDMService:
             if request is not None and request.feedback_text:
                 return None
             return DueItem(timer.id, timer.kind, entry.id, entry=entry,
-                           requested_at=request.sent_at if request else None)
+                           requested_at=request.sent_at if request else None,
+                           reflected=await self.reflections.exists(timer.user_id, entry.id))
         if timer.kind == "personal_nudge":
             if not prefs.personal_nudges:
                 return None

@@ -28,7 +28,9 @@ async def test_draft_names_everyone_thanks_and_asks_for_specific_honest_feedback
     entry = await log(db, clock, company="Globex", role="Data Engineer", stage="onsite")
     draft = await FeedbackService(db, clock).draft(ALICE, entry.id, "Priya Raman", tone)
     body = draft.body
-    assert "Priya Raman" in body
+    # Brief and warm drafts greet by first name, formal ones by full name.
+    greeting = {"brief": "Hi Priya,", "warm": "Hi Priya,", "formal": "Dear Priya Raman,"}
+    assert body.splitlines()[0] == greeting[tone]
     assert "Globex" in body and "Data Engineer" in body
     assert "Globex" in draft.subject
     assert re.search(r"\bthank", body, re.IGNORECASE)
