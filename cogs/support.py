@@ -187,7 +187,7 @@ class Support(commands.GroupCog, group_name="support",
     @app_commands.describe(
         kind="Which nudge: encouragement, keep-applying or the weekly digest.",
         days="Days to post, like mon,wed,fri, daily or weekdays (default: keep the current).",
-        time="Time of day as HH:MM in the group's timezone (default: keep the current).",
+        time="Time of day in the group's timezone, e.g. 09:00 or 9am (default: keep the current).",
         enabled="Turn this nudge on or off (default: keep the current).",
     )
     async def schedule(

@@ -56,9 +56,9 @@ _DAY_SETS = {
     "daily": range(7), "everyday": range(7), "every day": range(7),
     "weekdays": range(5), "weekends": (5, 6), "weekend": (5, 6),
 }
-_TIME = re.compile(r"^(\d{1,2})[:.h](\d{2})$")
+_TIME = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(?:(a|p)\.?\s*m\.?)?$", re.IGNORECASE)
 DAYS_HELP = "Use day names like mon,wed,fri, or daily or weekdays."
-TIME_HELP = "Use 24-hour HH:MM, like 09:00 or 17:30."
+TIME_HELP = "Use HH:MM like 09:00 or 17:30, or 9am or 9:30 pm."
 
 
 # Schedules as admins type them -------------------------------------------------------------
@@ -86,11 +86,15 @@ def parse_days(text: str) -> str:
 
 
 def parse_time(text: str) -> str:
-    """'9:00' → '09:00'; 24-hour clock only."""
+    """'9:00' → '09:00', '9am' → '09:00', '9:30 pm' → '21:30', '21:00' → '21:00'."""
     match = _TIME.match(text.strip())
-    if not match:
+    if not match or (match.group(2) is None and match.group(3) is None):
         raise InvalidInput(f"I couldn't read the time “{literal(text, 20)}”. {TIME_HELP}")
-    hour, minute = int(match.group(1)), int(match.group(2))
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if match.group(3) is not None:
+        if not 1 <= hour <= 12:
+            raise InvalidInput(f"{literal(text.strip(), 20)} is not a time of day. {TIME_HELP}")
+        hour = hour % 12 + (12 if match.group(3).lower() == "p" else 0)
     if hour > 23 or minute > 59:
         raise InvalidInput(f"{text.strip()} is not a time of day. {TIME_HELP}")
     return f"{hour:02d}:{minute:02d}"
