@@ -92,6 +92,14 @@ def pause_line(reason: str | None) -> str | None:
 
 # Hidden from non-admins by default; servers can override that, so admin_guild() checks again.
 @app_commands.default_permissions(manage_guild=True)
+# One whole sentence per kind, so each reads right ("an encouragement nudge").
+POSTED_NOW: dict[str, str] = {
+    "encouragement": "Posted an encouragement nudge in {where}. The scheduled ones still run.",
+    "keep-applying": "Posted a keep-applying nudge in {where}. The scheduled ones still run.",
+    "digest": "Posted a digest nudge in {where}. The scheduled ones still run.",
+}
+
+
 class Support(commands.GroupCog, group_name="support",
               group_description="Set up the group's support channel (admins)."):
     def __init__(self, bot: commands.Bot) -> None:
@@ -232,7 +240,7 @@ class Support(commands.GroupCog, group_name="support",
         config = await self.support.config(guild_id)
         where = f"<#{config.support_channel_id}>" if config else "the support channel"
         if outcome.status == "posted":
-            lines = [f"Posted a {kind} nudge in {where}. The scheduled ones still run."]
+            lines = [POSTED_NOW[kind].format(where=where)]
         elif outcome.status == "paused":
             lines = [(f"I couldn't post: {outcome.detail}. Group nudges are paused until an "
                       "admin runs /support setup.")]

@@ -153,11 +153,12 @@ async def test_status_shows_config_and_each_next_run_as_discord_timestamps(world
 async def test_nudge_now_posts_an_embed_without_using_a_slot(world):
     await setup_support(world)
     admin = world.actor(world.admin)
-    for kind, title in [("encouragement", "A note for the group"),
-                        ("keep-applying", "Keep applying"), ("digest", "The group's week")]:
+    for kind, title, article in [("encouragement", "A note for the group", "an"),
+                                 ("keep-applying", "Keep applying", "a"),
+                                 ("digest", "The group's week", "a")]:
         reply = await (await admin.slash("support nudge-now", kind=kind)).reply()
         assert reply.flags & EPHEMERAL
-        assert f"Posted a {kind} nudge in <#{world.support_id}>" in reply.content
+        assert f"Posted {article} {kind} nudge in <#{world.support_id}>" in reply.content
         post = world.emu.channel_messages(world.support_id)[-1]
         assert post.embeds[0]["title"] == title
         assert post.allowed_mentions == {"parse": []}
