@@ -90,8 +90,6 @@ def pause_line(reason: str | None) -> str | None:
     return f"⚠️ Group nudges are paused: {reason}. Fix it, then run /support setup to resume."
 
 
-# Hidden from non-admins by default; servers can override that, so admin_guild() checks again.
-@app_commands.default_permissions(manage_guild=True)
 # One whole sentence per kind, so each reads right ("an encouragement nudge").
 POSTED_NOW: dict[str, str] = {
     "encouragement": "Posted an encouragement nudge in {where}. The scheduled ones still run.",
@@ -100,6 +98,8 @@ POSTED_NOW: dict[str, str] = {
 }
 
 
+# Hidden from non-admins by default; servers can override that, so admin_guild() checks again.
+@app_commands.default_permissions(manage_guild=True)
 class Support(commands.GroupCog, group_name="support",
               group_description="Set up the group's support channel (admins)."):
     def __init__(self, bot: commands.Bot) -> None:
