@@ -125,7 +125,7 @@ async def test_schedule_refuses_bad_days_and_times(world):
     bad_days = await (await admin.slash("support schedule", kind="digest",
                                         days="someday")).reply()
     assert "mon,wed,fri" in bad_days.content
-    bad_time = await (await admin.slash("support schedule", kind="digest", time="5 o'clock"))
+    bad_time = await admin.slash("support schedule", kind="digest", time="5 o'clock")
     bad_time = await bad_time.reply()
     assert "HH:MM" in bad_time.content and "9am" in bad_time.content
     row = await world.db.fetchone("SELECT days, time FROM nudge_schedules WHERE kind = 'digest'")
