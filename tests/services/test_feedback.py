@@ -102,8 +102,10 @@ async def test_followup_fires_only_when_no_feedback_was_logged(db, clock):
     assert [tuple(r) for r in rows] == [(quiet.id, "pending"), (answered.id, "cancelled")]
     clock.advance(timedelta(days=5))
     [claim] = await due_dms(db, clock)
-    followups = [b.custom_id for b in claim.payload.buttons if b.label.startswith("Log feedback")]
-    assert followups == [f"onward:feedback-log:{quiet.id}"]
+    # Merged with the reflection prompts: the one button to choose lists the follow-ups.
+    [choose] = [b.custom_id for b in claim.payload.buttons if b.label == "Choose an entry"]
+    items = choose.removeprefix("onward:dm-pick:").split(".")
+    assert [i for i in items if i.startswith("f")] == [f"f{quiet.id}"]
 
 
 async def test_feedback_logged_before_the_reminder_is_due_stops_it_even_if_it_lingers(db, clock):
