@@ -16,9 +16,14 @@ APPLY_REJECTION = r"onward:apply-rejection:(?P<application_id>[0-9]{1,19})"
 APPLY_IMPORT = r"onward:apply-import:(?P<pending_id>[0-9]{1,19}):(?P<action>go|cancel)"
 PROMPT_LATER = r"onward:prompt-later:(?P<rejection_id>[0-9]{1,19})"
 PROMPT_SKIP = r"onward:prompt-skip:(?P<rejection_id>[0-9]{1,19})"
+FEEDBACK_TONE = r"onward:feedback-tone:(?P<rejection_id>[0-9]{1,19}):(?P<tone>brief|warm|formal)"
 FEEDBACK_SENT = r"onward:feedback-sent:(?P<rejection_id>[0-9]{1,19})"
 FEEDBACK_LOG = r"onward:feedback-log:(?P<rejection_id>[0-9]{1,19})"
 FEEDBACK_STOP = r"onward:feedback-stop:(?P<rejection_id>[0-9]{1,19})"
+# A merged DM's entries, e.g. "r12.f34": r = reflection prompt, f = feedback follow-up.
+DM_ITEMS = r"(?P<items>[rf][0-9]{1,19}(?:\.[rf][0-9]{1,19}){0,9})"
+DM_PICK = r"onward:dm-pick:" + DM_ITEMS
+DM_ENTRY = r"onward:dm-entry:" + DM_ITEMS
 PAUSE = r"onward:pause:(?P<setting>dm_prompts|personal_nudges)"
 PAUSE_NOTES = r"onward:pause-notes"
 
@@ -73,6 +78,10 @@ def prompt_later(rejection_id: int) -> str:
 
 def prompt_skip(rejection_id: int) -> str:
     return f"onward:prompt-skip:{rejection_id}"
+
+
+def feedback_tone(rejection_id: int, tone: str) -> str:
+    return f"onward:feedback-tone:{rejection_id}:{tone}"
 
 
 def feedback_sent(rejection_id: int) -> str:
@@ -148,3 +157,27 @@ def good_news(application_id: int) -> str:
 def good_news_post(application_id: int, *, named: bool, action: str) -> str:
     """A good-news preview's buttons: go (Post it), cancel, or switch (named <-> anonymous)."""
     return f"onward:good-news-post:{application_id}:{'named' if named else 'anon'}:{action}"
+
+
+def dm_items(items: list[tuple[str, int]]) -> str:
+    """("r" or "f", entry id) pairs as they travel in a custom_id (at most 100 characters, so
+    entries that would not fit are left out of the choice; the DM still names them)."""
+    kept: list[str] = []
+    for kind, entry_id in items:
+        candidate = ".".join([*kept, f"{kind}{entry_id}"])
+        if len("onward:dm-entry:" + candidate) > 100 or len(kept) == 10:
+            break
+        kept.append(f"{kind}{entry_id}")
+    return ".".join(kept)
+
+
+def parse_dm_items(text: str) -> list[tuple[str, int]]:
+    return [(part[0], int(part[1:])) for part in text.split(".") if part]
+
+
+def dm_pick(items: list[tuple[str, int]]) -> str:
+    return f"onward:dm-pick:{dm_items(items)}"
+
+
+def dm_entry(items: list[tuple[str, int]]) -> str:
+    return f"onward:dm-entry:{dm_items(items)}"

@@ -53,7 +53,7 @@ def draft_message(draft: Draft, followup_days: int) -> str:
     entry = draft.entry
     return "\n".join([
         (f"Here's a {draft.tone} feedback request for **#{entry.number}** {inert(entry.company)}. "
-         "Copy it into an email (and add your name):"),
+         "Copy it into an email, or pick another tone below:"),
         "",
         f"**Subject:** {inert(draft.subject)}",
         f"```text\n{copyable(draft.body)}\n```",
@@ -62,11 +62,19 @@ def draft_message(draft: Draft, followup_days: int) -> str:
     ])
 
 
-def sent_view(rejection_id: int) -> discord.ui.View:
+TONE_LABELS = {"brief": "Brief", "warm": "Warm", "formal": "Formal"}
+
+
+def sent_view(rejection_id: int, tone: str = "warm") -> discord.ui.View:
+    """I sent it, and one button per tone (the one shown is greyed out)."""
     view = Buttons()
     view.add_item(discord.ui.Button(
         label="I sent it", style=discord.ButtonStyle.success,
         custom_id=custom_ids.feedback_sent(rejection_id)))
+    for name, label in TONE_LABELS.items():
+        view.add_item(discord.ui.Button(
+            label=label, custom_id=custom_ids.feedback_tone(rejection_id, name),
+            disabled=name == tone))
     return view
 
 
@@ -103,6 +111,24 @@ class DraftButton(PersistentButton, template=custom_ids.FEEDBACK_DRAFT):
     async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
         cog = cast(Feedback, interaction.client.get_cog("Feedback"))
         await cog.send_draft(interaction, self.rejection_id, None, "warm")
+
+
+class ToneButton(PersistentButton, template=custom_ids.FEEDBACK_TONE):
+    """Brief / Warm / Formal, on a draft: the same request redrafted in that tone."""
+
+    def __init__(self, rejection_id: int, tone: str) -> None:
+        super().__init__(discord.ui.Button(
+            label=TONE_LABELS[tone], custom_id=custom_ids.feedback_tone(rejection_id, tone)))
+        self.rejection_id = rejection_id
+        self.tone = tone
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match, /) -> ToneButton:
+        return cls(int(match["rejection_id"]), match["tone"])
+
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
+        cog = cast(Feedback, interaction.client.get_cog("Feedback"))
+        await cog.send_draft(interaction, self.rejection_id, None, self.tone, replace=True)
 
 
 class SentButton(PersistentButton, template=custom_ids.FEEDBACK_SENT):
@@ -178,9 +204,14 @@ class Feedback(commands.GroupCog, group_name="feedback"):
         entry = logged.entry
         verb = "Updated" if logged.replaced else "Saved"
         themes = await self.reflection.themes(interaction.user.id, limit=5)
-        lines = [(f"{verb} the feedback for **#{entry.number}** {inert(entry.company)}; it sits "
-                  "beside your reflection. Asking took courage, and now you have something to "
-                  "work with.")]
+        about = f"**#{entry.number}** {inert(entry.company)}"
+        if logged.has_reflection:
+            head = (f"{verb} the feedback for {about}; it sits beside your reflection. Asking "
+                    "took courage, and now you have something to work with.")
+        else:
+            head = (f"{verb} the feedback for {about}. Asking took courage, and now you have "
+                    "something to work with. /reflect keeps your own thoughts beside it.")
+        lines = [head]
         if themes:
             lines.append("**What your notes share so far:** "
                          + " · ".join(inert(t.phrase) for t in themes))
@@ -194,13 +225,19 @@ class Feedback(commands.GroupCog, group_name="feedback"):
 
     async def send_draft(
         self, interaction: discord.Interaction, rejection: int | str | None,
-        interviewer: str | None, tone: str,
+        interviewer: str | None, tone: str, replace: bool = False,
     ) -> None:
-        draft = await self.feedback.draft(interaction.user.id, rejection, interviewer, tone)
-        await interaction.response.send_message(
-            draft_message(draft, self.followup_days), view=sent_view(draft.entry.id),
-            ephemeral=True,
-        )
+        """The draft, signed with the member's display name; `replace` redraws the message
+        the tone button sits on instead of sending a new one."""
+        draft = await self.feedback.draft(
+            interaction.user.id, rejection, interviewer, tone,
+            signature=interaction.user.display_name)
+        content = draft_message(draft, self.followup_days)
+        view = sent_view(draft.entry.id, draft.tone)
+        if replace and interaction.message is not None:
+            await interaction.response.edit_message(content=content, view=view)
+        else:
+            await interaction.response.send_message(content, view=view, ephemeral=True)
         if interaction.type is discord.InteractionType.component:
             self.bot.dispatch("interaction_answered", interaction)
 
@@ -276,9 +313,9 @@ class Feedback(commands.GroupCog, group_name="feedback"):
 
 
 async def setup(bot: Onward) -> None:
-    bot.add_dynamic_items(DraftButton, SentButton, LogButton, StopButton)
+    bot.add_dynamic_items(DraftButton, ToneButton, SentButton, LogButton, StopButton)
     await bot.add_cog(Feedback(bot))
 
 
 async def teardown(bot: Onward) -> None:
-    bot.remove_dynamic_items(DraftButton, SentButton, LogButton, StopButton)
+    bot.remove_dynamic_items(DraftButton, ToneButton, SentButton, LogButton, StopButton)

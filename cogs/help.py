@@ -18,14 +18,44 @@ INTRO = (
 )
 
 
-def command_sections(tree: app_commands.CommandTree) -> list[tuple[str, str]]:
-    """(title, lines) per top-level command, subcommands listed under their group."""
+# The order of a member's journey: log, reflect, ask for feedback, keep applying, see how it
+# goes, lean on the group, then settings and privacy. Commands not named here follow.
+JOURNEY = ("rejection", "reflect", "feedback", "apply", "progress", "insights", "encourage",
+           "settings", "privacy", "help")
+# Commands for a server's admins (Manage Server or Administrator), shown to them alone.
+ADMIN_ONLY = ("support",)
+
+
+def _journey_place(
+    command: app_commands.Command | app_commands.Group | app_commands.ContextMenu,
+) -> tuple[int, str]:
+    name = command.name
+    place = JOURNEY.index(name) if name in JOURNEY else len(JOURNEY)
+    return place, name
+
+
+def is_admin(permissions: discord.Permissions | None) -> bool:
+    return bool(permissions and (permissions.manage_guild or permissions.administrator))
+
+
+def command_sections(
+    tree: app_commands.CommandTree, admin: bool = False
+) -> list[tuple[str, str]]:
+    """(title, lines) per top-level command in the order of the journey, subcommands listed
+    under their group; admin commands last, and only for admins."""
     sections = []
-    for command in sorted(tree.get_commands(), key=lambda c: c.name):
+    commands_ = [c for c in tree.get_commands() if c.name not in ADMIN_ONLY]
+    ordered = sorted(commands_, key=_journey_place)
+    if admin:
+        ordered += [c for c in tree.get_commands() if c.name in ADMIN_ONLY]
+    for command in ordered:
         if isinstance(command, app_commands.Group):
             lines = [f"`/{sub.qualified_name}` — {sub.description}"
                      for sub in command.walk_commands() if isinstance(sub, app_commands.Command)]
-            sections.append((f"/{command.name}", "\n".join(lines)))
+            title = f"/{command.name}"
+            if command.name in ADMIN_ONLY:
+                title = f"/{command.name} (admins)"
+            sections.append((title, "\n".join(lines)))
         elif isinstance(command, app_commands.Command):
             sections.append((f"/{command.name}", command.description))
     return sections
@@ -38,7 +68,8 @@ class Help(commands.Cog):
     @app_commands.command(name="help", description="What Onward can do, command by command.")
     async def help(self, interaction: discord.Interaction) -> None:
         embed = discord.Embed(title="Onward", description=INTRO)
-        for title, lines in command_sections(self.bot.tree):
+        admin = interaction.guild is not None and is_admin(interaction.permissions)
+        for title, lines in command_sections(self.bot.tree, admin):
             embed.add_field(name=title, value=lines[:1024], inline=False)
         embed.set_footer(text="Every DM has a pause button; /settings changes the rest.")
         await interaction.response.send_message(embed=embed, ephemeral=True)

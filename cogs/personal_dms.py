@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 from discord.ext import commands
@@ -19,7 +19,8 @@ from bot import custom_ids
 from bot.formatting import inert, timestamp
 from bot.scheduling.outbox import view_for
 from bot.services.member_settings import MemberSettingsService
-from bot.services.personal import PAUSE_LABELS, Notice
+from bot.services.personal import PAUSE_LABELS, Button, Notice, entry_buttons
+from bot.tree import handle_interaction_error
 from bot.ui import PersistentButton
 
 if TYPE_CHECKING:
@@ -58,6 +59,78 @@ def cog_of(interaction: discord.Interaction[Onward]) -> PersonalDMs:
 
 
 # Buttons --------------------------------------------------------------------------------------
+
+ENTRY_GONE = "Those entries were deleted, so there's nothing left to choose."
+CHOOSE_PLACEHOLDER = "Which entry?"
+ENTRY_ACTIONS = {
+    "r": "**#{number}** {company}: would you like to reflect on it now?",
+    "f": "**#{number}** {company}: you asked for feedback. Did you hear back?",
+}
+
+
+class ChooseEntryButton(PersistentButton, template=custom_ids.DM_PICK):
+    """Choose an entry, on a DM that names several: a private menu of them."""
+
+    def __init__(self, items: str) -> None:
+        super().__init__(discord.ui.Button(
+            label="Choose an entry", custom_id=f"onward:dm-pick:{items}"))
+        self.items = custom_ids.parse_dm_items(items)
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match, /) -> ChooseEntryButton:
+        return cls(match["items"])
+
+    async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
+        found = await cog_of(interaction).personal.dm_entries(interaction.user.id, self.items)
+        if not found:
+            await interaction.response.send_message(ENTRY_GONE, ephemeral=True)
+            return
+        view = discord.ui.View(timeout=None)
+        view.add_item(discord.ui.Select(
+            custom_id=custom_ids.dm_entry(self.items), placeholder=CHOOSE_PLACEHOLDER,
+            options=[discord.SelectOption(
+                label=f"#{entry.number} {entry.company}"[:100],
+                value=f"{kind}{entry_id}",
+                description=("Reflect on it" if kind == "r" else "Feedback: did you hear back?"))
+                for kind, entry_id, entry in found]))
+        view.stop()
+        await interaction.response.send_message(
+            "Which one? Pick it below and I'll show what you can do.", view=view, ephemeral=True)
+        interaction.client.dispatch("interaction_answered", interaction)
+
+
+class EntrySelect(discord.ui.DynamicItem[discord.ui.Select], template=custom_ids.DM_ENTRY):
+    """The menu of a merged DM's entries: picking one shows that entry's own buttons."""
+
+    def __init__(self, items: str) -> None:
+        super().__init__(discord.ui.Select(custom_id=f"onward:dm-entry:{items}"))
+        self.items = custom_ids.parse_dm_items(items)
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match, /) -> EntrySelect:
+        return cls(match["items"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await self.choose(cast("discord.Interaction[Onward]", interaction))
+        except Exception as error:  # noqa: BLE001 - routed to the one error path
+            await handle_interaction_error(interaction, error)
+
+    async def choose(self, interaction: discord.Interaction[Onward]) -> None:
+        data = cast(dict[str, Any], interaction.data or {})
+        values = data.get("values") or []
+        picked = custom_ids.parse_dm_items(values[0]) if values else []
+        found = await cog_of(interaction).personal.dm_entries(interaction.user.id, picked)
+        if not found:
+            await interaction.response.edit_message(content=ENTRY_GONE, view=None)
+            return
+        kind, entry_id, entry = found[0]
+        buttons = [Button(label, cid, main, 0) for label, cid, main in entry_buttons(
+            "reflection_prompt" if kind == "r" else "feedback_followup", entry_id)]
+        content = ENTRY_ACTIONS[kind].format(number=entry.number, company=inert(entry.company))
+        await interaction.response.edit_message(content=content, view=view_for(buttons))
+        interaction.client.dispatch("interaction_answered", interaction)
+
 
 class RemindTomorrowButton(PersistentButton, template=custom_ids.PROMPT_LATER):
     def __init__(self, rejection_id: int) -> None:
@@ -136,7 +209,8 @@ class NoDMsButton(PersistentButton, template=custom_ids.NO_DMS):
             "turns the DMs back on.", ephemeral=True)
 
 
-BUTTONS = (RemindTomorrowButton, NotThisOneButton, PauseButton, NoDMsButton)
+BUTTONS = (RemindTomorrowButton, NotThisOneButton, PauseButton, NoDMsButton, ChooseEntryButton,
+           EntrySelect)
 
 
 class PersonalDMs(commands.Cog):

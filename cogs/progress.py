@@ -11,7 +11,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.services.chart import render_progress_chart
-from bot.services.progress import CHART_WEEKS, ProgressService, summary_fields
+from bot.services.progress import (
+    CHART_WEEKS,
+    ProgressService,
+    only_rejections_text,
+    summary_fields,
+)
 
 if TYPE_CHECKING:
     from bot.client import Onward
@@ -49,6 +54,10 @@ class Progress(commands.Cog):
             embed.description = FRIENDLY_START
             await interaction.followup.send(embed=embed, ephemeral=True)
             return
+        if report.only_rejections:
+            embed.description = only_rejections_text(report)
+            await interaction.followup.send(embed=embed, ephemeral=True)
+            return
         for name, value in summary_fields(report):
             embed.add_field(name=name, value=value, inline=True)
         embed.set_footer(
@@ -61,7 +70,7 @@ class Progress(commands.Cog):
                                  "reflection starts it.")
             await interaction.followup.send(embed=embed, ephemeral=True)
             return
-        png = await asyncio.to_thread(render_progress_chart, report.weeks, report.goal)
+        png = await asyncio.to_thread(render_progress_chart, report.chart_weeks, report.goal)
         embed.set_image(url=f"attachment://{CHART_NAME}")
         await interaction.followup.send(
             embed=embed, file=discord.File(io.BytesIO(png), filename=CHART_NAME), ephemeral=True

@@ -13,7 +13,12 @@ from bot.db.repositories.reflections import PROMPT_FIELDS, Reflection
 from bot.db.repositories.rejections import Rejection
 from bot.formatting import inert
 from bot.services import text
-from bot.services.reflection import PROMPTS, SUMMARY_LABELS, ReflectionService, SavedReflection
+from bot.services.reflection import (
+    SUMMARY_LABELS,
+    ReflectionService,
+    SavedReflection,
+    prompts_for,
+)
 from bot.ui import (
     ENTRY_OPTION_HELP,
     EntryForm,
@@ -78,9 +83,10 @@ class ReflectionForm(EntryForm):
         super().__init__(title=entry_title(entry, "Reflect on"), prefix=FORM_PREFIX,
                          entry_id=entry.id)
         answers = earlier.answers() if earlier else {}
+        questions = prompts_for(entry.stage)
         for name in PROMPT_FIELDS:
             self.add_item(discord.ui.TextInput(
-                label=PROMPTS[name], custom_id=name, style=discord.TextStyle.paragraph,
+                label=questions[name], custom_id=name, style=discord.TextStyle.paragraph,
                 required=False, max_length=text.REFLECTION_FIELD_MAX,
                 default=answers.get(name) or None,
             ))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import discord
@@ -18,6 +19,41 @@ if TYPE_CHECKING:
 
 def on_off(value: bool) -> str:
     return "on" if value else "off"
+
+
+def quiet_hours(prefs: MemberSettings) -> str:
+    return f"{prefs.quiet_start}–{prefs.quiet_end}" if prefs.quiet_start else "off"
+
+
+def delay(prefs: MemberSettings) -> str:
+    hours = prefs.reflection_delay_hours
+    return "right after you log one" if hours == 0 else f"{hours} h after you log one"
+
+
+# (label, the stored fields it shows, how it reads) for the "what changed" lines.
+CHANGE_LINES: tuple[tuple[str, tuple[str, ...], Callable[[MemberSettings], str]], ...] = (
+    ("Timezone", ("timezone",), lambda p: p.timezone or "not set"),
+    ("Quiet hours", ("quiet_start", "quiet_end"), quiet_hours),
+    ("DM prompts", ("dm_prompts",), lambda p: on_off(p.dm_prompts)),
+    ("Personal nudges", ("personal_nudges",), lambda p: on_off(p.personal_nudges)),
+    ("Reflection prompt", ("reflection_delay_hours",), delay),
+    ("Notes of encouragement by DM", ("encouragement_dms",),
+     lambda p: on_off(p.encouragement_dms)),
+    ("Anonymous notes", ("anonymous_notes",),
+     lambda p: "accepted" if p.anonymous_notes else "refused"),
+)
+
+
+def changes(changed: tuple[str, ...], before: MemberSettings | None,
+            after: MemberSettings) -> list[str]:
+    """One line per setting that changed, with what it was: "Quiet hours: 22:00–08:00
+    (was off)"."""
+    lines = []
+    for label, fields, shown in CHANGE_LINES:
+        if set(fields) & set(changed):
+            was = f" (was {shown(before)})" if before is not None else ""
+            lines.append(f"**{label}:** {shown(after)}{was}")
+    return lines
 
 
 def describe(prefs: MemberSettings) -> str:
@@ -89,13 +125,17 @@ class Settings(commands.Cog):
             reflection_delay_hours=reflection_delay_hours, encouragement_dms=encouragement_dms,
             anonymous_notes=anonymous_notes,
         )
-        head = "Saved." if result.changed else "Nothing needed changing."
+        if result.changed:
+            head = "\n".join(["Saved.", *changes(result.changed, result.before,
+                                                   result.settings), ""])
+        else:
+            head = "Nothing changed: those were already your settings.\n"
         if result.settings.personal_nudges and not result.settings.weekly_goal:
-            head += " Nudges need a weekly goal to measure against: set one with /apply goal."
+            head += "Nudges need a weekly goal to measure against: set one with /apply goal.\n"
         if "personal_nudges" in result.changed or "timezone" in result.changed:
             await self.bot.engine.wake()
         await interaction.response.send_message(
-            f"{head} Your settings:\n{describe(result.settings)}", ephemeral=True
+            f"{head}\nYour settings:\n{describe(result.settings)}", ephemeral=True
         )
 
     @settings.autocomplete("timezone")

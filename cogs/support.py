@@ -93,6 +93,14 @@ def pause_line(reason: str | None) -> str | None:
     return f"⚠️ Group nudges are paused: {reason}. Fix it, then run /support setup to resume."
 
 
+# One whole sentence per kind, so each reads right ("an encouragement nudge").
+POSTED_NOW: dict[str, str] = {
+    "encouragement": "Posted an encouragement nudge in {where}. The scheduled ones still run.",
+    "keep-applying": "Posted a keep-applying nudge in {where}. The scheduled ones still run.",
+    "digest": "Posted a digest nudge in {where}. The scheduled ones still run.",
+}
+
+
 # Hidden from non-admins by default; servers can override that, so admin_guild() checks again.
 @app_commands.default_permissions(manage_guild=True)
 class Support(commands.GroupCog, group_name="support",
@@ -192,7 +200,7 @@ class Support(commands.GroupCog, group_name="support",
     @app_commands.describe(
         kind="Which nudge: encouragement, keep-applying or the weekly digest.",
         days="Days to post, like mon,wed,fri, daily or weekdays (default: keep the current).",
-        time="Time of day as HH:MM in the group's timezone (default: keep the current).",
+        time="Time of day in the group's timezone, e.g. 09:00 or 9am (default: keep the current).",
         enabled="Turn this nudge on or off (default: keep the current).",
     )
     async def schedule(
@@ -237,7 +245,7 @@ class Support(commands.GroupCog, group_name="support",
         config = await self.support.config(guild_id)
         where = f"<#{config.support_channel_id}>" if config else "the support channel"
         if outcome.status == "posted":
-            lines = [f"Posted a {kind} nudge in {where}. The scheduled ones still run."]
+            lines = [POSTED_NOW[kind].format(where=where)]
         elif outcome.status == "paused":
             lines = [(f"I couldn't post: {outcome.detail}. Group nudges are paused until an "
                       "admin runs /support setup.")]

@@ -1,5 +1,6 @@
-"""The /progress chart: weekly applications against the goal, with reflections and feedback
-requests as markers. PNG bytes out; nothing here knows about Discord.
+"""The /progress chart: weekly applications against the goal, with reflections, feedback asked
+and feedback received as slim bars beside them, and a legend naming each. PNG bytes out;
+nothing here knows about Discord.
 
 Readable on Discord's dark and light themes: the background is transparent apart from a
 faint neutral panel, and every colour (text included) is a mid-tone that keeps contrast
@@ -21,6 +22,7 @@ BAR_MET = "#3E9E6E"
 GOAL = "#E0A030"
 REFLECTION = "#C77DDB"
 FEEDBACK = "#E2645A"
+RECEIVED = "#2BA5A5"
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 3.6, 110
 
@@ -43,47 +45,50 @@ def render_progress_chart(weeks: Sequence[WeekPoint], goal: int | None) -> bytes
     xs = list(range(len(weeks)))
     apps = [w.applications for w in weeks]
     colours = [BAR_MET if goal and a >= goal else BAR for a in apps]
-    ax.bar(xs, apps, width=0.62, color=colours, label="Applications", zorder=2)
+    # Applications lead (a wide bar); the other efforts stand beside it as slim bars, so none
+    # sits on top of another and each has its own legend entry.
+    ax.bar([x - 0.17 for x in xs], apps, width=0.42, color=colours, label="Applications",
+           zorder=2)
     if goal:
         ax.axhline(goal, color=GOAL, linestyle="--", linewidth=1.8, zorder=3,
                    label=f"Goal ({goal}/week)")
 
-    def markers(values: list[int], shift: float, marker: str, colour: str, label: str) -> None:
-        # Side by side within the week, so equal counts never hide one another.
-        shown = [(x + shift, v) for x, v in zip(xs, values, strict=True) if v]
-        if shown:
-            ax.scatter([x for x, _ in shown], [v for _, v in shown], marker=marker, s=60,
-                       color=colour, edgecolors=TEXT, linewidths=0.6, zorder=4, label=label)
+    series = (
+        ([w.reflections for w in weeks], REFLECTION, "Reflections"),
+        ([w.feedback_asked for w in weeks], FEEDBACK, "Feedback asked"),
+        ([w.feedback_received for w in weeks], RECEIVED, "Feedback received"),
+    )
+    for offset, (values, colour, label) in zip((0.1, 0.23, 0.36), series, strict=True):
+        if any(values):
+            ax.bar([x + offset for x in xs], values, width=0.12, color=colour, label=label,
+                   zorder=2)
 
-    markers([w.reflections for w in weeks], -0.15, "D", REFLECTION, "Reflections")
-    markers([w.feedback_asked for w in weeks], 0.15, "^", FEEDBACK, "Feedback asked")
-
-    top = max([*apps, goal or 0, *(w.reflections for w in weeks),
-               *(w.feedback_asked for w in weeks), 1])
+    top = max([*apps, goal or 0, *(v for values, _, _ in series for v in values), 1])
     ax.set_ylim(0, top * 1.18 + 0.5)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
     ax.set_xticks(xs, [f"{w.monday:%b} {w.monday.day}" for w in weeks])
     ax.set_xlim(-0.6, len(weeks) - 0.4)
 
     ax.tick_params(colors=TEXT, labelsize=8.5, length=0)
-    for label in ax.get_xticklabels():
-        label.set_color(TEXT)
+    for tick in ax.get_xticklabels():
+        tick.set_color(TEXT)
     ax.grid(axis="y", color=GRID, linewidth=0.8, zorder=0)
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     ax.spines["bottom"].set_color(TEXT)
-    ax.set_title("Applications per week (week starting)", color=TEXT, fontsize=10.5,
+    ax.set_title("Your effort per week (week starting)", color=TEXT, fontsize=10.5,
                  loc="left", pad=10)
     handles, labels = ax.get_legend_handles_labels()
     if goal and any(a >= goal for a in apps):
         handles.append(Patch(color=BAR_MET))
         labels.append("Goal met")
-    order = ["Applications", "Goal met", "Goal", "Reflections", "Feedback asked"]
+    order = ["Applications", "Goal met", "Goal", "Reflections", "Feedback asked",
+             "Feedback received"]
     pairs = sorted(zip(handles, labels, strict=True),
                    key=lambda p: next(i for i, o in enumerate(order) if p[1].startswith(o)))
     handles, labels = [h for h, _ in pairs], [lab for _, lab in pairs]
     legend = ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.1),
-                       ncols=len(handles), fontsize=8, frameon=False, handlelength=1.6,
+                       ncols=min(len(handles), 4), fontsize=8, frameon=False, handlelength=1.6,
                        columnspacing=1.4)
     for text in legend.get_texts():
         text.set_color(TEXT)

@@ -9,11 +9,13 @@ from datetime import timedelta
 from bot.clock import Clock, to_db
 from bot.db.connection import Database
 from bot.db.repositories.feedback import FeedbackRepository, FeedbackRequest
+from bot.db.repositories.reflections import ReflectionRepository
 from bot.db.repositories.rejections import Rejection
 from bot.db.repositories.timers import TimerRepository
 from bot.errors import InvalidInput
 from bot.services import text
 from bot.services.journal import JournalService
+from bot.services.reframes import reached_interview
 
 TONES = ("brief", "warm", "formal")
 SIGNATURE = "[Your name]"
@@ -39,55 +41,118 @@ class SentRequest:
 class LoggedFeedback:
     entry: Rejection
     replaced: bool                # True when it overwrote feedback logged earlier
+    has_reflection: bool = False  # the entry has a reflection the feedback now sits beside
 
 
-def compose(entry: Rejection, interviewer: str | None, tone: str) -> tuple[str, str]:
+def first_name(name: str) -> str:
+    """The first word of a name, for greetings that use first names ("Hi Dana,"); a name
+    that starts with a title ("Dr. Alex Kim") is kept whole."""
+    words = name.split()
+    if len(words) < 2 or words[0].endswith("."):
+        return name
+    return words[0]
+
+
+def greeting(interviewer: str | None, tone: str) -> str:
+    """Brief and warm drafts greet by first name; formal ones by full name."""
+    if tone == "formal":
+        return f"Dear {interviewer}," if interviewer else "Dear Hiring Team,"
+    return f"Hi {first_name(interviewer)}," if interviewer else "Hi there,"
+
+
+def compose(
+    entry: Rejection, interviewer: str | None, tone: str, signature: str | None = None
+) -> tuple[str, str]:
     """Subject and body of the request email. Short on purpose (under 150 words): people
-    answer short, specific, thankful requests."""
-    company = entry.company
-    role = entry.role
-    if tone == "brief":
-        about = f"the {role} role" if role else "the role"
-        subject = f"Feedback on my {role + ' ' if role else ''}interview at {company}"
-        body = (
-            f"Hi {interviewer or 'there'},\n\n"
-            f"Thank you for your time during the interviews for {about} at {company}, and for "
-            "letting me know the outcome.\n\n"
-            "Could you share any specific, honest feedback on where I could improve? Even a few "
-            "lines would help me a lot.\n\n"
-            f"Thanks again,\n{SIGNATURE}"
-        )
-    elif tone == "formal":
-        about = f"the {role} position" if role else "the position"
-        subject = f"Request for feedback: {role + ' ' if role else ''}interview at {company}"
-        body = (
-            f"Dear {interviewer or 'Hiring Team'},\n\n"
-            f"Thank you for the opportunity to interview for {about} at {company}, and for "
-            "informing me of your decision. I appreciate the time you and your colleagues "
-            "gave to the process.\n\n"
-            "I would be grateful for any specific and honest feedback on my interviews, in "
-            "particular the areas where I could improve. Your perspective would be valuable "
-            "to my professional development.\n\n"
-            "Thank you again for your consideration.\n\n"
-            f"Kind regards,\n{SIGNATURE}"
-        )
-    elif tone == "warm":
-        about = f"the {role} role" if role else "the role"
-        subject = f"Thank you, and a small request about {about} at {company}"
-        body = (
-            f"Hi {interviewer or 'there'},\n\n"
-            f"Thank you so much for the time you spent with me during the interviews for {about} "
-            f"at {company}. I enjoyed learning about the team, and I appreciate you letting me "
-            "know the decision.\n\n"
-            "If you're open to it, I'd be grateful for any specific, honest feedback: what I "
-            "could have done better, and anything that stood out. It would really help me as I "
-            "keep preparing.\n\n"
-            "Thanks again, and I hope our paths cross in the future.\n\n"
-            f"Best wishes,\n{SIGNATURE}"
-        )
-    else:
+    answer short, specific, thankful requests. An entry rejected before any interview asks
+    what would strengthen the next application and never speaks of interviews."""
+    if tone not in TONES:
         raise InvalidInput(f"Tone must be one of: {', '.join(TONES)}.")
-    return subject, body
+    values = {
+        "company": entry.company,
+        "role": entry.role or "",
+        "greeting": greeting(interviewer, tone),
+        "signature": signature or SIGNATURE,
+    }
+    stage = "interview" if reached_interview(entry.stage) else "application"
+    subject, body = TEMPLATES[(stage, tone, bool(entry.role))]
+    return subject.format(**values), body.format(**values)
+
+
+# (stage, tone, has role) -> (subject, body); whole sentences with named placeholders.
+TEMPLATES: dict[tuple[str, str, bool], tuple[str, str]] = {}
+
+
+def _add(stage: str, tone: str, subject: tuple[str, str], body: str) -> None:
+    role_words = {"brief": ("the {role} role", "the role"), "warm": ("the {role} role", "the role"),
+                  "formal": ("the {role} position", "the position")}[tone]
+    TEMPLATES[(stage, tone, True)] = (subject[0], body.replace("{about}", role_words[0]))
+    TEMPLATES[(stage, tone, False)] = (subject[1], body.replace("{about}", role_words[1]))
+
+
+_add("interview", "brief",
+     ("Feedback on my {role} interview at {company}", "Feedback on my interview at {company}"),
+     "{greeting}\n\n"
+     "Thank you for your time during the interviews for {about} at {company}, and for "
+     "letting me know the outcome.\n\n"
+     "Could you share any specific, honest feedback on where I could improve? Even a few "
+     "lines would help me a lot.\n\n"
+     "Thanks again,\n{signature}")
+_add("interview", "formal",
+     ("Request for feedback: {role} interview at {company}",
+      "Request for feedback: interview at {company}"),
+     "{greeting}\n\n"
+     "Thank you for the opportunity to interview for {about} at {company}, and for "
+     "informing me of your decision. I appreciate the time you and your colleagues "
+     "gave to the process.\n\n"
+     "I would be grateful for any specific and honest feedback on my interviews, in "
+     "particular the areas where I could improve. Your perspective would be valuable "
+     "to my professional development.\n\n"
+     "Thank you again for your consideration.\n\n"
+     "Kind regards,\n{signature}")
+_add("interview", "warm",
+     ("Thank you, and a small request about the {role} role at {company}",
+      "Thank you, and a small request about the role at {company}"),
+     "{greeting}\n\n"
+     "Thank you so much for the time you spent with me during the interviews for {about} "
+     "at {company}. I enjoyed learning about the team, and I appreciate you letting me "
+     "know the decision.\n\n"
+     "If you're open to it, I'd be grateful for any specific, honest feedback: what I "
+     "could have done better, and anything that stood out. It would really help me as I "
+     "keep preparing.\n\n"
+     "Thanks again, and I hope our paths cross in the future.\n\n"
+     "Best wishes,\n{signature}")
+_add("application", "brief",
+     ("Feedback on my application for the {role} role at {company}",
+      "Feedback on my application at {company}"),
+     "{greeting}\n\n"
+     "Thank you for considering my application for {about} at {company}, and for "
+     "letting me know the outcome.\n\n"
+     "Could you share what would have made my application stronger? Even a few lines "
+     "would help me a lot.\n\n"
+     "Thanks again,\n{signature}")
+_add("application", "formal",
+     ("Request for feedback: application for the {role} position at {company}",
+      "Request for feedback: application at {company}"),
+     "{greeting}\n\n"
+     "Thank you for considering my application for {about} at {company}, and for "
+     "informing me of your decision.\n\n"
+     "I would be grateful for any specific and honest feedback on my application, in "
+     "particular what would make a future application stronger. Your perspective would be "
+     "valuable to my professional development.\n\n"
+     "Thank you again for your consideration.\n\n"
+     "Kind regards,\n{signature}")
+_add("application", "warm",
+     ("Thank you, and a small request about the {role} role at {company}",
+      "Thank you, and a small request about the role at {company}"),
+     "{greeting}\n\n"
+     "Thank you so much for taking the time to consider my application for {about} at "
+     "{company}, and for letting me know the decision.\n\n"
+     "If you're open to it, I'd be grateful for any specific, honest feedback: what would "
+     "strengthen my next application, and anything that stood out. It would really help me "
+     "as I keep applying.\n\n"
+     "Thanks again, and I hope our paths cross in the future.\n\n"
+     "Best wishes,\n{signature}")
 
 
 class FeedbackService:
@@ -98,11 +163,14 @@ class FeedbackService:
         self.journal = JournalService(db, clock)
         self.requests = FeedbackRepository(db)
         self.timers = TimerRepository(db)
+        self.reflections = ReflectionRepository(db)
 
     async def draft(
         self, user_id: int, rejection_id: int | str | None, interviewer: str | None = None,
-        tone: str = "warm",
+        tone: str = "warm", signature: str | None = None,
     ) -> Draft:
+        """The request in the chosen tone, signed with `signature` (the member's display
+        name) when given."""
         entry = await self.journal.get_entry(user_id, rejection_id)
         if tone not in TONES:
             raise InvalidInput(f"Tone must be one of: {', '.join(TONES)}.")
@@ -111,7 +179,7 @@ class FeedbackService:
             # A name given in an earlier draft of this request is used again.
             earlier = await self.requests.for_entry(user_id, entry.id)
             name = earlier.interviewer if earlier else None
-        subject, body = compose(entry, name, tone)
+        subject, body = compose(entry, name, tone, signature)
         async with self.db.transaction() as tx:
             await self.requests.save_draft(
                 tx, user_id=user_id, rejection_id=entry.id, interviewer=name, tone=tone,
@@ -164,7 +232,9 @@ class FeedbackService:
             await self.timers.cancel_pending(
                 tx, user_id=user_id, kind="feedback_followup", subject_id=entry.id
             )
-        return LoggedFeedback(entry=entry, replaced=bool(earlier and earlier.feedback_text))
+        reflection = await self.reflections.for_entry(user_id, entry.id)
+        return LoggedFeedback(entry=entry, replaced=bool(earlier and earlier.feedback_text),
+                              has_reflection=reflection is not None)
 
     async def stop_followup(self, user_id: int, rejection_id: int | str | None) -> Rejection:
         entry = await self.journal.get_entry(user_id, rejection_id)

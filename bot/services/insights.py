@@ -214,9 +214,14 @@ def _quote(text: str, key: str) -> str | None:
 
 
 def _overlaps(a: str, b: str) -> bool:
-    """True when one phrase is a run of words inside the other."""
+    """True when one phrase is a run of words inside the other, or the two share a run of
+    two or more words ("design mock interview" / "system design mock"): one theme, not two."""
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    return f" {short} " in f" {long_} "
+    if f" {short} " in f" {long_} ":
+        return True
+    words_a, words_b = a.split(), b.split()
+    runs_a = {" ".join(r) for r in _runs_of(words_a) if len(r) >= 2}
+    return any(" ".join(r) in runs_a for r in _runs_of(words_b) if len(r) >= 2)
 
 
 def find_themes(
@@ -327,13 +332,19 @@ def theme_line(theme: Theme, insights: Insights) -> str:
     return f"{theme.phrase} came up in {' and '.join(parts)}"
 
 
+# Prep items, each a whole sentence with named placeholders.
+PLAN_OWN = "Your own plan: “{plan}”"
+PLAN_FEEDBACK = "The feedback you got mentions it too. Ask a peer for a mock round on {phrase}."
+PLAN_PRACTICE = "Block one practice session on {phrase} this week, then note what changed."
+
+
 def next_step(theme: Theme) -> str:
     """Turns a theme into one prep item, in the member's own words when they wrote some."""
     if theme.plan:
-        return f"your own plan: “{theme.plan}”"
+        return PLAN_OWN.format(plan=theme.plan)
     if theme.feedback_notes:
-        return f"interviewers noticed it too: ask a peer for a mock round on {theme.phrase}"
-    return f"block one practice session on {theme.phrase} this week, then note what changed"
+        return PLAN_FEEDBACK.format(phrase=theme.phrase)
+    return PLAN_PRACTICE.format(phrase=theme.phrase)
 
 
 class InsightsService:

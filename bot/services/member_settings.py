@@ -62,6 +62,7 @@ def checked_timezone(name: str) -> str:
 class SettingsUpdate:
     settings: MemberSettings
     changed: tuple[str, ...]      # names of the settings that actually changed
+    before: MemberSettings | None = None   # the settings as they were, to say what changed
 
 
 class MemberSettingsService:
@@ -129,7 +130,8 @@ class MemberSettingsService:
                 updated = current.with_changes(**changes, updated_at=to_db(now))
                 await self.repo.save(tx, updated)
                 await self._keep_nudges_in_step(tx, current, updated)
-        return SettingsUpdate(settings=await self.repo.get(user_id), changed=changed)
+        return SettingsUpdate(settings=await self.repo.get(user_id), changed=changed,
+                              before=current)
 
     async def _keep_nudges_in_step(self, tx, before: MemberSettings, after: MemberSettings) -> None:
         """An opted-in member has exactly one pending nudge timer, looked at each evening in

@@ -32,7 +32,7 @@ from bot.db.repositories.guild_config import GuildConfig, GuildConfigRepository
 from bot.db.repositories.schedules import NudgeSchedule, ScheduleRepository
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.services import nudge_lines
-from bot.services.dates import in_words, zone
+from bot.services.dates import zone
 from bot.services.text import literal
 
 log = logging.getLogger(__name__)
@@ -56,9 +56,9 @@ _DAY_SETS = {
     "daily": range(7), "everyday": range(7), "every day": range(7),
     "weekdays": range(5), "weekends": (5, 6), "weekend": (5, 6),
 }
-_TIME = re.compile(r"^(\d{1,2})[:.h](\d{2})$")
+_TIME = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(?:(a|p)\.?\s*m\.?)?$", re.IGNORECASE)
 DAYS_HELP = "Use day names like mon,wed,fri, or daily or weekdays."
-TIME_HELP = "Use 24-hour HH:MM, like 09:00 or 17:30."
+TIME_HELP = "Use HH:MM like 09:00 or 17:30, or 9am or 9:30 pm."
 
 
 # Schedules as admins type them -------------------------------------------------------------
@@ -86,11 +86,15 @@ def parse_days(text: str) -> str:
 
 
 def parse_time(text: str) -> str:
-    """'9:00' → '09:00'; 24-hour clock only."""
+    """'9:00' → '09:00', '9am' → '09:00', '9:30 pm' → '21:30', '21:00' → '21:00'."""
     match = _TIME.match(text.strip())
-    if not match:
+    if not match or (match.group(2) is None and match.group(3) is None):
         raise InvalidInput(f"I couldn't read the time “{literal(text, 20)}”. {TIME_HELP}")
-    hour, minute = int(match.group(1)), int(match.group(2))
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if match.group(3) is not None:
+        if not 1 <= hour <= 12:
+            raise InvalidInput(f"{literal(text.strip(), 20)} is not a time of day. {TIME_HELP}")
+        hour = hour % 12 + (12 if match.group(3).lower() == "p" else 0)
     if hour > 23 or minute > 59:
         raise InvalidInput(f"{text.strip()} is not a time of day. {TIME_HELP}")
     return f"{hour:02d}:{minute:02d}"
@@ -407,11 +411,7 @@ class NudgeService:
 
     def _line_post(self, kind: str, line: int | None) -> NudgePost:
         assert kind == "encouragement" and line is not None
-        return NudgePost(
-            kind=kind, title=nudge_lines.ENCOURAGEMENT_TITLE,
-            description=nudge_lines.ENCOURAGEMENT_LINES[line],
-            footer=nudge_lines.ENCOURAGEMENT_FOOTER,
-        )
+        return encouragement_post(line)
 
     async def _take_line(self, tx, guild_id: int, kind: str, now: datetime) -> int | None:
         if kind != "encouragement":
@@ -576,18 +576,15 @@ class NudgeService:
         if kind == "encouragement":
             index = line if line is not None else self.rng.randrange(
                 len(nudge_lines.ENCOURAGEMENT_LINES))
-            return NudgePost(
-                kind=kind, title=nudge_lines.ENCOURAGEMENT_TITLE,
-                description=nudge_lines.ENCOURAGEMENT_LINES[index],
-                footer=nudge_lines.ENCOURAGEMENT_FOOTER,
-            )
+            return encouragement_post(index)
         today = self.clock.now().astimezone(zone(timezone)).date()
         if kind == "keep-applying":
             monday = today - timedelta(days=today.weekday())
             effort = await self.stats.week_effort(
                 guild_id, monday.isoformat(), (monday + timedelta(days=6)).isoformat()
             )
-            return keep_applying_post(effort.applications, effort.members_at_goal)
+            turn = await self._keep_applying_turn(guild_id)
+            return keep_applying_post(effort.applications, effort.members_at_goal, monday, turn)
         if kind == "digest":
             totals = await self.stats.digest(
                 guild_id, since=to_db(self.clock.now() - timedelta(days=7)),
@@ -595,6 +592,38 @@ class NudgeService:
             )
             return digest_post(totals, today - timedelta(days=6), today)
         raise InvalidInput(f"Kind must be one of: {', '.join(KINDS)}.")
+
+    async def _keep_applying_turn(self, guild_id: int) -> int:
+        """A keep-applying wording this server has not seen in the last four weeks (the least
+        recently seen when every one has). Read from the posts themselves, so it holds across
+        restarts."""
+        since = to_db(self.clock.now() - KEEP_APPLYING_NO_REPEAT)
+        pool = nudge_lines.KEEP_APPLYING_LINES
+        last_seen: dict[int, str] = {}
+        for delivery in await self.deliveries.for_guild(guild_id):
+            if delivery.kind != "keep-applying" or not delivery.payload:
+                continue
+            description = NudgePost.from_json(delivery.payload).description
+            for i, wording in enumerate(pool):
+                if wording in description:
+                    last_seen[i] = max(last_seen.get(i, ""), delivery.created_at)
+        fresh = [i for i in range(len(pool)) if last_seen.get(i, "") < since]
+        if fresh:
+            return self.rng.choice(fresh)
+        return min(range(len(pool)), key=lambda i: last_seen[i])
+
+
+KEEP_APPLYING_NO_REPEAT = timedelta(weeks=4)
+
+
+def encouragement_post(line: int) -> NudgePost:
+    """An encouragement line; its footer varies with the line, so consecutive posts (which
+    never share a line) rarely end the same way."""
+    return NudgePost(
+        kind="encouragement", title=nudge_lines.ENCOURAGEMENT_TITLE,
+        description=nudge_lines.ENCOURAGEMENT_LINES[line],
+        footer=nudge_lines.footer_for(nudge_lines.ENCOURAGEMENT_FOOTERS, line),
+    )
 
 
 def _plural(count: int, one: str, many: str | None = None) -> str:
@@ -605,59 +634,53 @@ def _minutes(delta: timedelta) -> str:
     return _plural(int(delta.total_seconds() // 60), "minute")
 
 
-def keep_applying_post(applications: int, members_at_goal: int) -> NudgePost:
-    """This week's group effort; never names anyone."""
+def keep_applying_post(applications: int, members_at_goal: int, monday: date,
+                       turn: int = 0) -> NudgePost:
+    """This week's group effort, with the days it covers; never names anyone. A quiet week
+    gets a warm sentence instead of a zero."""
+    lines = nudge_lines
+    sunday = monday + timedelta(days=6)
     if applications == 0:
-        body = (
-            "A new week, and a clean slate: no applications logged here yet.\n"
-            "One thoughtful application today is a fine start. Log it with `/apply log`, "
-            "and set a pace that suits you with `/apply goal`."
-        )
+        body = lines.KEEP_APPLYING_QUIET.format(days=lines.day_range(monday, sunday))
     else:
-        body = (
-            f"So far this week the group has logged **{_plural(applications, 'application')}**"
-        )
-        if members_at_goal:
-            body += (
-                f", and **{_plural(members_at_goal, 'member')}** "
-                f"{'has' if members_at_goal == 1 else 'have'} reached their weekly goal"
-            )
-        body += (
-            ".\nEvery application is another chance for the right team to find you. "
-            "Sent one today? Log it with `/apply log`; `/apply goal` sets a weekly pace."
-        )
-    return NudgePost(kind="keep-applying", title=nudge_lines.KEEP_APPLYING_TITLE,
-                     description=body,
-                     footer="Counts only what members logged in this server. Nobody is ranked.")
+        key = (lines.plural_form(applications),
+               lines.plural_form(members_at_goal) if members_at_goal else None)
+        count = lines.KEEP_APPLYING_COUNT[key].format(
+            period=lines.week_period(monday, sunday), applications=applications,
+            members=members_at_goal)
+        body = count + "\n" + lines.KEEP_APPLYING_LINES[turn % len(lines.KEEP_APPLYING_LINES)]
+    return NudgePost(kind="keep-applying", title=lines.KEEP_APPLYING_TITLE, description=body,
+                     footer=lines.footer_for(lines.KEEP_APPLYING_FOOTERS, turn))
 
 
-def digest_post(totals, first_day: date | None = None, last_day: date | None = None
-                ) -> NudgePost:
-    """Group totals only; names appear only for members who shared with their name here (a
-    rejection, or their good news)."""
-    period = (f"from {in_words(first_day)} to {in_words(last_day)}"
-              if first_day and last_day else "in the last 7 days")
-    lines = [
-        f"Here's what the group did together {period}:",
-        f"• {_plural(totals.applications, 'application')} sent",
-        f"• {_plural(totals.reflections, 'reflection')} written",
-        f"• {_plural(totals.feedback_requests, 'feedback request')} sent",
-        f"• {_plural(totals.shared_rejections, 'rejection')} shared with the group",
-    ]
-    interviews, offers = totals.interviews, totals.offers
-    if interviews or offers:
-        lines.append(f"• Wins this week: {_plural(interviews, 'interview')} reached, "
-                     f"{_plural(offers, 'offer')}")
+def digest_post(totals, first_day: date, last_day: date) -> NudgePost:
+    """Group totals only, one line per kind of effort that happened (no zero lines); names
+    appear only for members who shared with their name here (a rejection, or their good
+    news)."""
+    counts = {
+        "applications": totals.applications, "reflections": totals.reflections,
+        "feedback_requests": totals.feedback_requests,
+        "shared_rejections": totals.shared_rejections, "interviews": totals.interviews,
+        "offers": totals.offers,
+    }
     named = tuple(totals.named_sharers) + tuple(
         uid for uid in totals.named_winners if uid not in totals.named_sharers)
-    if named:
-        lines += ["", thanks_line(named)]
-    quiet = not any((totals.applications, totals.reflections, totals.feedback_requests,
-                     totals.shared_rejections, interviews, offers))
-    lines += ["", "A quiet week is fine too. Rest is part of keeping going." if quiet else
-              "Every one of these took effort. Be proud of the work, whatever the replies."]
+    if any(counts.values()):
+        lines = [nudge_lines.DIGEST_INTRO.format(
+            period=nudge_lines.last_days_period(first_day, last_day))]
+        lines += [nudge_lines.plural(count, nudge_lines.DIGEST_LINES[name])
+                  for name, count in counts.items() if count]
+        if named:
+            lines += ["", thanks_line(named)]
+        lines += ["", nudge_lines.DIGEST_CLOSE]
+    else:
+        lines = [nudge_lines.DIGEST_QUIET.format(
+            days=nudge_lines.day_range(first_day, last_day))]
+        if named:
+            lines += ["", thanks_line(named)]
+    turn = first_day.toordinal() // 7
     return NudgePost(kind="digest", title=nudge_lines.DIGEST_TITLE, description="\n".join(lines),
-                     footer="Group totals only: counted from what members logged or shared here.",
+                     footer=nudge_lines.footer_for(nudge_lines.DIGEST_FOOTERS, turn),
                      thanked=named)
 
 

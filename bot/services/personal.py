@@ -156,6 +156,7 @@ class DueItem:
     subject_id: int | None
     entry: Rejection | None = None        # reflection prompts and feedback follow-ups
     requested_at: str | None = None       # feedback follow-ups: when the request was sent
+    reflected: bool = False               # … and whether the entry has a reflection
     applications: int | None = None       # personal nudges: this week's count …
     goal: int | None = None               # … against the weekly goal
     text_index: int | None = None         # … in this wording
@@ -233,16 +234,70 @@ def item_line(item: DueItem, escape: Callable[[str], str] = text.literal) -> str
         if item.kind == "reflection_prompt":
             return (f"{about}: when you have a few minutes, would you like to reflect on it? "
                     "Five short questions, and you can skip any of them.")
-        asked = ""
+        keep = ("If so, log it and it will sit beside your reflection." if item.reflected
+                else "If so, log it and it stays with this entry.")
         if item.requested_at:
-            asked = f" on {discord_time(from_db(item.requested_at), 'D')}"
-        return (f"{about}: you asked for feedback{asked}. Did you hear back? If so, log it and "
-                "it will sit beside your reflection.")
+            asked_on = discord_time(from_db(item.requested_at), 'D')
+            return f"{about}: you asked for feedback on {asked_on}. Did you hear back? {keep}"
+        return f"{about}: you asked for feedback. Did you hear back? {keep}"
     wording = NUDGE_TEXTS[(item.text_index or 0) % len(NUDGE_TEXTS)]
     return wording.format(done=item.applications, goal=item.goal)
 
 
+def entry_buttons(kind: str, subject_id: int) -> list[tuple[str, str, bool]]:
+    """(label, custom_id, primary) of the buttons that act on one entry of a DM."""
+    if kind == "reflection_prompt":
+        return [("Reflect now", custom_ids.reflect(subject_id), True),
+                ("Remind me tomorrow", custom_ids.prompt_later(subject_id), False),
+                ("Not this one", custom_ids.prompt_skip(subject_id), False)]
+    return [("Log feedback", custom_ids.feedback_log(subject_id), True),
+            ("Stop reminding", custom_ids.feedback_stop(subject_id), False)]
+
+
+# A DM with several entries: one line each, the shared words said once.
+MERGED_INTRO = "A few gentle check-ins from Onward, all in one message:"
+MERGED_REFLECT = "{about}: ready when you are to reflect on it"
+MERGED_FEEDBACK_ON = "{about}: you asked for feedback on {asked_on}; did you hear back?"
+MERGED_FEEDBACK = "{about}: you asked for feedback; did you hear back?"
+MERGED_HOW = ("**Choose an entry** to reflect on it (five short questions, skip any), log the "
+              "feedback you got, or set it aside.")
+PAUSE_HINT = "Not now? The buttons below pause these messages; /settings turns them back on."
+CHOOSE_LABEL = "Choose an entry"
+
+
+def merged_line(item: DueItem, escape: Callable[[str], str] = text.literal) -> str:
+    entry = item.entry
+    assert entry is not None
+    stage = f" ({entry.stage})" if entry.stage else ""
+    about = f"• **#{entry.number}** {escape(entry.company)}{stage}"
+    if item.kind == "reflection_prompt":
+        return MERGED_REFLECT.format(about=about)
+    if item.requested_at:
+        return MERGED_FEEDBACK_ON.format(
+            about=about, asked_on=discord_time(from_db(item.requested_at), "D"))
+    return MERGED_FEEDBACK.format(about=about)
+
+
+def render_merged(items: list[DueItem], escape: Callable[[str], str] = text.literal) -> Payload:
+    """Several entries in one DM: one line each and ONE "Choose an entry" button (it opens a
+    menu of them), then the pause buttons; other items (a nudge) keep their own line."""
+    entries = [i for i in items if i.kind in PROMPT_KINDS and i.subject_id is not None]
+    others = [i for i in items if i not in entries]
+    lines = [MERGED_INTRO, "", *(merged_line(i, escape) for i in entries)]
+    lines += ["", MERGED_HOW]
+    if others:
+        lines += ["", *(item_line(i, escape) for i in others)]
+    lines += ["", PAUSE_HINT]
+    picks = [("r" if i.kind == "reflection_prompt" else "f", i.subject_id or 0) for i in entries]
+    buttons = [Button(CHOOSE_LABEL, custom_ids.dm_pick(picks), True, 0)]
+    buttons += [Button(PAUSE_LABELS[s], custom_ids.pause(s), False, 1)
+                for s in pauses_for(i.kind for i in items)]
+    return Payload("\n".join(lines), tuple(buttons))
+
+
 def render_batch(items: list[DueItem], escape: Callable[[str], str] = text.literal) -> Payload:
+    if sum(1 for i in items if i.kind in PROMPT_KINDS and i.subject_id is not None) > 1:
+        return render_merged(items, escape)
     intro = ("A gentle check-in from Onward:" if len(items) == 1
              else "A few gentle check-ins from Onward, all in one message:")
     lines = [intro, "", *(item_line(i, escape) for i in items), "",
@@ -315,7 +370,8 @@ class PersonalDMService:
             if request is not None and request.feedback_text:
                 return None
             return DueItem(timer.id, timer.kind, entry.id, entry=entry,
-                           requested_at=request.sent_at if request else None)
+                           requested_at=request.sent_at if request else None,
+                           reflected=await self.reflections.exists(timer.user_id, entry.id))
         if timer.kind == "personal_nudge":
             if not prefs.personal_nudges:
                 return None
@@ -352,6 +408,18 @@ class PersonalDMService:
                        text_index=pick_nudge_text(prefs.last_nudge_text, self.rng))
 
     # Consent up front ---------------------------------------------------------------------------
+
+    async def dm_entries(
+        self, user_id: int, items: list[tuple[str, int]]
+    ) -> list[tuple[str, int, Rejection]]:
+        """The member's own entries a merged DM named ("r"/"f", id, entry), in its order;
+        entries deleted since are left out."""
+        found = []
+        for kind, entry_id in items:
+            entry = await self.rejections.get_owned(user_id, entry_id)
+            if entry is not None:
+                found.append((kind, entry_id, entry))
+        return found
 
     async def first_dm_consent(self, user_id: int) -> bool:
         """True the first time a DM is scheduled for this member (the reply then says so and

@@ -115,57 +115,119 @@ class ProgressReport:
                     or t.feedback_received or t.interviews_won or t.offers)
 
     @property
+    def only_rejections(self) -> bool:
+        """Rejections and nothing else yet: no count leads, a kind next step does."""
+        t = self.totals
+        return bool(t.rejections) and not (
+            t.applications or t.reflections or t.feedback_asked or t.feedback_received
+            or t.interviews_won or t.offers)
+
+    @property
     def has_chart(self) -> bool:
         return any(w.active for w in self.weeks)
 
+    @property
+    def chart_weeks(self) -> list[WeekPoint]:
+        """The weeks to draw: from the first with anything in it, so weeks before the
+        member started are not drawn as misses against a goal set later."""
+        first = next((i for i, w in enumerate(self.weeks) if w.active), len(self.weeks) - 1)
+        return self.weeks[first:]
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+def plural(count: int, one: str, other: str, **values: object) -> str:
+    """The sentence for `count` in its plural form; both forms take a {count} placeholder
+    and any other named values."""
+    return (one if count == 1 else other).format(count=count, **values)
+
+
+def _plural(n: int, word: str, plural_word: str | None = None) -> str:
+    return plural(n, f"{{count}} {word}", f"{{count}} {plural_word or word + 's'}")
+
+
+ONLY_REJECTIONS = (
+    "Logging a no takes honesty, and it's the first step. Next, you could:\n"
+    "• **/reflect** on the latest one: five short questions, skip any you like.\n"
+    "• **/feedback draft** to ask them what would make your next try stronger.\n"
+    "• **/apply log** your next application; your week fills up here."
+)
+ONLY_REJECTIONS_GOAL = "Your goal is {goal} applications a week: **/apply log** counts each one."
+ONLY_REJECTIONS_GOAL_ONE = "Your goal is one application a week: **/apply log** counts it."
+
+
+def only_rejections_text(report: ProgressReport) -> str:
+    """For a member whose journal so far holds only rejections: what they can do next, and no
+    count of their rejections."""
+    lines = [ONLY_REJECTIONS]
+    if report.goal:
+        lines.append(plural(report.goal, ONLY_REJECTIONS_GOAL_ONE, ONLY_REJECTIONS_GOAL,
+                            goal=report.goal))
+    return "\n".join(lines)
 
 
 def summary_fields(report: ProgressReport) -> list[tuple[str, str]]:
     """(name, value) pairs in the order the member reads them: effort first, the things
     they control, then wins (interviews reached and offers); rejections last, as a plain
-    count and never as a score."""
+    count and never as a score. Lines whose numbers are all zero are left out."""
     week = report.this_week
     t = report.totals
+    fields: list[tuple[str, str]] = []
+    lines: list[str] = []
     if report.goal:
         left = report.goal - week.applications
-        this_week = f"{week.applications} of {report.goal} applications"
-        this_week += f" · {left} to go" if left > 0 else " · goal met"
-    else:
-        this_week = (f"{_plural(week.applications, 'application')}. "
+        if week.applications == 0:
+            lines.append(plural(report.goal, "Your goal: {count} application this week.",
+                                "Your goal: {count} applications this week."))
+        else:
+            done = plural(report.goal, "{done} of {count} application",
+                          "{done} of {count} applications", done=week.applications)
+            lines.append(done + (f" · {left} to go" if left > 0 else " · goal met"))
+    elif week.applications:
+        lines.append(_plural(week.applications, "application") + ". "
                      "Set a weekly goal with /apply goal to see how you're pacing.")
-    this_week += f"\n{_plural(t.applications, 'application')} in total"
+    else:
+        lines.append("Set a weekly goal with /apply goal to see how you're pacing.")
+    if t.applications:
+        lines.append(plural(t.applications, "{count} application in total",
+                            "{count} applications in total"))
+    fields.append(("This week", "\n".join(lines)))
 
     if report.streak is None:
         streak = "Set a weekly goal with /apply goal and your streak starts counting."
     elif report.streak.weeks == 0:
         streak = "Meet this week's goal to start a streak."
     else:
-        streak = f"{_plural(report.streak.weeks, 'week')} meeting your goal"
+        streak = _plural(report.streak.weeks, "week") + " meeting your goal"
         if report.streak.grace_used:
             streak += (f" ({_plural(report.streak.grace_used, 'grace week')} forgiven:"
                        f" one per {GRACE_EVERY} good weeks)")
         if not report.streak.this_week_met:
             streak += "\nThis week can add one more."
+    fields.append(("Streak", streak))
 
-    if t.interviews_won or t.offers:
-        wins = (f"{_plural(t.interviews_won, 'interview')} reached · "
-                f"{_plural(t.offers, 'offer')}")
-    else:
-        wins = ("None yet. Moving an application to interviewing or offer with /apply update "
-                "counts here.")
-    return [
-        ("This week", this_week),
-        ("Streak", streak),
-        ("Reflections", f"{t.reflections} written · {week.reflections} this week"),
-        ("Feedback", f"{t.feedback_asked} asked · {t.feedback_received} received"),
-        ("Wins", wins),
-        ("Interviews reached",
-         f"{_plural(t.interviews_reached, 'entry', 'entries')} got to an interview"),
-        ("Rejections logged", f"{t.rejections}"),
-    ]
+    if t.reflections:
+        value = f"{t.reflections} written"
+        if week.reflections:
+            value += f" · {week.reflections} this week"
+        fields.append(("Reflections", value))
+    feedback = [part for count, part in ((t.feedback_asked, f"{t.feedback_asked} asked"),
+                                         (t.feedback_received, f"{t.feedback_received} received"))
+                if count]
+    if feedback:
+        fields.append(("Feedback", " · ".join(feedback)))
+    wins = []
+    if t.interviews_won:
+        wins.append(_plural(t.interviews_won, "interview") + " reached")
+    if t.offers:
+        wins.append(_plural(t.offers, "offer"))
+    if wins:
+        fields.append(("Wins", " · ".join(wins)))
+    if t.interviews_reached:
+        fields.append(("Interviews reached", plural(
+            t.interviews_reached, "{count} entry got to an interview",
+            "{count} entries got to an interview")))
+    if t.rejections:
+        fields.append(("Rejections logged", f"{t.rejections}"))
+    return fields
 
 
 class ProgressService:

@@ -18,6 +18,7 @@ from bot.errors import InvalidInput
 from bot.services import text
 from bot.services.insights import Insights, InsightsService, PhraseExtractor, Theme
 from bot.services.journal import JournalService, entry_label  # noqa: F401 - re-exported
+from bot.services.reframes import reached_interview
 
 # The questions, as the member reads them (also the modal's labels: at most 45 characters).
 PROMPTS: dict[str, str] = {
@@ -27,6 +28,15 @@ PROMPTS: dict[str, str] = {
     "went_well": "What went well?",
     "practise": "One thing to practise next",
 }
+# The same five questions for a rejection before any interview (an application or no stage):
+# they ask what would strengthen the next application.
+APPLICATION_PROMPTS: dict[str, str] = {
+    "struggled": "Which part of the application was hardest?",
+    "unprepared": "Where did your fit feel weakest?",
+    "differently": "What would strengthen your next application?",
+    "went_well": "What went well?",
+    "practise": "One thing to try on the next application",
+}
 # Short names for the summary lines.
 SUMMARY_LABELS: dict[str, str] = {
     "struggled": "Struggled with",
@@ -35,6 +45,11 @@ SUMMARY_LABELS: dict[str, str] = {
     "went_well": "Went well",
     "practise": "To practise",
 }
+
+
+def prompts_for(stage: str | None) -> dict[str, str]:
+    """The questions that fit the entry's stage."""
+    return PROMPTS if reached_interview(stage) else APPLICATION_PROMPTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +89,9 @@ class ReflectionService:
         """Stores the answers, then reads the member's themes: the first reading of many
         notes takes a while (it runs off the event loop), so callers answer Discord first."""
         entry = await self.journal.get_entry(user_id, rejection_id)
+        questions = prompts_for(entry.stage)
         cleaned = {
-            name: text.clean_optional(answers.get(name), f"answer to “{PROMPTS[name]}”",
+            name: text.clean_optional(answers.get(name), f"answer to “{questions[name]}”",
                                       text.REFLECTION_FIELD_MAX) or ""
             for name in PROMPT_FIELDS
         }

@@ -35,9 +35,18 @@ REFRAMES: tuple[tuple[frozenset[str] | None, str], ...] = (
      "undo offers every week. They already decided you were the one they wanted."),
     (None, "Their decision is information about what they needed, and you get to decide what, if "
            "anything, it says about your next step."),
-    (None, "You can take what's useful from this interview and leave the rest. The verdict belongs "
+    (None, "You can take what's useful from this one and leave the rest. The verdict belongs "
            "to their situation; the learning belongs to you."),
 )
+
+
+# Stages at which the member met nobody: texts for them never talk about an interview.
+PRE_INTERVIEW: frozenset[str | None] = frozenset({None, "application"})
+
+
+def reached_interview(stage: str | None) -> bool:
+    """Whether a rejection at this stage came after at least one conversation or interview."""
+    return stage not in PRE_INTERVIEW
 
 
 def pick_reframe(

@@ -13,7 +13,9 @@ from bot.errors import InvalidInput, NotFound
 from bot.services.dates import valid_timezone
 from bot.services.nudges import DEFAULT_SCHEDULES, KINDS, Slot, next_slot, parse_days, parse_time
 
-NOT_SET_UP = "This server has no support channel yet. An admin can start with /support setup."
+# Only admins reach the commands that raise this, so it speaks to the admin.
+NOT_SET_UP = ("This server has no support channel yet. Run /support setup to choose one; "
+              "the schedules start from there.")
 
 
 @dataclass(frozen=True, slots=True)

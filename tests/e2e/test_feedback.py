@@ -39,7 +39,9 @@ async def test_draft_in_each_tone(world, tone):
     assert "Priya" in body and "Globex" in body and "Data Engineer" in body
     assert "thank" in body.lower() and "specific" in body and "honest" in body
     assert len(body.split()) < 150
-    assert [b["label"] for b in reply.buttons] == ["I sent it"]
+    # The other tones are one click away; the one shown is greyed out.
+    assert [b["label"] for b in reply.buttons] == ["I sent it", "Brief", "Warm", "Formal"]
+    assert [b["label"] for b in reply.buttons if b.get("disabled")] == [tone.capitalize()]
     row = await world.db.fetchone("SELECT interviewer, tone, sent_at FROM feedback_requests")
     assert tuple(row) == ("Priya", tone, None)
 
@@ -53,7 +55,7 @@ async def test_i_sent_it_records_and_schedules_one_followup(world):
     assert done.flags & EPHEMERAL and "check in once" in done.content
     # Done once: the draft stays, its button greyed out; another draft's button says so.
     assert "**Subject:**" in done.content and "Press **I sent it**" not in done.content
-    assert [b["disabled"] for b in done.buttons] == [True]
+    assert [b["disabled"] for b in done.buttons] == [True, True, True, True]
     second = await (await alice.slash("feedback draft")).reply()
     again = await (await alice.click(second, label="I sent it")).reply()
     assert "Already done: you'd marked this one as sent." in again.content
@@ -76,6 +78,28 @@ async def test_draft_button_on_the_log_reply_gives_the_warm_draft_even_after_res
     assert "Hooli" in body and "SRE" in body and body.startswith("Hi there,")
     sent = await (await alice.click(reply, label="I sent it")).reply()
     assert "Recorded" in sent.content
+
+
+async def test_tone_buttons_redraft_in_place_with_first_name_and_signature(world):
+    alice = world.actor(world.alice)
+    logged = await log_entry(alice, company="Hooli", role="SRE", stage="onsite")
+    entry_id = await latest_id(world, world.alice)
+    await (await alice.slash("feedback draft", rejection=str(entry_id),
+                             interviewer="Dana Smith")).reply()
+    reply = await (await alice.click(logged, label="Draft feedback request")).reply()
+    body = email_body(reply.content)
+    assert body.startswith("Hi Dana,\n") and "[Your name]" not in body
+    name = body.splitlines()[-1]
+    assert name and name != "[Your name]"
+    await world.restart()
+    alice = world.actor(world.alice)
+    formal = await (await alice.click(reply, label="Formal")).reply()
+    assert formal.id == reply.id          # the same message, redrafted
+    body = email_body(formal.content)
+    assert body.startswith("Dear Dana Smith,\n") and body.splitlines()[-1] == name
+    assert "formal feedback request" in formal.content
+    brief = await (await alice.click(formal, label="Brief")).reply()
+    assert email_body(brief.content).startswith("Hi Dana,\n")
 
 
 async def test_log_feedback_stores_it_and_cancels_the_followup(world):
@@ -153,3 +177,21 @@ async def test_a_feedback_form_opened_before_a_restart_is_still_saved(world):
     assert reply.flags & EPHEMERAL and "Aperture" in reply.content
     assert await world.db.scalar("SELECT feedback_text FROM feedback_requests") == \
         "Portal skills great; testing less so."
+
+
+async def test_application_stage_entry_never_mentions_an_interview(world):
+    alice = world.actor(world.alice)
+    logged = await log_entry(alice, company="Initrode", stage="application")
+    assert "interview" not in logged.content.lower()
+    for tone in ("brief", "warm", "formal"):
+        reply = await (await alice.slash("feedback draft", tone=tone)).reply()
+        assert "interview" not in reply.content.lower()
+        assert "application" in email_body(reply.content)
+    opened = await alice.click(logged, label="Reflect now")
+    modal = await opened.modal()
+    labels = " ".join(str(row) for row in modal["components"])
+    assert "strengthen your next application" in labels and "interview" not in labels.lower()
+    # No reflection yet: the feedback reply doesn't pretend there is one.
+    form = await alice.slash("feedback log")
+    saved = await (await alice.submit_modal(form, {"feedback": "Needed more SQL."})).reply()
+    assert "beside your reflection" not in saved.content and "Saved the feedback" in saved.content

@@ -79,7 +79,7 @@ async def test_insights_lists_recurring_themes_as_a_prep_list(world):
     assert names[0] == "1. system design came up in 2 reflections and 1 feedback note"
     first = embed["fields"][0]["value"]
     assert "> The system design question on a URL shortener." in first
-    assert "→ your own plan: “Practise system design with a timer.”" in first
+    assert "→ Your own plan: “Practise system design with a timer.”" in first
     assert any("caching" in n for n in names) and any("scaling" in n for n in names)
     assert names[-1] == "What keeps going well"
     assert "STAR method" in embed["fields"][-1]["value"]

@@ -65,8 +65,9 @@ async def test_progress_leads_with_effort_and_attaches_a_chart(world):
     reply = await res.reply()
     assert reply.flags & EPHEMERAL
     got = fields(reply)
+    # No wins yet: that line is left out rather than shown as zeros.
     assert [name for name, _ in got] == [
-        "This week", "Streak", "Reflections", "Feedback", "Wins", "Interviews reached",
+        "This week", "Streak", "Reflections", "Feedback", "Interviews reached",
         "Rejections logged"]
     values = dict(got)
     assert values["This week"].startswith("3 of 3 applications · goal met")
@@ -96,6 +97,18 @@ async def test_new_member_gets_a_friendly_start_without_a_chart(world):
     assert "Nothing logged yet" in embed["description"]
     assert "/apply goal" in embed["description"]
     assert not embed.get("fields")
+
+
+async def test_a_member_with_a_goal_and_only_rejections_reads_what_to_do_next(world):
+    alice = world.actor(world.alice)
+    await (await alice.slash("apply goal", per_week=10)).reply()
+    for company in ("Globex", "Hooli"):
+        await (await alice.slash("rejection log", company=company)).reply()
+    reply = await (await alice.slash("progress")).reply()
+    (embed,) = reply.embeds
+    assert not embed.get("fields") and reply.attachments == []
+    assert "/reflect" in embed["description"] and "/apply log" in embed["description"]
+    assert "Rejections" not in embed["description"] and "0 of" not in embed["description"]
 
 
 async def test_without_a_goal_progress_suggests_setting_one(world):

@@ -211,9 +211,21 @@ async def test_one_personal_dm_a_day_and_merged_when_due_together(world):
     assert "Second" in merged.content and "Third" in merged.content
     second, third = (await world.db.fetchall(
         "SELECT id FROM rejections WHERE company IN ('Second', 'Third') ORDER BY id"))
-    assert f"Reflect now · #{second[0]}" in labels(merged)
-    assert f"Not this one · #{third[0]}" in labels(merged)
-    assert labels(merged).count("Pause DM prompts") == 1
+    # One line per entry, named by its number and company; one "Choose an entry" button.
+    assert "• **#2** Second: ready when you are to reflect on it" in merged.content
+    assert "• **#3** Third: ready when you are to reflect on it" in merged.content
+    assert labels(merged) == ["Choose an entry", "Pause DM prompts"]
+    # After a restart the button and its menu still work; picking an entry shows its buttons.
+    await world.restart()
+    alice = world.actor(world.alice)
+    menu = await (await alice.click(merged, label="Choose an entry")).reply()
+    [select] = menu.selects
+    assert [o["label"] for o in select["options"]] == ["#2 Second", "#3 Third"]
+    chosen = await (await alice.select(menu, values=[f"r{third[0]}"])).reply()
+    assert "**#3** Third" in chosen.content
+    assert labels(chosen) == ["Reflect now", "Remind me tomorrow", "Not this one"]
+    skipped = await (await alice.click(chosen, label="Not this one")).reply()
+    assert "Third" in skipped.content
     await settle(world)
     assert len(world.emu.dm_messages(world.alice)) == 2
 

@@ -73,3 +73,15 @@ async def test_the_delay_is_used_for_the_next_entry(world):
     await (await alice.slash("settings", dm_prompts=False)).reply()
     await (await alice.slash("rejection log", company="Globex")).reply()
     assert await world.db.scalar("SELECT COUNT(*) FROM timers") == 1
+
+
+async def test_reply_says_what_changed_and_what_it_was(world):
+    alice = world.actor(world.alice)
+    reply = await (await alice.slash("settings", quiet_hours="22:00-08:00")).reply()
+    assert reply.content.startswith("Saved.\n**Quiet hours:** 22:00–08:00 (was off)\n")
+    again = await (await alice.slash("settings", quiet_hours="22:00-08:00")).reply()
+    assert again.content.startswith("Nothing changed")
+    assert "Saved." not in again.content and "(was" not in again.content
+    off = await (await alice.slash("settings", quiet_hours="off", dm_prompts=False)).reply()
+    assert "**Quiet hours:** off (was 22:00–08:00)" in off.content
+    assert "**DM prompts:** off (was on)" in off.content

@@ -96,6 +96,7 @@ async def test_support_outside_a_server_says_to_use_it_in_one(world):
 async def test_status_before_setup_says_how_to_start(world):
     reply = await (await world.actor(world.admin).slash("support status")).reply()
     assert "no support channel yet" in reply.content and "/support setup" in reply.content
+    assert "An admin can" not in reply.content       # they are the admin
 
 
 async def test_schedule_changes_take_effect_without_a_restart(world):
@@ -124,10 +125,16 @@ async def test_schedule_refuses_bad_days_and_times(world):
     bad_days = await (await admin.slash("support schedule", kind="digest",
                                         days="someday")).reply()
     assert "mon,wed,fri" in bad_days.content
-    bad_time = await (await admin.slash("support schedule", kind="digest", time="5pm")).reply()
-    assert "HH:MM" in bad_time.content
+    bad_time = await admin.slash("support schedule", kind="digest", time="5 o'clock")
+    bad_time = await bad_time.reply()
+    assert "HH:MM" in bad_time.content and "9am" in bad_time.content
     row = await world.db.fetchone("SELECT days, time FROM nudge_schedules WHERE kind = 'digest'")
     assert tuple(row) == ("fri", "17:00")
+    # 9am, 9:30 pm and 21:00 are all times of day.
+    for typed, stored in [("9am", "09:00"), ("9:30 pm", "21:30"), ("21:00", "21:00")]:
+        await (await admin.slash("support schedule", kind="digest", time=typed)).reply()
+        row = await world.db.fetchone("SELECT time FROM nudge_schedules WHERE kind = 'digest'")
+        assert row["time"] == stored
 
 
 async def test_status_shows_config_and_each_next_run_as_discord_timestamps(world):
@@ -146,11 +153,12 @@ async def test_status_shows_config_and_each_next_run_as_discord_timestamps(world
 async def test_nudge_now_posts_an_embed_without_using_a_slot(world):
     await setup_support(world)
     admin = world.actor(world.admin)
-    for kind, title in [("encouragement", "A note for the group"),
-                        ("keep-applying", "Keep applying"), ("digest", "The group's week")]:
+    for kind, title, article in [("encouragement", "A note for the group", "an"),
+                                 ("keep-applying", "Keep applying", "a"),
+                                 ("digest", "The group's week", "a")]:
         reply = await (await admin.slash("support nudge-now", kind=kind)).reply()
         assert reply.flags & EPHEMERAL
-        assert f"Posted a {kind} nudge in <#{world.support_id}>" in reply.content
+        assert f"Posted {article} {kind} nudge in <#{world.support_id}>" in reply.content
         post = world.emu.channel_messages(world.support_id)[-1]
         assert post.embeds[0]["title"] == title
         assert post.allowed_mentions == {"parse": []}

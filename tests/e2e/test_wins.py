@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from bot.services.dates import in_words, local_today
+from bot.services.dates import local_today
 
 EPHEMERAL = 64
 
@@ -113,8 +113,11 @@ async def test_the_digest_counts_wins_names_only_who_shared_by_name_and_says_its
                 if "The group's week" in text_of(m)]
     text = text_of(digest)
     today = local_today(world.clock.now(), "UTC")
-    assert (f"Here's what the group did together from {in_words(today - timedelta(days=6))} "
-            f"to {in_words(today)}:") in text
-    assert "• Wins this week: 2 interviews reached, 1 offer" in text
+    first = today - timedelta(days=6)
+    days = f"{first:%a} {first.day} – {today:%a} {today.day} {today:%b}"
+    if first.month != today.month:
+        days = f"{first:%a} {first.day} {first:%b} – {today:%a} {today.day} {today:%b}"
+    assert f"Here's what the group did together in the last 7 days ({days}):" in text
+    assert "• 2 interviews reached\n• 1 offer received" in text
     assert f"<@{world.bob}>" in text
     assert f"<@{world.alice}>" not in text and f"<@{world.carol}>" not in text

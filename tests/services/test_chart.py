@@ -60,3 +60,16 @@ def test_without_a_goal_there_is_no_goal_line_and_no_met_colour():
     found = colours_in(render_progress_chart(twelve_weeks([1, 6] * 6), goal=None))
     assert rgb(BAR) in found
     assert rgb(GOAL) not in found and rgb(BAR_MET) not in found
+
+
+def test_feedback_received_is_drawn_and_every_series_has_a_colour_of_its_own():
+    from bot.services.chart import FEEDBACK, RECEIVED, REFLECTION
+    start = date(2026, 9, 7)
+    weeks = [WeekPoint(start + timedelta(weeks=i), a, r, f, g)
+             for i, (a, r, f, g) in enumerate([(2, 1, 1, 0), (4, 2, 1, 1), (5, 0, 0, 1)])]
+    found = colours_in(render_progress_chart(weeks, goal=4))
+    for colour in (BAR, BAR_MET, GOAL, REFLECTION, FEEDBACK, RECEIVED):
+        assert rgb(colour) in found, colour
+    # Without any feedback received, its colour is absent.
+    found = colours_in(render_progress_chart(twelve_weeks([1, 6] * 6, [1, 0] * 6), goal=5))
+    assert rgb(RECEIVED) not in found

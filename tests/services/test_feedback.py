@@ -28,7 +28,9 @@ async def test_draft_names_everyone_thanks_and_asks_for_specific_honest_feedback
     entry = await log(db, clock, company="Globex", role="Data Engineer", stage="onsite")
     draft = await FeedbackService(db, clock).draft(ALICE, entry.id, "Priya Raman", tone)
     body = draft.body
-    assert "Priya Raman" in body
+    # Brief and warm drafts greet by first name, formal ones by full name.
+    greeting = {"brief": "Hi Priya,", "warm": "Hi Priya,", "formal": "Dear Priya Raman,"}
+    assert body.splitlines()[0] == greeting[tone]
     assert "Globex" in body and "Data Engineer" in body
     assert "Globex" in draft.subject
     assert re.search(r"\bthank", body, re.IGNORECASE)
@@ -100,8 +102,10 @@ async def test_followup_fires_only_when_no_feedback_was_logged(db, clock):
     assert [tuple(r) for r in rows] == [(quiet.id, "pending"), (answered.id, "cancelled")]
     clock.advance(timedelta(days=5))
     [claim] = await due_dms(db, clock)
-    followups = [b.custom_id for b in claim.payload.buttons if b.label.startswith("Log feedback")]
-    assert followups == [f"onward:feedback-log:{quiet.id}"]
+    # Merged with the reflection prompts: the one button to choose lists the follow-ups.
+    [choose] = [b.custom_id for b in claim.payload.buttons if b.label == "Choose an entry"]
+    items = choose.removeprefix("onward:dm-pick:").split(".")
+    assert [i for i in items if i.startswith("f")] == [f"f{quiet.id}"]
 
 
 async def test_feedback_logged_before_the_reminder_is_due_stops_it_even_if_it_lingers(db, clock):

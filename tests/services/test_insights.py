@@ -97,7 +97,7 @@ async def test_themes_on_a_fixed_corpus(db, clock, extractor):
     assert design.quote_company == "Initech"
     assert design.plan == "Practise system design with a timer."
     assert theme_line(design, found) == "system design came up in 3 reflections and 1 feedback note"
-    assert next_step(design) == "your own plan: “Practise system design with a timer.”"
+    assert next_step(design) == "Your own plan: “Practise system design with a timer.”"
 
     caching = by_phrase["caching"]
     assert (caching.reflections, caching.feedback_notes, caching.plan) == (1, 1, None)
@@ -203,3 +203,32 @@ def test_most_widespread_first_and_limited(extractor):
              "system design whiteboard", "caching layer", "caching again", "caching"]
     assert shared(notes, extractor, limit=2) == [("caching", 3), ("api design", 2)]
     assert shared(list(reversed(notes)), extractor, limit=2)[0] == ("caching", 3)
+
+
+async def test_overlapping_phrases_are_one_theme_and_plans_read_as_sentences(db, clock,
+                                                                              extractor):
+    await add_reflection(db, ALICE, "Initech", "2026-11-02",
+                         struggled="The system design mock went badly; I froze.")
+    await add_reflection(db, ALICE, "Globex", "2026-11-09",
+                         struggled="Another design mock interview and I froze again.")
+    await add_reflection(db, ALICE, "Hooli", "2026-11-16",
+                         struggled="My system design mock was slow to start.")
+    found = await InsightsService(db, clock, extractor).insights(ALICE)
+    phrases = [t.phrase for t in found.themes]
+    mocks = [p for p in phrases if "mock" in p]
+    assert len(mocks) == 1, phrases
+    theme = next(t for t in found.themes if "mock" in t.phrase)
+    assert theme.notes == 3
+    # No two themes share the same quote.
+    quotes = [t.quote for t in found.themes]
+    assert len(quotes) == len(set(quotes)), found.themes
+    for t in found.themes:
+        step = next_step(t)
+        assert step[0].isupper() and step.rstrip("”").endswith((".", "!", "?")), step
+
+
+def test_phrases_sharing_two_words_overlap_but_one_shared_word_does_not():
+    from bot.services.insights import _overlaps
+    assert _overlaps("design mock interview", "system design mock")
+    assert _overlaps("system design", "system design mock")
+    assert not _overlaps("system design", "api design")

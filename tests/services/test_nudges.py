@@ -391,7 +391,8 @@ async def test_keep_applying_counts_this_week_in_this_server_and_names_nobody(db
     channel = Channel()
     await NudgeService(db, clock).post_now(GUILD, "keep-applying", channel)
     post = channel.posts[0][1]
-    assert "**3 applications**" in post.description
+    assert "So far this week (Mon 23 – Sun 29 Nov) the group has logged **3 applications**" in (
+        post.description)
     assert "**1 member** has reached their weekly goal" in post.description
     assert "/apply log" in post.description
     assert not re.search(r"<@|\d{4}", post.description.replace("2026", ""))
@@ -401,7 +402,10 @@ async def test_keep_applying_on_a_quiet_week(db, clock):
     await configure(db, clock)
     channel = Channel()
     await NudgeService(db, clock).post_now(GUILD, "keep-applying", channel)
-    assert "no applications logged here yet" in channel.posts[0][1].description
+    # No zero count: a warm sentence that names the week instead.
+    text = channel.posts[0][1].description
+    assert text.startswith("A new week (Mon 23 – Sun 29 Nov), and a clean slate.")
+    assert "0" not in text and "no applications" not in text
 
 
 async def add_shared_rejection(db, user_id, guild_id, *, named, share_named=None):

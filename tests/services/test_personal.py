@@ -143,10 +143,10 @@ async def test_what_falls_due_together_is_merged_into_one_message(db, clock):
     assert content.startswith("A few gentle check-ins from Onward, all in one message:")
     assert content.index("reflect on it") < content.index("asked for feedback on <t:")
     assert any("0 of 7" in line for line in content.split("\n"))
-    assert labels(claim) == [
-        f"Reflect now · #{asked.id}", f"Remind me tomorrow · #{asked.id}",
-        f"Not this one · #{asked.id}", f"Log feedback · #{asked.id}",
-        f"Stop reminding · #{asked.id}", "Pause DM prompts", "Pause nudges"]
+    # One line per entry and ONE button to choose among them (not a row of buttons each).
+    assert labels(claim) == ["Choose an entry", "Pause DM prompts", "Pause nudges"]
+    assert claim.payload.buttons[0].custom_id == f"onward:dm-pick:r{asked.id}.f{asked.id}"
+    assert content.count("Five short questions") == 0 and content.count("**Choose an entry**") == 1
 
 
 async def test_too_many_at_once_the_rest_comes_tomorrow(db, clock):

@@ -249,9 +249,8 @@ async def test_fields_lead_with_effort_and_end_with_rejections(db, clock):
     await add_rejection(db, ALICE, "onsite")
     fields = summary_fields(await ProgressService(db, clock).report(ALICE))
     names = [name for name, _ in fields]
-    assert names == ["This week", "Streak", "Reflections", "Feedback", "Wins",
-                     "Interviews reached",
-                     "Rejections logged"]
+    # Nothing reflected, asked or won yet: those lines are left out, not shown as zeros.
+    assert names == ["This week", "Streak", "Interviews reached", "Rejections logged"]
     values = dict(fields)
     assert values["This week"].startswith("4 of 4 applications · goal met")
     assert values["Streak"].startswith("1 week meeting your goal")
@@ -287,3 +286,26 @@ async def test_a_new_member_is_new_and_old_history_has_no_chart(db, clock):
     await add_applications(db, ALICE, date(2025, 3, 3))
     report = await ProgressService(db, clock).report(ALICE)
     assert not report.is_new and not report.has_chart
+
+
+async def test_only_rejections_gets_a_kind_next_step_and_no_count(db, clock):
+    from bot.services.progress import only_rejections_text
+    await set_prefs(db, ALICE, goal=10)
+    await add_rejection(db, ALICE, "application")
+    await add_rejection(db, ALICE, "onsite")
+    report = await ProgressService(db, clock).report(ALICE)
+    assert report.only_rejections
+    text = only_rejections_text(report)
+    assert "/reflect" in text and "/apply log" in text and "10 applications a week" in text
+    assert "2" not in text and "0 of" not in text and "ejection" not in text
+
+
+async def test_zero_lines_are_left_out_and_the_chart_starts_with_the_first_active_week(db, clock):
+    await set_prefs(db, ALICE, goal=3)
+    await add_applications(db, ALICE, date(2026, 11, 17), n=1)
+    report = await ProgressService(db, clock).report(ALICE)
+    values = dict(summary_fields(report))
+    assert values["This week"].startswith("Your goal: 3 applications this week.")
+    assert "1 application in total" in values["This week"]
+    assert not any(v.startswith("0 ") or " 0 " in v for v in values.values())
+    assert [w.monday for w in report.chart_weeks] == [date(2026, 11, 16), date(2026, 11, 23)]

@@ -56,7 +56,15 @@ def test_times_are_24_hour_hh_mm(typed, stored):
     assert parse_time(typed) == stored
 
 
-@pytest.mark.parametrize("typed", ["24:00", "12:60", "9am", "noon", "9", "12:5", ""])
+@pytest.mark.parametrize("typed, stored", [
+    ("9am", "09:00"), ("9 AM", "09:00"), ("9:30 pm", "21:30"), ("9:30PM", "21:30"),
+    ("9 p.m.", "21:00"), ("12am", "00:00"), ("12pm", "12:00"), ("21:00", "21:00"),
+])
+def test_times_with_am_and_pm_are_read(typed, stored):
+    assert parse_time(typed) == stored
+
+
+@pytest.mark.parametrize("typed", ["24:00", "12:60", "13pm", "0am", "noon", "9", "12:5", ""])
 def test_bad_times_are_refused(typed):
     with pytest.raises(InvalidInput, match="HH:MM"):
         parse_time(typed)

@@ -81,7 +81,7 @@ async def test_schedule_changes_only_what_was_given(db, clock):
 @pytest.mark.parametrize("options, words", [
     ({"days": "funday"}, "don't know the day"),
     ({"time": "25:00"}, "not a time of day"),
-    ({"time": "9am"}, "HH:MM"),
+    ({"time": "13pm"}, "HH:MM"),
 ])
 async def test_schedule_refuses_bad_input_and_changes_nothing(db, clock, options, words):
     support = SupportService(db, clock)
