@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot import compat
 from bot.clock import Clock
-from bot.db.connection import Database, sqlite_path
+from bot.db.backends import AnyDatabase, open_database
 from bot.db.migrate import migrate
 from bot.scheduling.engine import TimerEngine
 from bot.scheduling.outbox import Outbox
@@ -90,7 +90,7 @@ class Onward(commands.Bot):
         self.settings = settings
         self.clock = clock or Clock()
         self.cog_modules = cogs
-        self.db: Database | None = None
+        self.db: AnyDatabase | None = None
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._engine: TimerEngine | None = None
         self._outbox: Outbox | None = None
@@ -101,7 +101,7 @@ class Onward(commands.Bot):
         compat.guard_gateway_parsers(self)
 
     @property
-    def database(self) -> Database:
+    def database(self) -> AnyDatabase:
         assert self.db is not None, "the database opens in setup_hook"
         return self.db
 
@@ -118,7 +118,10 @@ class Onward(commands.Bot):
         return self._outbox
 
     async def setup_hook(self) -> None:
-        self.db = await Database.open(sqlite_path(self.settings.database_url))
+        self.db = await open_database(
+            self.settings.database_url, pool_size=self.settings.database_pool_size,
+            retry_for=self.settings.database_retry_seconds,
+        )
         version = await migrate(self.db)
         log.info("database ready at schema version %s", version)
         self.scheduler.start()

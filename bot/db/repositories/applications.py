@@ -49,7 +49,7 @@ _INSERT = (
     "INSERT INTO applications (user_id, guild_id, company, role, link, applied_on, created_at,"
     " number, status, status_changed_on, note)"
     " VALUES (?, ?, ?, ?, ?, ?, ?,"
-    " (SELECT IFNULL(MAX(number), 0) + 1 FROM applications WHERE user_id = ?), ?, ?, ?)"
+    " (SELECT COALESCE(MAX(number), 0) + 1 FROM applications WHERE user_id = ?), ?, ?, ?)"
 )
 _INSERT_RETURNING = f"{_INSERT} RETURNING {_COLUMNS}"
 _GET = f"SELECT {_COLUMNS} FROM applications WHERE id = ?"
@@ -58,7 +58,7 @@ _COUNT_BETWEEN = (
 )
 _SAME = (
     f"SELECT {_COLUMNS} FROM applications WHERE user_id = ? AND applied_on = ?"
-    " AND LOWER(TRIM(company)) = ? AND LOWER(TRIM(IFNULL(role, ''))) = ?"
+    " AND LOWER(TRIM(company)) = ? AND LOWER(TRIM(COALESCE(role, ''))) = ?"
     " ORDER BY number LIMIT 1"
 )
 
@@ -227,7 +227,7 @@ class ApplicationRepository:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rows = await self.db.fetchall(
             f"SELECT {_COLUMNS} FROM applications WHERE user_id = ?"
-            " AND (company LIKE ? ESCAPE '\\' OR IFNULL(role, '') LIKE ? ESCAPE '\\'"
+            " AND (company LIKE ? ESCAPE '\\' OR COALESCE(role, '') LIKE ? ESCAPE '\\'"
             " OR CAST(number AS TEXT) = ?) ORDER BY number DESC LIMIT ?",
             (user_id, pattern, pattern, text, limit),
         )

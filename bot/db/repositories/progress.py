@@ -58,8 +58,11 @@ class ProgressRepository:
         """Applications per local week, keyed by the week's Monday (YYYY-MM-DD).
         applied_on is already the member's local date, so SQLite's date arithmetic is exact:
         'weekday 0' moves to the coming Sunday (or stays on one), '-6 days' back to Monday."""
+        monday = ("to_char(date_trunc('week', applied_on::date), 'YYYY-MM-DD')"
+                  if self.db.dialect == "postgresql"
+                  else "date(applied_on, 'weekday 0', '-6 days')")
         rows = await self.db.fetchall(
-            "SELECT date(applied_on, 'weekday 0', '-6 days') AS monday, COUNT(*) AS n"
+            f"SELECT {monday} AS monday, COUNT(*) AS n"
             " FROM applications WHERE user_id = ? GROUP BY monday",
             (user_id,),
         )
@@ -136,7 +139,7 @@ class ProgressRepository:
             "   f.feedback_text"
             "  FROM feedback_requests f JOIN rejections j ON j.id = f.rejection_id"
             "  WHERE f.user_id = ?1 AND f.received_at IS NOT NULL"
-            "   AND TRIM(IFNULL(f.feedback_text, '')) != ''"
+            "   AND TRIM(COALESCE(f.feedback_text, '')) != ''"
             "  ORDER BY f.received_at DESC LIMIT ?2)"
             ") ORDER BY written_at DESC, kind, id DESC LIMIT ?2",
             (user_id, limit),
