@@ -49,18 +49,22 @@ def _raise_if_refused(error: BaseException) -> None:
         raise StorageUnavailable(str(error) or type(error).__name__) from error
 
 
-_TOKENS = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|--[^\n]*|\?")
+_TOKENS = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|--[^\n]*|\?(\d*)")
 
 
 @lru_cache(maxsize=2048)
 def pg_sql(sql: str) -> str:
-    """`?` placeholders → `$1`, `$2`, ... (not inside quotes or comments)."""
+    """`?` placeholders → `$1`, `$2`, ... (not inside quotes or comments). `?N` is `$N`, and
+    a bare `?` after it takes the next number, as in SQLite."""
     count = 0
 
     def number(match: re.Match[str]) -> str:
         nonlocal count
-        if match.group(0) != "?":
+        if not match.group(0).startswith("?"):
             return match.group(0)
+        if match.group(1):
+            count = max(count, int(match.group(1)))
+            return f"${match.group(1)}"
         count += 1
         return f"${count}"
 
@@ -86,8 +90,19 @@ class Result:
         return list(self.rows)
 
 
+# What `insert` returns for tables keyed by something other than `id` (SQLite's lastrowid
+# is that key there).
+_KEYS = {"member_settings": "user_id", "guild_config": "guild_id",
+         "digest_posts": "message_id", "application_rejections": "application_id"}
+_INTO = re.compile(r"insert\s+into\s+(\w+)", re.IGNORECASE)
+
+
 def _with_returning_id(sql: str) -> str:
-    return sql if "returning" in sql.lower() else f"{sql} RETURNING id"
+    if "returning" in sql.lower():
+        return sql
+    match = _INTO.search(sql)
+    key = _KEYS.get(match.group(1).lower(), "id") if match else "id"
+    return f"{sql} RETURNING {key}"
 
 
 async def _execute(conn: asyncpg.Connection, sql: str, params: Iterable[Any]) -> Result:

@@ -205,7 +205,8 @@ class ApplicationRepository:
         """Newest first (by the day applied, then by number)."""
         rows = await self.db.fetchall(
             f"SELECT {_COLUMNS} FROM applications WHERE user_id = ?"
-            " AND (? IS NULL OR status = ?) ORDER BY applied_on DESC, number DESC LIMIT ?",
+            " AND (CAST(? AS TEXT) IS NULL OR status = ?)"
+            " ORDER BY applied_on DESC, number DESC LIMIT ?",
             (user_id, status, status, limit),
         )
         return [_row(r) for r in rows]
@@ -215,7 +216,8 @@ class ApplicationRepository:
         """Applied on first_day..last_day inclusive (either may be open), by number."""
         rows = await self.db.fetchall(
             f"SELECT {_COLUMNS} FROM applications WHERE user_id = ?"
-            " AND (? IS NULL OR applied_on >= ?) AND (? IS NULL OR applied_on <= ?)"
+            " AND (CAST(? AS TEXT) IS NULL OR applied_on >= ?)"
+            " AND (CAST(? AS TEXT) IS NULL OR applied_on <= ?)"
             " ORDER BY number, id",
             (user_id, first_day, first_day, last_day, last_day),
         )

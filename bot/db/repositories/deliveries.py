@@ -139,7 +139,8 @@ class DeliveryRepository:
         may have created the message after all."""
         await tx.execute(
             "UPDATE deliveries SET attempts = ?, next_attempt_at = ?,"
-            " maybe_posted = MAX(maybe_posted, ?), detail = ? WHERE id = ? AND status = 'sending'",
+            " maybe_posted = CASE WHEN ? = 1 THEN 1 ELSE maybe_posted END, detail = ?"
+            " WHERE id = ? AND status = 'sending'",
             (attempts, next_attempt_at, int(maybe_posted), detail, delivery_id),
         )
 
@@ -150,6 +151,11 @@ class RotationRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    @property
+    def _order(self) -> str:
+        """Insertion order: SQLite's rowid; PostgreSQL's `seq` column, there for this."""
+        return "rowid" if self.db.dialect == "sqlite" else "seq"
+
     async def take(
         self, tx: Transaction, guild_id: int, pool_size: int, rng: random.Random, now: str
     ) -> int:
@@ -157,7 +163,7 @@ class RotationRepository:
         starts over, avoiding the line posted last."""
         rows = await tx.fetchall(
             "SELECT line_index FROM encouragement_rotation WHERE guild_id = ?"
-            " ORDER BY used_at DESC, rowid DESC",
+            f" ORDER BY used_at DESC, {self._order} DESC",
             (guild_id,),
         )
         used = [int(r[0]) for r in rows if 0 <= int(r[0]) < pool_size]
@@ -175,7 +181,8 @@ class RotationRepository:
 
     async def used(self, guild_id: int) -> list[int]:
         rows = await self.db.fetchall(
-            "SELECT line_index FROM encouragement_rotation WHERE guild_id = ? ORDER BY rowid",
+            "SELECT line_index FROM encouragement_rotation WHERE guild_id = ?"
+            f" ORDER BY {self._order}",
             (guild_id,),
         )
         return [int(r[0]) for r in rows]
