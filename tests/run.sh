@@ -47,6 +47,10 @@ trap stop_server EXIT
 
 start_pg=$SECONDS
 echo "== PostgreSQL (127.0.0.1:$port)"
+# The test files that run on PostgreSQL so far (ONWARD_POSTGRESQL_TESTS chooses others).
+default_pg_tests="tests/db/test_postgresql.py tests/services
+    --ignore=tests/services/test_privacy.py"
+# shellcheck disable=SC2086 # the list is words on purpose
 ONWARD_TEST_DATABASE_URL="postgresql://onward@127.0.0.1:$port/postgres" \
-    "$PY" -m pytest -p no:cacheprovider -q ${ONWARD_POSTGRESQL_TESTS:-tests/db/test_postgresql.py} "$@"
+    "$PY" -m pytest -p no:cacheprovider -q ${ONWARD_POSTGRESQL_TESTS:-$default_pg_tests} "$@"
 echo "== PostgreSQL: $((SECONDS - start_pg))s"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -165,6 +166,12 @@ class PgSyncTransaction:
         return self._wait(self._tx.fetchall(sql, params))
 
 
+# Conflicts between concurrent transactions that a second try resolves.
+_RACES = (asyncpg.UniqueViolationError, asyncpg.SerializationError,
+          asyncpg.DeadlockDetectedError)
+_TRIES = 20
+
+
 def _describe(url: str) -> str:
     """The server's address without the password, for log lines."""
     return re.sub(r"//[^@/]*@", "//", url)
@@ -255,8 +262,18 @@ class PgDatabase:
         """`work(tx)` (synchronous) as its own transaction; returns what it returns, after
         COMMIT. If it raises, its writes are rolled back and the exception raised here."""
         loop = asyncio.get_running_loop()
-        async with self.transaction() as tx:
-            return await asyncio.to_thread(work, PgSyncTransaction(tx, loop))
+        for attempt in range(1, _TRIES + 1):
+            try:
+                async with self.transaction() as tx:
+                    return await asyncio.to_thread(work, PgSyncTransaction(tx, loop))
+            except _RACES:
+                # Two processes (or pooled connections) numbered the same member's entry at
+                # once: SQLite's single writer never sees this. `work` only touches its
+                # transaction, so running it again on the committed state is safe.
+                if attempt == _TRIES:
+                    raise
+                await asyncio.sleep(random.uniform(0, 0.002 * attempt))
+        raise AssertionError("unreachable")
 
     async def executescript(self, script: str) -> None:
         if self._refusal is not None:

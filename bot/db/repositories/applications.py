@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,12 +140,15 @@ class ApplicationRepository:
     @staticmethod
     def link_rejection_sync(tx: SyncTransaction, application_id: int, rejection_id: int,
                             user_id: int, created_at: str) -> None:
-        """Raises sqlite3.IntegrityError when the application already has a rejection."""
-        tx.execute(
+        """Raises sqlite3.IntegrityError when the application already has a rejection (on
+        either backend; the conflict is skipped, so a PostgreSQL transaction stays usable)."""
+        cur = tx.execute(
             "INSERT INTO application_rejections (application_id, rejection_id, user_id,"
-            " created_at) VALUES (?, ?, ?, ?)",
+            " created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (application_id, rejection_id, user_id, created_at),
         )
+        if cur.rowcount == 0:
+            raise sqlite3.IntegrityError("the application already has a rejection")
 
     # Reads -----------------------------------------------------------------------------
 
@@ -229,7 +233,8 @@ class ApplicationRepository:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rows = await self.db.fetchall(
             f"SELECT {_COLUMNS} FROM applications WHERE user_id = ?"
-            " AND (company LIKE ? ESCAPE '\\' OR COALESCE(role, '') LIKE ? ESCAPE '\\'"
+            " AND (LOWER(company) LIKE LOWER(?) ESCAPE '\\'"
+            " OR LOWER(COALESCE(role, '')) LIKE LOWER(?) ESCAPE '\\'"
             " OR CAST(number AS TEXT) = ?) ORDER BY number DESC LIMIT ?",
             (user_id, pattern, pattern, text, limit),
         )

@@ -154,8 +154,9 @@ class RejectionRepository:
         typed = text.strip()
         pattern = "%" + typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM rejections WHERE user_id = ? AND (company LIKE ? ESCAPE '\\'"
-            " OR COALESCE(role, '') LIKE ? ESCAPE '\\' OR CAST(number AS TEXT) = ?)"
+            f"SELECT {_COLUMNS} FROM rejections WHERE user_id = ?"
+            " AND (LOWER(company) LIKE LOWER(?) ESCAPE '\\'"
+            " OR LOWER(COALESCE(role, '')) LIKE LOWER(?) ESCAPE '\\' OR CAST(number AS TEXT) = ?)"
             f" {_NEWEST_FIRST} LIMIT ?",
             (user_id, pattern, pattern, typed.lstrip("#").strip(), limit),
         )
