@@ -48,8 +48,11 @@ trap stop_server EXIT
 start_pg=$SECONDS
 echo "== PostgreSQL (127.0.0.1:$port)"
 # The test files that run on PostgreSQL so far (ONWARD_POSTGRESQL_TESTS chooses others).
-default_pg_tests="tests/db/test_postgresql.py tests/services
-    --ignore=tests/services/test_privacy.py"
+default_pg_tests="tests/db/test_postgresql.py tests/services tests/e2e
+    --ignore=tests/services/test_privacy.py --ignore=tests/e2e/test_care_rules.py
+    --ignore=tests/e2e/test_hostile_input.py --ignore=tests/e2e/test_journal_control.py
+    --ignore=tests/e2e/test_permissions.py --ignore=tests/e2e/test_privacy.py
+    --ignore=tests/e2e/test_reflection_prompts.py"
 # shellcheck disable=SC2086 # the list is words on purpose
 ONWARD_TEST_DATABASE_URL="postgresql://onward@127.0.0.1:$port/postgres" \
     "$PY" -m pytest -p no:cacheprovider -q ${ONWARD_POSTGRESQL_TESTS:-$default_pg_tests} "$@"
