@@ -6,6 +6,7 @@ import gc
 import hashlib
 import json
 import logging
+from typing import cast
 
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -13,7 +14,8 @@ from discord.ext import commands
 
 from bot import compat
 from bot.clock import Clock
-from bot.db.connection import Database, sqlite_path
+from bot.db.backends import AnyDatabase, open_database
+from bot.db.connection import Database
 from bot.db.migrate import migrate
 from bot.scheduling.engine import TimerEngine
 from bot.scheduling.outbox import Outbox
@@ -90,7 +92,7 @@ class Onward(commands.Bot):
         self.settings = settings
         self.clock = clock or Clock()
         self.cog_modules = cogs
-        self.db: Database | None = None
+        self.db: AnyDatabase | None = None
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._engine: TimerEngine | None = None
         self._outbox: Outbox | None = None
@@ -103,7 +105,9 @@ class Onward(commands.Bot):
     @property
     def database(self) -> Database:
         assert self.db is not None, "the database opens in setup_hook"
-        return self.db
+        # PgDatabase offers Database's calls (same names, same results); services are typed
+        # against the SQLite class they were written for.
+        return cast(Database, self.db)
 
     @property
     def engine(self) -> TimerEngine:
@@ -118,13 +122,16 @@ class Onward(commands.Bot):
         return self._outbox
 
     async def setup_hook(self) -> None:
-        self.db = await Database.open(sqlite_path(self.settings.database_url))
+        self.db = await open_database(
+            self.settings.database_url, pool_size=self.settings.database_pool_size,
+            retry_for=self.settings.database_retry_seconds,
+        )
         version = await migrate(self.db)
         log.info("database ready at schema version %s", version)
         self.scheduler.start()
-        self._engine = TimerEngine(self.db, self.clock, self.scheduler,
+        self._engine = TimerEngine(self.database, self.clock, self.scheduler,
                                    ready=self.wait_until_ready)
-        self._outbox = Outbox(self, self._engine, self.db, self.clock)
+        self._outbox = Outbox(self, self._engine, self.database, self.clock)
         for name in self.cog_modules:
             await self.load_extension(name)
         await self.sync_commands_if_changed()

@@ -17,6 +17,9 @@ class Settings(BaseSettings):
 
     discord_token: SecretStr = Field(description="The bot token from the Developer Portal.")
     database_url: str = "sqlite:///data/onward.db"
+    # PostgreSQL only: connections per process, and how long to wait for a server still starting.
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_retry_seconds: float = Field(default=60.0, ge=0)
     dev_guild_id: int | None = None
     log_level: str = "INFO"
     discord_api_base: str = DISCORD_API_BASE

@@ -1,4 +1,5 @@
-"""Shared fixtures: a real, migrated SQLite database in a temp folder and a fixed clock."""
+"""Shared fixtures: a real, migrated database (SQLite in a temp folder, or a fresh PostgreSQL
+database when ONWARD_TEST_DATABASE_URL is set) and a fixed clock."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import pytest
 from bot.clock import FixedClock
 from bot.db.connection import Database
 from bot.db.migrate import migrate
+from bot.db.postgres import PgDatabase
+from tests.backend import ON_POSTGRESQL, drop_database, fresh_postgresql_url
 
 # A Wednesday, so "this week" has days on both sides.
 START = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
@@ -21,6 +24,13 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 async def db(tmp_path):
+    if ON_POSTGRESQL:
+        url = await fresh_postgresql_url()
+        pg = await PgDatabase.open(url, pool_size=4)
+        yield pg
+        await pg.close()
+        await drop_database(url)
+        return
     database = await Database.open(str(tmp_path / "onward.db"))
     await migrate(database)
     yield database

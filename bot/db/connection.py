@@ -91,6 +91,8 @@ class Database:
     """Wraps the connection. Writes go through `transaction()`, which serialises them,
     so a confirmation sent after the block is always about a committed row."""
 
+    dialect = "sqlite"
+
     def __init__(self, conn: aiosqlite.Connection, owner_lock: int | None = None) -> None:
         self._conn = conn
         self._write_lock = asyncio.Lock()

@@ -16,6 +16,7 @@ from bot.clock import FixedClock
 from bot.db.connection import Database
 from bot.settings import Settings
 from discord_emulator.emulator import DiscordEmulator
+from tests.backend import ON_POSTGRESQL, drop_database, fresh_postgresql_url
 
 READY_TIMEOUT = 15
 # Every world starts at this instant and its clock moves only when a test moves it. A Tuesday
@@ -38,6 +39,7 @@ class World:
     admin: int
     cogs: tuple[str, ...] = COGS
     settings_overrides: dict = field(default_factory=dict)
+    database_url: str | None = None  # None: SQLite at db_path
     bot: Onward | None = None
     _runner: asyncio.Task | None = None
 
@@ -45,7 +47,7 @@ class World:
         return Settings(
             _env_file=None,
             discord_token=self.emu.token,
-            database_url=f"sqlite:///{self.db_path}",
+            database_url=self.database_url or f"sqlite:///{self.db_path}",
             discord_api_base=self.emu.api_base,
             discord_gateway_url=self.emu.gateway_url,
             **self.settings_overrides,
@@ -113,11 +115,15 @@ async def make_world(tmp_path: Path, **overrides) -> World:
 @pytest.fixture
 async def world(tmp_path):
     world = await make_world(tmp_path)
+    if ON_POSTGRESQL:
+        world.database_url = await fresh_postgresql_url()
     await world.start()
     try:
         yield world
     finally:
         await world.stop()
         await world.emu.stop()
+        if world.database_url:
+            await drop_database(world.database_url)
     # Whatever the test asserted, the bot must not have sent what Discord would refuse.
     world.emu.assert_no_spec_violations()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +50,7 @@ _INSERT = (
     "INSERT INTO applications (user_id, guild_id, company, role, link, applied_on, created_at,"
     " number, status, status_changed_on, note)"
     " VALUES (?, ?, ?, ?, ?, ?, ?,"
-    " (SELECT IFNULL(MAX(number), 0) + 1 FROM applications WHERE user_id = ?), ?, ?, ?)"
+    " (SELECT COALESCE(MAX(number), 0) + 1 FROM applications WHERE user_id = ?), ?, ?, ?)"
 )
 _INSERT_RETURNING = f"{_INSERT} RETURNING {_COLUMNS}"
 _GET = f"SELECT {_COLUMNS} FROM applications WHERE id = ?"
@@ -58,7 +59,7 @@ _COUNT_BETWEEN = (
 )
 _SAME = (
     f"SELECT {_COLUMNS} FROM applications WHERE user_id = ? AND applied_on = ?"
-    " AND LOWER(TRIM(company)) = ? AND LOWER(TRIM(IFNULL(role, ''))) = ?"
+    " AND LOWER(TRIM(company)) = ? AND LOWER(TRIM(COALESCE(role, ''))) = ?"
     " ORDER BY number LIMIT 1"
 )
 
@@ -139,12 +140,15 @@ class ApplicationRepository:
     @staticmethod
     def link_rejection_sync(tx: SyncTransaction, application_id: int, rejection_id: int,
                             user_id: int, created_at: str) -> None:
-        """Raises sqlite3.IntegrityError when the application already has a rejection."""
-        tx.execute(
+        """Raises sqlite3.IntegrityError when the application already has a rejection (on
+        either backend; the conflict is skipped, so a PostgreSQL transaction stays usable)."""
+        cur = tx.execute(
             "INSERT INTO application_rejections (application_id, rejection_id, user_id,"
-            " created_at) VALUES (?, ?, ?, ?)",
+            " created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (application_id, rejection_id, user_id, created_at),
         )
+        if cur.rowcount == 0:
+            raise sqlite3.IntegrityError("the application already has a rejection")
 
     # Reads -----------------------------------------------------------------------------
 
@@ -206,7 +210,8 @@ class ApplicationRepository:
         """Newest first (by the day applied, then by number)."""
         rows = await self.db.fetchall(
             f"SELECT {_COLUMNS} FROM applications WHERE user_id = ?"
-            " AND (? IS NULL OR status = ?) ORDER BY applied_on DESC, number DESC LIMIT ?",
+            " AND (CAST(? AS TEXT) IS NULL OR status = ?)"
+            " ORDER BY applied_on DESC, number DESC LIMIT ?",
             (user_id, status, status, limit),
         )
         return [_row(r) for r in rows]
@@ -216,7 +221,8 @@ class ApplicationRepository:
         """Applied on first_day..last_day inclusive (either may be open), by number."""
         rows = await self.db.fetchall(
             f"SELECT {_COLUMNS} FROM applications WHERE user_id = ?"
-            " AND (? IS NULL OR applied_on >= ?) AND (? IS NULL OR applied_on <= ?)"
+            " AND (CAST(? AS TEXT) IS NULL OR applied_on >= ?)"
+            " AND (CAST(? AS TEXT) IS NULL OR applied_on <= ?)"
             " ORDER BY number, id",
             (user_id, first_day, first_day, last_day, last_day),
         )
@@ -228,7 +234,8 @@ class ApplicationRepository:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rows = await self.db.fetchall(
             f"SELECT {_COLUMNS} FROM applications WHERE user_id = ?"
-            " AND (company LIKE ? ESCAPE '\\' OR IFNULL(role, '') LIKE ? ESCAPE '\\'"
+            " AND (LOWER(company) LIKE LOWER(?) ESCAPE '\\'"
+            " OR LOWER(COALESCE(role, '')) LIKE LOWER(?) ESCAPE '\\'"
             " OR CAST(number AS TEXT) = ?) ORDER BY number DESC LIMIT ?",
             (user_id, pattern, pattern, text, limit),
         )

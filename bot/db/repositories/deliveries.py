@@ -65,9 +65,13 @@ class DeliveryRepository:
         """Which of these message ids a delivery row already records as its post."""
         if not message_ids:
             return set()
+        if self.db.dialect == "postgresql":
+            keys = "SELECT value::bigint FROM json_array_elements_text(?::json)"
+        else:
+            keys = "SELECT value FROM json_each(?)"
         rows = await self.db.fetchall(
-            "SELECT message_id FROM deliveries WHERE message_id IN"
-            " (SELECT value FROM json_each(?))", (json.dumps(message_ids),))
+            f"SELECT message_id FROM deliveries WHERE message_id IN ({keys})",
+            (json.dumps(message_ids),))
         return {int(r[0]) for r in rows}
 
     async def problems(self, guild_id: int, since: str) -> list[Delivery]:
@@ -85,13 +89,16 @@ class DeliveryRepository:
         in as one JSON array and each is looked up in the unique index."""
         if not slots:
             return set()
-        rows = await self.db.fetchall(
-            "SELECT d.guild_id, d.kind, d.slot FROM json_each(?) AS k JOIN deliveries d"
-            " ON d.guild_id = json_extract(k.value, '$[0]')"
-            " AND d.kind = json_extract(k.value, '$[1]')"
-            " AND d.slot = json_extract(k.value, '$[2]')",
-            (json.dumps(slots),),
-        )
+        if self.db.dialect == "postgresql":
+            sql = ("SELECT d.guild_id, d.kind, d.slot FROM json_array_elements(?::json) AS k"
+                   " JOIN deliveries d ON d.guild_id = (k.value->>0)::bigint"
+                   " AND d.kind = k.value->>1 AND d.slot = k.value->>2")
+        else:
+            sql = ("SELECT d.guild_id, d.kind, d.slot FROM json_each(?) AS k JOIN deliveries d"
+                   " ON d.guild_id = json_extract(k.value, '$[0]')"
+                   " AND d.kind = json_extract(k.value, '$[1]')"
+                   " AND d.slot = json_extract(k.value, '$[2]')")
+        rows = await self.db.fetchall(sql, (json.dumps(slots),))
         return {(int(r[0]), r[1], r[2]) for r in rows}
 
     async def for_guild(self, guild_id: int) -> list[Delivery]:
@@ -132,7 +139,8 @@ class DeliveryRepository:
         may have created the message after all."""
         await tx.execute(
             "UPDATE deliveries SET attempts = ?, next_attempt_at = ?,"
-            " maybe_posted = MAX(maybe_posted, ?), detail = ? WHERE id = ? AND status = 'sending'",
+            " maybe_posted = CASE WHEN ? = 1 THEN 1 ELSE maybe_posted END, detail = ?"
+            " WHERE id = ? AND status = 'sending'",
             (attempts, next_attempt_at, int(maybe_posted), detail, delivery_id),
         )
 
@@ -143,6 +151,11 @@ class RotationRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    @property
+    def _order(self) -> str:
+        """Insertion order: SQLite's rowid; PostgreSQL's `seq` column, there for this."""
+        return "rowid" if self.db.dialect == "sqlite" else "seq"
+
     async def take(
         self, tx: Transaction, guild_id: int, pool_size: int, rng: random.Random, now: str
     ) -> int:
@@ -150,7 +163,7 @@ class RotationRepository:
         starts over, avoiding the line posted last."""
         rows = await tx.fetchall(
             "SELECT line_index FROM encouragement_rotation WHERE guild_id = ?"
-            " ORDER BY used_at DESC, rowid DESC",
+            f" ORDER BY used_at DESC, {self._order} DESC",
             (guild_id,),
         )
         used = [int(r[0]) for r in rows if 0 <= int(r[0]) < pool_size]
@@ -168,7 +181,8 @@ class RotationRepository:
 
     async def used(self, guild_id: int) -> list[int]:
         rows = await self.db.fetchall(
-            "SELECT line_index FROM encouragement_rotation WHERE guild_id = ? ORDER BY rowid",
+            "SELECT line_index FROM encouragement_rotation WHERE guild_id = ?"
+            f" ORDER BY {self._order}",
             (guild_id,),
         )
         return [int(r[0]) for r in rows]

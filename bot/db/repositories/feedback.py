@@ -44,7 +44,8 @@ class FeedbackRepository:
         await tx.execute(
             "INSERT INTO feedback_requests (rejection_id, user_id, interviewer, tone, created_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (rejection_id) DO UPDATE SET"
-            " interviewer = COALESCE(excluded.interviewer, interviewer), tone = excluded.tone",
+            " interviewer = COALESCE(excluded.interviewer, feedback_requests.interviewer),"
+            " tone = excluded.tone",
             (rejection_id, user_id, interviewer, tone, at),
         )
 
@@ -53,7 +54,7 @@ class FeedbackRepository:
         await tx.execute(
             "INSERT INTO feedback_requests (rejection_id, user_id, sent_at, created_at)"
             " VALUES (?, ?, ?, ?) ON CONFLICT (rejection_id) DO UPDATE SET"
-            " sent_at = COALESCE(sent_at, excluded.sent_at)",
+            " sent_at = COALESCE(feedback_requests.sent_at, excluded.sent_at)",
             (rejection_id, user_id, at, at),
         )
 

@@ -40,7 +40,7 @@ class GroupStatsRepository:
             "SELECT COUNT(*) FROM (SELECT a.user_id FROM applications a"
             " JOIN member_settings m ON m.user_id = a.user_id"
             " WHERE a.guild_id = ? AND a.applied_on BETWEEN ? AND ? AND m.weekly_goal IS NOT NULL"
-            " GROUP BY a.user_id, m.weekly_goal HAVING COUNT(*) >= m.weekly_goal)",
+            " GROUP BY a.user_id, m.weekly_goal HAVING COUNT(*) >= m.weekly_goal) AS at_goal",
             (guild_id, first_day, last_day),
         ))
         return WeekEffort(applications=applications, members_at_goal=at_goal)

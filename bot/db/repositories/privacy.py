@@ -70,6 +70,10 @@ def _where(columns: tuple[str, ...]) -> str:
     return " OR ".join(f"{column} = ?" for column in columns)
 
 
+_WITHOUT_ID = frozenset({"digest_thanks", "note_blocks", "application_rejections",
+                         "member_settings"})
+
+
 class PrivacyRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -79,8 +83,11 @@ class PrivacyRepository:
         oldest first. Read in one snapshot so the export is consistent."""
         found: dict[str, list[dict[str, Any]]] = {}
         for table, columns in PERSONAL_TABLES.items():
+            # PostgreSQL has no rowid: the id, or the key, keeps the order of insertion.
+            order = ("rowid" if self.db.dialect == "sqlite"
+                     else "1, 2" if table in _WITHOUT_ID else "id")
             rows = await self.db.fetchall(
-                f"SELECT * FROM {table} WHERE {_where(columns)} ORDER BY rowid",
+                f"SELECT * FROM {table} WHERE {_where(columns)} ORDER BY {order}",
                 [user_id] * len(columns),
             )
             found[table] = [dict(row) for row in rows]

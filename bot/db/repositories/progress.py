@@ -58,8 +58,11 @@ class ProgressRepository:
         """Applications per local week, keyed by the week's Monday (YYYY-MM-DD).
         applied_on is already the member's local date, so SQLite's date arithmetic is exact:
         'weekday 0' moves to the coming Sunday (or stays on one), '-6 days' back to Monday."""
+        monday = ("to_char(date_trunc('week', applied_on::date), 'YYYY-MM-DD')"
+                  if self.db.dialect == "postgresql"
+                  else "date(applied_on, 'weekday 0', '-6 days')")
         rows = await self.db.fetchall(
-            "SELECT date(applied_on, 'weekday 0', '-6 days') AS monday, COUNT(*) AS n"
+            f"SELECT {monday} AS monday, COUNT(*) AS n"
             " FROM applications WHERE user_id = ? GROUP BY monday",
             (user_id,),
         )
@@ -74,7 +77,8 @@ class ProgressRepository:
         if not windows:
             return []
         # ?1 is the member; each window's bounds follow as ?2, ?3, ?4 ...
-        values = ", ".join(f"(?{2 * i + 2}, ?{2 * i + 3})" for i in range(len(windows)))
+        values = ", ".join(f"(CAST(?{2 * i + 2} AS TEXT), CAST(?{2 * i + 3} AS TEXT))"
+                           for i in range(len(windows)))
         rows = await self.db.fetchall(
             f"WITH w(start, stop) AS (VALUES {values}) SELECT w.start,"
             " (SELECT COUNT(*) FROM reflections r WHERE r.user_id = ?1"
@@ -129,16 +133,16 @@ class ProgressRepository:
             "   r.struggled, r.unprepared, r.differently, r.went_well, r.practise,"
             "   '' AS feedback"
             "  FROM reflections r JOIN rejections j ON j.id = r.rejection_id"
-            "  WHERE r.user_id = ?1 ORDER BY r.created_at DESC LIMIT ?2)"
+            "  WHERE r.user_id = ?1 ORDER BY r.created_at DESC LIMIT ?2) AS mine_r"
             " UNION ALL"
             " SELECT * FROM ("
             "  SELECT 'feedback', f.id, f.received_at, j.company, '', '', '', '', '',"
             "   f.feedback_text"
             "  FROM feedback_requests f JOIN rejections j ON j.id = f.rejection_id"
             "  WHERE f.user_id = ?1 AND f.received_at IS NOT NULL"
-            "   AND TRIM(IFNULL(f.feedback_text, '')) != ''"
-            "  ORDER BY f.received_at DESC LIMIT ?2)"
-            ") ORDER BY written_at DESC, kind, id DESC LIMIT ?2",
+            "   AND TRIM(COALESCE(f.feedback_text, '')) != ''"
+            "  ORDER BY f.received_at DESC LIMIT ?2) AS mine_f"
+            ") AS notes ORDER BY written_at DESC, kind, id DESC LIMIT ?2",
             (user_id, limit),
         )
         return [Note(**dict(row)) for row in rows]

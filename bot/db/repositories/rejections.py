@@ -39,7 +39,7 @@ _COLUMNS = ("id, user_id, guild_id, company, role, stage, occurred_on, note, sha
 _INSERT = (
     "INSERT INTO rejections (user_id, guild_id, company, role, stage, occurred_on, note, share,"
     " created_at, number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
-    " (SELECT IFNULL(MAX(number), 0) + 1 FROM rejections WHERE user_id = ?))"
+    " (SELECT COALESCE(MAX(number), 0) + 1 FROM rejections WHERE user_id = ?))"
 )
 _INSERT_RETURNING = f"{_INSERT} RETURNING {_COLUMNS}"
 _GET_OWNED = f"SELECT {_COLUMNS} FROM rejections WHERE id = ? AND user_id = ?"
@@ -154,8 +154,9 @@ class RejectionRepository:
         typed = text.strip()
         pattern = "%" + typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM rejections WHERE user_id = ? AND (company LIKE ? ESCAPE '\\'"
-            " OR IFNULL(role, '') LIKE ? ESCAPE '\\' OR CAST(number AS TEXT) = ?)"
+            f"SELECT {_COLUMNS} FROM rejections WHERE user_id = ?"
+            " AND (LOWER(company) LIKE LOWER(?) ESCAPE '\\'"
+            " OR LOWER(COALESCE(role, '')) LIKE LOWER(?) ESCAPE '\\' OR CAST(number AS TEXT) = ?)"
             f" {_NEWEST_FIRST} LIMIT ?",
             (user_id, pattern, pattern, typed.lstrip("#").strip(), limit),
         )
@@ -168,7 +169,7 @@ class RejectionRepository:
         company_key, role_key = same_key(company, role)
         row = tx.fetchone(
             f"SELECT {_COLUMNS} FROM rejections WHERE user_id = ? AND occurred_on = ?"
-            " AND LOWER(TRIM(company)) = ? AND LOWER(TRIM(IFNULL(role, ''))) = ? AND id != ?"
+            " AND LOWER(TRIM(company)) = ? AND LOWER(TRIM(COALESCE(role, ''))) = ? AND id != ?"
             " ORDER BY number LIMIT 1",
             (user_id, occurred_on, company_key, role_key, other_than),
         )

@@ -94,7 +94,7 @@ class TimerRepository:
     ) -> None:
         await tx.execute(
             "UPDATE timers SET status = 'cancelled' WHERE user_id = ? AND kind = ?"
-            " AND subject_id IS ? AND status = 'pending'",
+            " AND subject_id IS NOT DISTINCT FROM ? AND status = 'pending'",
             (user_id, kind, subject_id),
         )
 
@@ -139,7 +139,8 @@ class TimerRepository:
 
     async def pending_for(self, user_id: int, kind: str, subject_id: int | None) -> Timer | None:
         row = await self.db.fetchone(
-            f"SELECT {_COLUMNS} FROM timers WHERE user_id = ? AND kind = ? AND subject_id IS ?"
+            f"SELECT {_COLUMNS} FROM timers WHERE user_id = ? AND kind = ?"
+            " AND subject_id IS NOT DISTINCT FROM ?"
             " AND status = 'pending' ORDER BY due_at, id LIMIT 1",
             (user_id, kind, subject_id),
         )
@@ -148,7 +149,8 @@ class TimerRepository:
     async def for_subject(self, user_id: int, kind: str, subject_id: int | None) -> list[Timer]:
         """Every timer of this kind about this subject, whatever its status, oldest first."""
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM timers WHERE user_id = ? AND kind = ? AND subject_id IS ?"
+            f"SELECT {_COLUMNS} FROM timers WHERE user_id = ? AND kind = ?"
+            " AND subject_id IS NOT DISTINCT FROM ?"
             " ORDER BY id",
             (user_id, kind, subject_id),
         )
