@@ -9,7 +9,7 @@ SECONDS=0
 
 echo "== SQLite"
 # pytest's exit 5 (no tests ran) is non-zero, so it fails the run like any failure.
-"$PY" -m pytest -p no:cacheprovider -q "$@"
+"$PY" -m pytest -p no:cacheprovider "$@"
 echo "== SQLite: ${SECONDS}s"
 
 bindir=""
@@ -53,5 +53,5 @@ default_pg_tests="tests/db/test_postgresql.py tests/services
     --ignore=tests/services/test_privacy.py"
 # shellcheck disable=SC2086 # the list is words on purpose
 ONWARD_TEST_DATABASE_URL="postgresql://onward@127.0.0.1:$port/postgres" \
-    "$PY" -m pytest -p no:cacheprovider -q ${ONWARD_POSTGRESQL_TESTS:-$default_pg_tests} "$@"
+    "$PY" -m pytest -p no:cacheprovider ${ONWARD_POSTGRESQL_TESTS:-$default_pg_tests} "$@"
 echo "== PostgreSQL: $((SECONDS - start_pg))s"
