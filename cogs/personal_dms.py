@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
@@ -225,11 +224,6 @@ class PersonalDMs(commands.Cog):
     async def catch_up(self) -> None:
         """Run what is due by the bot's clock now (the sandbox calls it after moving time)."""
         await self.engine.catch_up()
-
-    @commands.Cog.listener()
-    async def on_timer_scheduled(self, due: datetime | None = None) -> None:
-        # Cogs that add a timer without calling the engine say so with this event.
-        await self.engine.wake(due)
 
     # Notices for members whose DMs are closed -----------------------------------------------
 

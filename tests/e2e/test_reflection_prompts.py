@@ -185,7 +185,7 @@ async def test_quiet_hours_hold_the_prompt_until_they_end(world):
     assert due.strftime("%H:%M") == end and due > now
     waiting = world.emu.wait_for_message(dm_user_id=world.alice)
     world.clock.advance(due - world.clock.now() + timedelta(seconds=1))
-    world.bot.dispatch("timer_scheduled")
+    await world.bot.engine.wake()
     assert "Hooli" in (await waiting).content
 
 
@@ -206,7 +206,7 @@ async def test_one_personal_dm_a_day_and_merged_when_due_together(world):
     assert tomorrow.strftime("%H:%M") == "09:00" and tomorrow.date() > world.clock.now().date()
     waiting = world.emu.wait_for_message(dm_user_id=world.alice)
     world.clock.advance(tomorrow - world.clock.now() + timedelta(seconds=1))
-    world.bot.dispatch("timer_scheduled")
+    await world.bot.engine.wake()
     merged = await waiting
     assert "Second" in merged.content and "Third" in merged.content
     second, third = (await world.db.fetchall(
@@ -242,7 +242,7 @@ async def test_feedback_followup_asks_once_and_its_buttons_work(world):
         await tx.execute("UPDATE timers SET status = 'cancelled' WHERE kind = 'reflection_prompt'")
     waiting = world.emu.wait_for_message(dm_user_id=world.alice)
     world.clock.advance(timedelta(days=7, minutes=1))
-    world.bot.dispatch("timer_scheduled")
+    await world.bot.engine.wake()
     dm = await waiting
     assert "Vandelay" in dm.content and "hear back" in dm.content
     assert labels(dm) == ["Log feedback", "Stop reminding", "Pause DM prompts"]
@@ -269,7 +269,7 @@ async def test_no_followup_when_feedback_came_first(world):
     async with world.db.transaction() as tx:
         await tx.execute("UPDATE timers SET status = 'cancelled' WHERE kind = 'reflection_prompt'")
     world.clock.advance(timedelta(days=8))
-    world.bot.dispatch("timer_scheduled")
+    await world.bot.engine.wake()
     await settle(world, 0.5)
     assert world.emu.dm_messages(world.alice) == []
 
@@ -283,7 +283,7 @@ async def test_personal_nudge_when_behind_with_a_one_click_pause(world):
         "SELECT due_at FROM timers WHERE kind = 'personal_nudge'")) == due
     waiting = world.emu.wait_for_message(dm_user_id=world.alice)
     world.clock.advance(due - world.clock.now() + timedelta(seconds=1))
-    world.bot.dispatch("timer_scheduled")
+    await world.bot.engine.wake()
     dm = await waiting
     assert "0 of 7 applications" in dm.content
     assert labels(dm) == ["Pause nudges"]
