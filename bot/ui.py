@@ -55,7 +55,8 @@ class PersistentButton(discord.ui.DynamicItem[discord.ui.Button], template=r"onw
             await handle_interaction_error(interaction, error)
 
     async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
-        raise NotImplementedError
+        # Every subclass answers its click; reaching this means one forgot to.
+        raise NotImplementedError(f"{type(self).__name__} has no on_click")
 
 
 # The `rejection` option of /reflect and /feedback: one of the member's own entries.

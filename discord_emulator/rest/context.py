@@ -49,5 +49,6 @@ class Resource:
         self.faults = ctx.faults
 
     def routes(self) -> list[Route]:
-        raise NotImplementedError
+        # Each resource module lists its own routes; the base has none to give.
+        raise NotImplementedError(f"{type(self).__name__} lists no routes")
 
