@@ -151,22 +151,30 @@ class Interactions(Resource):
             return None
         return msg
 
-    async def webhook_get(self, req: Req, app: str, token: str, mid: str) -> web.Response:
+    def _webhook_target(
+        self, app: str, token: str, mid: str
+    ) -> tuple[InteractionResult, Message] | web.Response:
+        """The interaction and its message a webhook route names, or Discord's 404 for it."""
         res = self._interaction(token, app)
         if res is None:
             return error_response(404, 10015, "Unknown Webhook")
         msg = self._webhook_message(res, mid)
         if msg is None:
             return error_response(404, 10008, "Unknown Message")
+        return res, msg
+
+    async def webhook_get(self, req: Req, app: str, token: str, mid: str) -> web.Response:
+        target = self._webhook_target(app, token, mid)
+        if isinstance(target, web.Response):
+            return target
+        res, msg = target
         return json_response(self.store.message_json(msg))
 
     async def webhook_edit(self, req: Req, app: str, token: str, mid: str) -> web.Response:
-        res = self._interaction(token, app)
-        if res is None:
-            return error_response(404, 10015, "Unknown Webhook")
-        msg = self._webhook_message(res, mid)
-        if msg is None:
-            return error_response(404, 10008, "Unknown Message")
+        target = self._webhook_target(app, token, mid)
+        if isinstance(target, web.Response):
+            return target
+        res, msg = target
         problem = validate_message(req.json or {}, req.files, partial=True)
         if problem is not None:
             return problem
@@ -175,12 +183,10 @@ class Interactions(Resource):
         return json_response(self.store.message_json(msg))
 
     async def webhook_delete(self, req: Req, app: str, token: str, mid: str) -> web.Response:
-        res = self._interaction(token, app)
-        if res is None:
-            return error_response(404, 10015, "Unknown Webhook")
-        msg = self._webhook_message(res, mid)
-        if msg is None:
-            return error_response(404, 10008, "Unknown Message")
+        target = self._webhook_target(app, token, mid)
+        if isinstance(target, web.Response):
+            return target
+        res, msg = target
         self.events.delete_message(msg)
         res.notify()
         return no_content()
