@@ -1,0 +1,101 @@
+"""Every text a person reads comes through here, in the language of the moment.
+
+The language is a context variable: an interaction sets it from `interaction.locale` before
+any handler runs; a group post sets the server's language, a DM the member's. Code that makes
+text only calls `_()` (or `ngettext()`) at the moment it makes it:
+
+    _("Logged #{number} at {company}.").format(number=n, company=name)
+    ngettext("{count} application", "{count} applications", n).format(count=n)
+
+Texts defined at import time (module constants, tuples of choices) are marked with `N_()`,
+which only marks them for extraction, and translated where they are used: `_(CONSTANT)`.
+Placeholders are always named (`{company}`), so a translation can move them.
+
+Catalogs: `bot/locales/<locale>/LC_MESSAGES/onward.po` (sources) compiled to `.mo`.
+"""
+
+from __future__ import annotations
+
+import gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+
+DOMAIN = "onward"
+LOCALE_DIR = Path(__file__).parent / "locales"
+DEFAULT = "en"
+# The languages Onward speaks (gettext names); anything else gets English.
+LOCALES = ("en", "de", "es_ES", "es_419", "fr", "pt_BR")
+
+_current: ContextVar[str] = ContextVar("onward_locale", default=DEFAULT)
+
+
+def locale_of(discord_locale: object | None) -> str:
+    """The catalog for a Discord locale ("de", "es-ES", "es-419", "pt-BR", "en-US", a
+    `discord.Locale`, or a stored language): one of LOCALES, English for anything else."""
+    if discord_locale is None:
+        return DEFAULT
+    text = str(getattr(discord_locale, "value", discord_locale)).replace("-", "_")
+    if text in LOCALES:
+        return text
+    language = text.split("_", 1)[0].lower()
+    if language == "es":
+        return "es_419" if text.endswith("419") else "es_ES"
+    if language == "pt":
+        return "pt_BR"
+    if language in LOCALES:
+        return language
+    return DEFAULT
+
+
+def current() -> str:
+    """The locale texts are made in right now (one of LOCALES)."""
+    return _current.get()
+
+
+@contextmanager
+def using(locale: object | None) -> Iterator[str]:
+    """Make texts in `locale` (a Discord locale or one of LOCALES) inside the block."""
+    chosen = locale_of(locale)
+    token = _current.set(chosen)
+    try:
+        yield chosen
+    finally:
+        _current.reset(token)
+
+
+def set_for_task(locale: object | None) -> str:
+    """Make texts in `locale` from here to the end of the current task (and in the tasks it
+    starts). For the one place an interaction begins; elsewhere prefer `using`."""
+    chosen = locale_of(locale)
+    _current.set(chosen)
+    return chosen
+
+
+@cache
+def translations(locale: str) -> gettext.NullTranslations:
+    if locale == DEFAULT:
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[locale], fallback=True)
+
+
+def _(message: str) -> str:
+    """`message` in the current language (the English text when there is no translation)."""
+    return translations(_current.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural form for `n`, as the current language counts."""
+    return translations(_current.get()).ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    """`message` translated within `context`, for a word that reads differently elsewhere."""
+    return translations(_current.get()).pgettext(context, message)
+
+
+def N_(message: str) -> str:
+    """Marks `message` for the catalogs without translating it (translate it where it's used)."""
+    return message
