@@ -45,10 +45,13 @@ async def _decline(interaction) -> None:
     import aiohttp
     import discord
 
+    from bot.i18n import _, using
     from bot.tree import RESTARTING
 
+    with using(interaction.locale):
+        declined = _(RESTARTING)
     try:
-        await interaction.response.send_message(RESTARTING, ephemeral=True)
+        await interaction.response.send_message(declined, ephemeral=True)
     except (discord.HTTPException, RuntimeError, aiohttp.ClientError):
         # The connection may already be closing under a late arrival (discord.py lets
         # aiohttp's "Server disconnected" through as it is); nothing to do then.

@@ -14,19 +14,22 @@ from discord import app_commands
 
 from bot.db.connection import StorageUnavailable
 from bot.errors import FailureLog, UserFacingError
+from bot.i18n import N_, _, using
 
 log = logging.getLogger(__name__)
 
-NOT_SAVED = (
+NOT_SAVED = N_(
     "I couldn't save that: my storage isn't taking changes right now. Nothing was stored; "
     "please try again in a few minutes."
 )
-STALE_COMMAND = (
+STALE_COMMAND = N_(
     "That command just changed and your Discord app is still showing the old version. "
     "It refreshes on its own shortly (restarting Discord or pressing Ctrl+R does it now); "
     "then please try again."
 )
-RESTARTING = "Onward is restarting; nothing from this was saved. Please try again in a minute."
+RESTARTING = N_(
+    "Onward is restarting; nothing from this was saved. Please try again in a minute."
+)
 # Forcing a command sync is rate-limited by Discord; one an hour is plenty for stale clients.
 RESYNC_INTERVAL = 3600.0
 
@@ -37,8 +40,8 @@ def error_code() -> str:
 
 def unexpected_reply(code: str) -> str:
     # Says nothing about what was stored: it is not known here.
-    return (f"Something went wrong on my side (code {code}). Please try again in a moment; "
-            "if it keeps happening, tell the server's admins this code.")
+    return _("Something went wrong on my side (code {code}). Please try again in a moment; "
+             "if it keeps happening, tell the server's admins this code.").format(code=code)
 
 
 failures = FailureLog(log)
@@ -89,17 +92,21 @@ async def handle_interaction_error(interaction: discord.Interaction, error: Base
         failures.log(logging.ERROR, "the database refused a write in %s: %s", error,
                      command_name(interaction) if interaction.data else interaction.type.name,
                      error.reason)
-        await reply_privately(interaction, NOT_SAVED)
+        await reply_privately(interaction, _(NOT_SAVED))
     elif isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
         await answer_stale_command(interaction, error)
     elif isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
-        await reply_privately(interaction, "Only the server's admins (Manage Server) can do that.")
+        await reply_privately(
+            interaction, _("Only the server's admins (Manage Server) can do that."))
     elif isinstance(error, app_commands.CommandOnCooldown):
         await reply_privately(
-            interaction, f"Slow down a little: try again in {error.retry_after:.0f} s."
+            interaction, _("Slow down a little: try again in {seconds} s.").format(
+                seconds=f"{error.retry_after:.0f}")
         )
     elif isinstance(error, app_commands.TransformerError):
-        await reply_privately(interaction, f"I couldn't read {error.value!r} for that option.")
+        await reply_privately(
+            interaction,
+            _("I couldn't read {value} for that option.").format(value=repr(error.value)))
     else:
         code = error_code()
         failures.log(
@@ -122,7 +129,7 @@ async def answer_stale_command(interaction: discord.Interaction, error: BaseExce
         else "unknown command"
     log.warning("stale command %s from user %s (%s); checking the command sync",
                 command_name(interaction), interaction.user.id, what)
-    await reply_privately(interaction, STALE_COMMAND)
+    await reply_privately(interaction, _(STALE_COMMAND))
     tree = getattr(interaction.client, "tree", None)
     if isinstance(tree, OnwardTree):
         tree.schedule_resync()
@@ -142,7 +149,9 @@ class OnwardTree(app_commands.CommandTree):
             if interaction.type is discord.InteractionType.autocomplete:
                 await interaction.response.autocomplete([])
             else:
-                await interaction.response.send_message(RESTARTING, ephemeral=True)
+                with using(interaction.locale):
+                    declined = _(RESTARTING)
+                await interaction.response.send_message(declined, ephemeral=True)
         except (discord.HTTPException, RuntimeError):
             # The connection may already be closing under a late arrival; nothing to do then.
             log.info("could not decline interaction %s", interaction.id)

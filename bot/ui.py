@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
+from discord.app_commands import locale_str as T_
 
 from bot.formatting import inert
 from bot.tree import handle_interaction_error
@@ -61,7 +62,7 @@ class PersistentButton(discord.ui.DynamicItem[discord.ui.Button], template=r"onw
 
 # The `rejection` option of /reflect and /feedback: one of the member's own entries.
 EntryOption = discord.app_commands.Range[str, 1, 100]
-ENTRY_OPTION_HELP = "Which entry (start typing the company); default your latest."
+ENTRY_OPTION_HELP = T_("Which entry (start typing the company); default your latest.")
 
 
 async def entry_choices(

@@ -5,15 +5,17 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str as T_
 from discord.ext import commands
 
 from bot import custom_ids
 from bot.db.repositories.applications import Application
 from bot.formatting import inert
+from bot.i18n import _, ngettext
 from bot.services import application_csv, text
 from bot.services.applications import (
     GOAL_MAX,
@@ -35,26 +37,50 @@ if TYPE_CHECKING:
     from bot.client import Onward
     from cogs.encourage import Encourage
 
-Status = Literal["applied", "screening", "interviewing", "offer", "rejected", "withdrawn",
-                 "no-response"]
-DATE_HELP = "YYYY-MM-DD, today, yesterday or “3 days ago”"
+# Choice names are what members see (translated); the values are stored.
+STATUSES = [
+    app_commands.Choice(name=T_("applied"), value="applied"),
+    app_commands.Choice(name=T_("screening"), value="screening"),
+    app_commands.Choice(name=T_("interviewing"), value="interviewing"),
+    app_commands.Choice(name=T_("offer"), value="offer"),
+    app_commands.Choice(name=T_("rejected"), value="rejected"),
+    app_commands.Choice(name=T_("withdrawn"), value="withdrawn"),
+    app_commands.Choice(name=T_("no-response"), value="no-response"),
+]
+GOAL_HELP = T_("Applications per week (1–100).")
+LIMIT_HELP = T_("How many to show (1–50, default 10).")
+assert f"({GOAL_MIN}–{GOAL_MAX})" in GOAL_HELP.message, "the goal help names GOAL_MIN/GOAL_MAX"
+assert f"(1–{LIST_MAX}," in LIMIT_HELP.message, "the /apply list limit help names LIST_MAX"
+APPLICATION_HELP = T_("Which application (start typing the company or its number).")
 LISTED_MAX = 8       # refused rows, duplicates or warnings named one by one in a preview
 
 
 def progress_line(week: WeekProgress) -> str:
     span = f"{in_words(week.first_day)} – {in_words(week.last_day)}"
-    count = f"{week.applications} application{'' if week.applications == 1 else 's'}"
+    count = week.applications
     if week.goal is None:
-        return (f"This week ({span}): {count}. Set a weekly goal with /apply goal "
-                "if a steady pace would help.")
+        # Translators: {span} is the week's first and last day.
+        return ngettext("This week ({span}): {count} application. Set a weekly goal with "
+                        "/apply goal if a steady pace would help.",
+                        "This week ({span}): {count} applications. Set a weekly goal with "
+                        "/apply goal if a steady pace would help.", count).format(
+            span=span, count=count)
     if week.goal_met:
         extra = week.applications - week.goal
-        return (f"This week ({span}): {count}, your goal of {week.goal} is reached"
-                + (f" (and {extra} more)." if extra else ".")
-                + " Rest is part of the plan too.")
+        if extra:
+            return ngettext("This week ({span}): {count} application, your goal of {goal} is "
+                            "reached (and {extra} more). Rest is part of the plan too.",
+                            "This week ({span}): {count} applications, your goal of {goal} is "
+                            "reached (and {extra} more). Rest is part of the plan too.",
+                            count).format(span=span, count=count, goal=week.goal, extra=extra)
+        return ngettext("This week ({span}): {count} application, your goal of {goal} is "
+                        "reached. Rest is part of the plan too.",
+                        "This week ({span}): {count} applications, your goal of {goal} is "
+                        "reached. Rest is part of the plan too.", count).format(
+            span=span, count=count, goal=week.goal)
     left = week.goal - week.applications
-    return (f"This week ({span}): {week.applications} of {week.goal}. "
-            f"{left} more to reach your goal; one at a time is fine.")
+    return _("This week ({span}): {count} of {goal}. {left} more to reach your goal; one at a "
+             "time is fine.").format(span=span, count=count, goal=week.goal, left=left)
 
 
 def what(app: Application) -> str:
@@ -63,10 +89,14 @@ def what(app: Application) -> str:
 
 def describe(app: Application) -> str:
     """One line of /apply list."""
-    line = f"**#{app.number}** {what(app)} · applied {in_words_iso(app.applied_on)} · {app.status}"
     if app.status != "applied" and app.status_changed_on:
-        line += f" since {in_words_iso(app.status_changed_on)}"
-    return line
+        # Translators: {status} is a status like "interviewing"; {since} a date.
+        return _("**#{number}** {application} · applied {date} · {status} since {since}").format(
+            number=app.number, application=what(app), date=in_words_iso(app.applied_on),
+            status=app.status, since=in_words_iso(app.status_changed_on))
+    return _("**#{number}** {application} · applied {date} · {status}").format(
+        number=app.number, application=what(app), date=in_words_iso(app.applied_on),
+        status=app.status)
 
 
 def fit_list(heading: str, lines: list[str], limit: int = 2000) -> str:
@@ -74,7 +104,10 @@ def fit_list(heading: str, lines: list[str], limit: int = 2000) -> str:
     shown = [heading]
     for index, line in enumerate(lines):
         rest = len(lines) - index
-        tail = f"\n…and {rest} more that don't fit here; /apply export lists them all."
+        tail = "\n" + ngettext("…and {count} more that don't fit here; /apply export lists "
+                               "them all.",
+                               "…and {count} more that don't fit here; /apply export lists "
+                               "them all.", rest).format(count=rest)
         if sum(len(x) + 1 for x in shown) + len(line) + len(tail) > limit:
             shown.append(tail.strip())
             break
@@ -109,39 +142,48 @@ def disabled(message: discord.Message | None) -> discord.ui.View | None:
 def _listed(items: Sequence[str]) -> str:
     shown = "; ".join(items[:LISTED_MAX])
     if len(items) > LISTED_MAX:
-        shown += f"; and {len(items) - LISTED_MAX} more"
+        rest = len(items) - LISTED_MAX
+        # Translators: ends a list of lines named one by one, like "line 2; line 5; and 3 more".
+        shown += ngettext("; and {count} more", "; and {count} more", rest).format(count=rest)
     return shown
 
 
 def preview_text(filename: str, preview: ImportPreview) -> str:
-    lines = [f"**{inert(filename, 80)}**: {preview.found} row{'' if preview.found == 1 else 's'}"
-             " found."]
-    lines.append(f"• {preview.rows} to import")
+    lines = [ngettext("**{file}**: {count} row found.", "**{file}**: {count} rows found.",
+                      preview.found).format(file=inert(filename, 80), count=preview.found)]
+    lines.append(_("• {count} to import").format(count=preview.rows))
     if preview.duplicates:
-        many = "s" if len(preview.duplicates) != 1 else ""
-        lines.append(f"• {len(preview.duplicates)} duplicate{many}"
-                     " skipped (same company, role and date): " + _listed([
-                         f"line {line} (same as " + (f"your #{n})" if n else "an earlier line)")
-                         for line, n in preview.duplicates]))
+        dupes = len(preview.duplicates)
+        lines.append(ngettext(
+            "• {count} duplicate skipped (same company, role and date): {lines}",
+            "• {count} duplicates skipped (same company, role and date): {lines}",
+            dupes).format(count=dupes, lines=_listed([
+                _("line {line} (same as your #{number})").format(line=line, number=n) if n
+                else _("line {line} (same as an earlier line)").format(line=line)
+                for line, n in preview.duplicates])))
     if preview.refused:
-        lines.append(f"• {len(preview.refused)} refused: " + _listed(
-            [f"line {line}: {why}" for line, why in preview.refused]))
+        lines.append(_("• {count} refused: {lines}").format(
+            count=len(preview.refused), lines=_listed(
+                [_("line {line}: {reason}").format(line=line, reason=why)
+                 for line, why in preview.refused])))
     if preview.warnings:
-        lines.append("• Imported with a change: " + _listed(
-            [f"line {line}: {why}" for line, why in preview.warnings]))
+        lines.append(_("• Imported with a change: {lines}").format(lines=_listed(
+            [_("line {line}: {reason}").format(line=line, reason=why)
+             for line, why in preview.warnings])))
     if preview.ignored_columns:
-        lines.append("• Columns not used: " + inert(", ".join(preview.ignored_columns), 200))
+        lines.append(_("• Columns not used: {columns}").format(
+            columns=inert(", ".join(preview.ignored_columns), 200)))
     if preview.pending_id is None:
-        lines.append("Nothing to import, so nothing was changed.")
+        lines.append(_("Nothing to import, so nothing was changed."))
     else:
-        lines.append("Nothing is imported until you press **Import**; all rows go in together "
-                     "or none do. This preview keeps for a day.")
+        lines.append(_("Nothing is imported until you press **Import**; all rows go in "
+                       "together or none do. This preview keeps for a day."))
     return "\n".join(lines)[:2000]
 
 
 class UndoLog(PersistentButton, template=custom_ids.APPLY_UNDO):
     def __init__(self, application_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Undo", style=discord.ButtonStyle.secondary,
+        super().__init__(discord.ui.Button(label=_("Undo"), style=discord.ButtonStyle.secondary,
                                            custom_id=custom_ids.apply_undo(application_id)))
         self.application_id = application_id
 
@@ -153,13 +195,14 @@ class UndoLog(PersistentButton, template=custom_ids.APPLY_UNDO):
         cog = cast(Apply, interaction.client.get_cog("Apply"))
         app = await cog.applications.undo(interaction.user.id, self.application_id)
         await interaction.response.edit_message(
-            content=f"Undone: #{app.number} {what(app)} is no longer logged.",
+            content=_("Undone: #{number} {application} is no longer logged.").format(
+                number=app.number, application=what(app)),
             view=disabled(interaction.message))
 
 
 class LogAnyway(PersistentButton, template=custom_ids.APPLY_ANYWAY):
     def __init__(self, pending_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Log it anyway",
+        super().__init__(discord.ui.Button(label=_("Log it anyway"),
                                            style=discord.ButtonStyle.secondary,
                                            custom_id=custom_ids.apply_anyway(pending_id)))
         self.pending_id = pending_id
@@ -177,7 +220,8 @@ class LogAnyway(PersistentButton, template=custom_ids.APPLY_ANYWAY):
 
 class ConfirmDelete(PersistentButton, template=custom_ids.APPLY_DELETE):
     def __init__(self, application_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Delete it", style=discord.ButtonStyle.danger,
+        super().__init__(discord.ui.Button(label=_("Delete it"),
+                                           style=discord.ButtonStyle.danger,
                                            custom_id=custom_ids.apply_delete(application_id)))
         self.application_id = application_id
 
@@ -193,12 +237,14 @@ class ConfirmDelete(PersistentButton, template=custom_ids.APPLY_DELETE):
             interaction.user.id, self.application_id)
         app = await cog.applications.delete(interaction.user.id, self.application_id)
         await interaction.response.edit_message(
-            content=f"Deleted #{app.number} {what(app)}.", view=disabled(interaction.message))
+            content=_("Deleted #{number} {application}.").format(
+                number=app.number, application=what(app)),
+            view=disabled(interaction.message))
 
 
 class LogRejection(PersistentButton, template=custom_ids.APPLY_REJECTION):
     def __init__(self, application_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Log this rejection",
+        super().__init__(discord.ui.Button(label=_("Log this rejection"),
                                            style=discord.ButtonStyle.primary,
                                            custom_id=custom_ids.apply_rejection(application_id)))
         self.application_id = application_id
@@ -215,7 +261,7 @@ class LogRejection(PersistentButton, template=custom_ids.APPLY_REJECTION):
 class ImportButton(PersistentButton, template=custom_ids.APPLY_IMPORT):
     def __init__(self, pending_id: int, go: bool) -> None:
         super().__init__(discord.ui.Button(
-            label="Import" if go else "Cancel",
+            label=_("Import") if go else _("Cancel"),
             style=discord.ButtonStyle.primary if go else discord.ButtonStyle.secondary,
             custom_id=custom_ids.apply_import(pending_id, go)))
         self.pending_id = pending_id
@@ -231,14 +277,18 @@ class ImportButton(PersistentButton, template=custom_ids.APPLY_IMPORT):
         if not self.go:
             await service.cancel_import(interaction.user.id, self.pending_id)
             await interaction.response.edit_message(
-                content="Cancelled; nothing was imported.", view=disabled(interaction.message))
+                content=_("Cancelled; nothing was imported."),
+                view=disabled(interaction.message))
             return
         imported, skipped = await service.run_import(
             interaction.user.id, interaction.guild_id, self.pending_id)
-        lines = [f"Imported {imported} application{'' if imported == 1 else 's'}. "
-                 "/apply list shows them."]
+        lines = [ngettext("Imported {count} application. /apply list shows them.",
+                          "Imported {count} applications. /apply list shows them.",
+                          imported).format(count=imported)]
         if skipped:
-            lines.append(f"{skipped} skipped: you logged the same ones since the preview.")
+            lines.append(ngettext("{count} skipped: you logged the same ones since the preview.",
+                                  "{count} skipped: you logged the same ones since the preview.",
+                                  skipped).format(count=skipped))
         await interaction.response.edit_message(content="\n".join(lines),
                                                 view=disabled(interaction.message))
 
@@ -248,7 +298,7 @@ class GoodNewsButton(PersistentButton, template=custom_ids.GOOD_NEWS):
     first (anonymous unless the member switches to their name)."""
 
     def __init__(self, application_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Share the good news",
+        super().__init__(discord.ui.Button(label=_("Share the good news"),
                                            custom_id=custom_ids.good_news(application_id)))
         self.application_id = application_id
 
@@ -266,7 +316,8 @@ class GoodNewsPreviewButton(PersistentButton, template=custom_ids.GOOD_NEWS_POST
 
     def __init__(self, application_id: int, named: bool, action: str) -> None:
         super().__init__(discord.ui.Button(
-            label={"go": "Post it", "cancel": "Cancel"}.get(action, "Switch"),
+            label=(_("Post it") if action == "go" else _("Cancel") if action == "cancel"
+                   else _("Switch")),
             custom_id=custom_ids.good_news_post(application_id, named=named, action=action)))
         self.application_id = application_id
         self.named = named
@@ -285,28 +336,31 @@ class GoodNewsPreviewButton(PersistentButton, template=custom_ids.GOOD_NEWS_POST
                                              named=not self.named, replace=True)
         else:
             await interaction.response.edit_message(
-                content="Cancelled: nothing was posted.", embed=None,
+                content=_("Cancelled: nothing was posted."), embed=None,
                 view=disabled(interaction.message))
 
 
 def log_buttons(application_id: int) -> discord.ui.View:
-    return one_button("Undo", custom_ids.apply_undo(application_id),
+    return one_button(_("Undo"), custom_ids.apply_undo(application_id),
                       discord.ButtonStyle.secondary)
 
 
 def logged_text(logged: LoggedApplication) -> str:
     app = logged.application
-    lines = [f"Logged your application to {what(app)} as **#{app.number}** "
-             f"(applied {in_words_iso(app.applied_on)})."]
+    lines = [_("Logged your application to {application} as **#{number}** (applied "
+               "{date}).").format(application=what(app), number=app.number,
+                                  date=in_words_iso(app.applied_on))]
     if not logged.in_this_week:
-        lines.append("That date is in an earlier week, so it counts there.")
+        lines.append(_("That date is in an earlier week, so it counts there."))
     lines.append(progress_line(logged.week))
-    lines.append("Undo works for 15 minutes.")
+    lines.append(_("Undo works for 15 minutes."))
     return "\n".join(lines)
 
 
-class Apply(commands.GroupCog, group_name="apply",
-            group_description="Log your applications and follow them through."):
+# Translators: command and option names must stay lowercase, one word or hyphenated,
+# at most 32 characters, with no spaces.
+class Apply(commands.GroupCog, group_name=T_("apply"),
+            group_description=T_("Log your applications and follow them through.")):
     def __init__(self, bot: Onward) -> None:
         self.bot = bot
         self.applications = ApplicationService(bot.database, bot.clock)
@@ -319,20 +373,30 @@ class Apply(commands.GroupCog, group_name="apply",
         apps = await self.applications.suggest(interaction.user.id, current)
         choices = []
         for app in apps:
-            label = (f"#{app.number} {app.company}" + (f" · {app.role}" if app.role else "")
-                     + f" ({app.status}, {in_words_iso(app.applied_on)})")
+            if app.role:
+                # Translators: an autocomplete choice; {status} is like "applied".
+                label = _("#{number} {company} · {role} ({status}, {date})").format(
+                    number=app.number, company=app.company, role=app.role, status=app.status,
+                    date=in_words_iso(app.applied_on))
+            else:
+                label = _("#{number} {company} ({status}, {date})").format(
+                    number=app.number, company=app.company, status=app.status,
+                    date=in_words_iso(app.applied_on))
             if len(label) > 100:
                 label = label[:99] + "…"
             choices.append(app_commands.Choice(name=label, value=str(app.number)))
         return choices
 
-    @app_commands.command(name="log", description="Record a job application you sent.")
+    @app_commands.command(name=T_("log"), description=T_("Record a job application you sent."))
     @app_commands.describe(
-        company="The company you applied to.",
-        role="The role you applied for.",
-        link="The job posting (http:// or https://).",
-        date=f"When you applied: {DATE_HELP} (default today).",
+        company=T_("The company you applied to."),
+        role=T_("The role you applied for."),
+        link=T_("The job posting (http:// or https://)."),
+        date=T_("When you applied: YYYY-MM-DD, today, yesterday or “3 days ago” (default "
+                "today)."),
     )
+    @app_commands.rename(company=T_("company"), role=T_("role"), link=T_("link"),
+                         date=T_("date"))
     async def log(
         self, interaction: discord.Interaction,
         company: app_commands.Range[str, 1, text.COMPANY_MAX],
@@ -347,10 +411,12 @@ class Apply(commands.GroupCog, group_name="apply",
         if isinstance(result, PossibleDuplicate):
             earlier = result.earlier
             await interaction.response.send_message(
-                f"You already logged {what(earlier)} on {in_words_iso(earlier.applied_on)}: "
-                f"that's **#{earlier.number}**. I haven't stored it again. If this is a second "
-                "application, press **Log it anyway**.",
-                view=one_button("Log it anyway", custom_ids.apply_anyway(result.pending_id),
+                _("You already logged {application} on {date}: that's **#{number}**. I "
+                  "haven't stored it again. If this is a second application, press **Log it "
+                  "anyway**.").format(application=what(earlier),
+                                      date=in_words_iso(earlier.applied_on),
+                                      number=earlier.number),
+                view=one_button(_("Log it anyway"), custom_ids.apply_anyway(result.pending_id),
                                 discord.ButtonStyle.secondary),
                 ephemeral=True)
             return
@@ -358,54 +424,66 @@ class Apply(commands.GroupCog, group_name="apply",
             logged_text(result), view=log_buttons(result.application.id), ephemeral=True)
 
     @app_commands.command(
-        name="goal", description="Set how many applications you aim for each week."
+        name=T_("goal"), description=T_("Set how many applications you aim for each week.")
     )
-    @app_commands.describe(per_week=f"Applications per week ({GOAL_MIN}–{GOAL_MAX}).")
+    @app_commands.describe(per_week=GOAL_HELP)
+    @app_commands.rename(per_week=T_("per_week"))
     async def goal(
         self, interaction: discord.Interaction,
         per_week: app_commands.Range[int, GOAL_MIN, GOAL_MAX],
     ) -> None:
         week = await self.applications.set_goal(interaction.user.id, per_week)
         await interaction.response.send_message(
-            f"Your weekly goal is now {per_week} application{'' if per_week == 1 else 's'}. "
-            "Pick a pace you can keep; you can change it any time.\n" + progress_line(week),
+            ngettext("Your weekly goal is now {count} application. Pick a pace you can keep; "
+                     "you can change it any time.",
+                     "Your weekly goal is now {count} applications. Pick a pace you can keep; "
+                     "you can change it any time.", per_week).format(count=per_week)
+            + "\n" + progress_line(week),
             ephemeral=True,
         )
 
-    @app_commands.command(name="list", description="Your applications, newest first.")
-    @app_commands.describe(status="Only those with this status.",
-                           limit=f"How many to show (1–{LIST_MAX}, default 10).")
+    @app_commands.command(name=T_("list"), description=T_("Your applications, newest first."))
+    @app_commands.describe(status=T_("Only those with this status."), limit=LIMIT_HELP)
+    @app_commands.rename(status=T_("status"), limit=T_("limit"))
+    @app_commands.choices(status=STATUSES)
     async def list_(
-        self, interaction: discord.Interaction, status: Status | None = None,
+        self, interaction: discord.Interaction, status: str | None = None,
         limit: app_commands.Range[int, 1, LIST_MAX] = 10,
     ) -> None:
         apps = await self.applications.list_applications(interaction.user.id, status, limit)
         if not apps:
             await interaction.response.send_message(
-                (f"No applications with status {status}." if status else
-                 "No applications yet. /apply log records one; /apply import reads a CSV."),
+                (_("No applications with status {status}.").format(status=status) if status
+                 else _("No applications yet. /apply log records one; /apply import reads a "
+                        "CSV.")),
                 ephemeral=True)
             return
-        heading = f"Your {status} applications" if status else "Your applications"
+        # Translators: {status} is a status like "interviewing".
+        heading = (_("Your {status} applications, newest first:").format(status=status)
+                   if status else _("Your applications, newest first:"))
         await interaction.response.send_message(
-            fit_list(f"{heading}, newest first:", [describe(a) for a in apps]), ephemeral=True)
+            fit_list(heading, [describe(a) for a in apps]), ephemeral=True)
 
-    @app_commands.command(name="update", description="Change an application: its status or "
-                                                     "details.")
+    @app_commands.command(name=T_("update"), description=T_("Change an application: its "
+                                                           "status or details."))
     @app_commands.describe(
-        application="Which application (start typing the company or its number).",
-        status="Where it stands now.",
-        company="The company, corrected.",
-        role="The role, corrected.",
-        link="The job posting (http:// or https://).",
-        date=f"When you applied: {DATE_HELP}.",
-        note="Anything to remember about it (only you see it).",
+        application=APPLICATION_HELP,
+        status=T_("Where it stands now."),
+        company=T_("The company, corrected."),
+        role=T_("The role, corrected."),
+        link=T_("The job posting (http:// or https://)."),
+        date=T_("When you applied: YYYY-MM-DD, today, yesterday or “3 days ago”."),
+        note=T_("Anything to remember about it (only you see it)."),
     )
+    @app_commands.rename(application=T_("application"), status=T_("status"),
+                         company=T_("company"), role=T_("role"), link=T_("link"),
+                         date=T_("date"), note=T_("note"))
+    @app_commands.choices(status=STATUSES)
     @app_commands.autocomplete(application=application_autocomplete)
     async def update(
         self, interaction: discord.Interaction,
         application: app_commands.Range[str, 1, 100],
-        status: Status | None = None,
+        status: str | None = None,
         company: app_commands.Range[str, 1, text.COMPANY_MAX] | None = None,
         role: app_commands.Range[str, 1, text.ROLE_MAX] | None = None,
         link: app_commands.Range[str, 1, text.LINK_MAX] | None = None,
@@ -419,49 +497,62 @@ class Apply(commands.GroupCog, group_name="apply",
         app = updated.application
         if not updated.changes:
             await interaction.response.send_message(
-                f"Nothing changed: #{app.number} {what(app)} already says that.", ephemeral=True)
+                _("Nothing changed: #{number} {application} already says that.").format(
+                    number=app.number, application=what(app)), ephemeral=True)
             return
-        lines = [f"Updated **#{app.number}** {what(app)}:"]
-        lines += [f"{change_label(name)}: {_shown(name, getattr(updated.before, name))} -> "
-                  f"{_shown(name, getattr(app, name))}" for name in updated.changes]
+        lines = [_("Updated **#{number}** {application}:").format(number=app.number,
+                                                                 application=what(app))]
+        # Translators: one changed detail, like "Status: applied -> interviewing".
+        lines += [_("{label}: {before} -> {after}").format(
+            label=change_label(name), before=_shown(name, getattr(updated.before, name)),
+            after=_shown(name, getattr(app, name))) for name in updated.changes]
         if updated.status_changed:
-            lines.append(f"Status changed on {in_words_iso(app.status_changed_on)}.")
+            lines.append(_("Status changed on {date}.").format(
+                date=in_words_iso(app.status_changed_on)))
         view = None
         if updated.is_win:
-            lines.append("That's a win: " + ("an offer!" if app.status == "offer" else
-                                             "you reached the interviews.")
-                         + " It counts in /progress and in the group's weekly wins (no names). "
-                         "**Share the good news** shows you a post for the group first.")
-            view = one_button("Share the good news", custom_ids.good_news(app.id),
+            lines.append(
+                _("That's a win: an offer! It counts in /progress and in the group's weekly "
+                  "wins (no names). **Share the good news** shows you a post for the group "
+                  "first.") if app.status == "offer" else
+                _("That's a win: you reached the interviews. It counts in /progress and in the "
+                  "group's weekly wins (no names). **Share the good news** shows you a post for "
+                  "the group first."))
+            view = one_button(_("Share the good news"), custom_ids.good_news(app.id),
                               discord.ButtonStyle.success)
         if updated.offers_rejection:
-            lines.append("Sorry it didn't work out. **Log this rejection** puts it in your "
-                         "journal, linked to this application, so you can reflect on it.")
-            view = one_button("Log this rejection", custom_ids.apply_rejection(app.id),
+            lines.append(_("Sorry it didn't work out. **Log this rejection** puts it in your "
+                           "journal, linked to this application, so you can reflect on it."))
+            view = one_button(_("Log this rejection"), custom_ids.apply_rejection(app.id),
                               discord.ButtonStyle.primary)
         kwargs: dict[str, Any] = {"view": view} if view is not None else {}
         await interaction.response.send_message("\n".join(lines), ephemeral=True, **kwargs)
 
-    @app_commands.command(name="delete", description="Delete one of your applications.")
-    @app_commands.describe(application="Which application (start typing the company or its "
-                                       "number).")
+    @app_commands.command(name=T_("delete"), description=T_("Delete one of your applications."))
+    @app_commands.describe(application=APPLICATION_HELP)
+    @app_commands.rename(application=T_("application"))
     @app_commands.autocomplete(application=application_autocomplete)
     async def delete(
         self, interaction: discord.Interaction, application: app_commands.Range[str, 1, 100],
     ) -> None:
         app = await self.applications.get(interaction.user.id, application)
         await interaction.response.send_message(
-            f"Delete **#{app.number}** {what(app)} (applied {in_words_iso(app.applied_on)}, "
-            f"{app.status})? This can't be undone.",
-            view=one_button("Delete it", custom_ids.apply_delete(app.id),
+            # Translators: {status} is a status like "interviewing".
+            _("Delete **#{number}** {application} (applied {date}, {status})? This can't be "
+              "undone.").format(number=app.number, application=what(app),
+                                date=in_words_iso(app.applied_on), status=app.status),
+            view=one_button(_("Delete it"), custom_ids.apply_delete(app.id),
                             discord.ButtonStyle.danger),
             ephemeral=True)
 
-    @app_commands.command(name="export", description="Your applications as a CSV file, e.g. "
-                                                     "as proof of your job search.")
-    @app_commands.describe(from_=f"First day applied to include: {DATE_HELP} (default: all).",
-                           to=f"Last day applied to include: {DATE_HELP} (default: today).")
-    @app_commands.rename(from_="from")
+    @app_commands.command(name=T_("export"), description=T_("Your applications as a CSV file, "
+                                                           "e.g. as proof of your job search."))
+    @app_commands.describe(
+        from_=T_("First day applied to include: YYYY-MM-DD, today, yesterday or “3 days ago” "
+                 "(default: all)."),
+        to=T_("Last day applied to include: YYYY-MM-DD, today, yesterday or “3 days ago” "
+              "(default: today)."))
+    @app_commands.rename(from_=T_("from"), to=T_("to"))
     async def export(
         self, interaction: discord.Interaction,
         from_: app_commands.Range[str, 1, 40] | None = None,
@@ -471,18 +562,22 @@ class Apply(commands.GroupCog, group_name="apply",
             interaction.user.id, from_, to, locale=locale_of(interaction))
         await interaction.response.defer(ephemeral=True, thinking=True)
         if export.count:
-            message = (f"Your {export.count} application{'' if export.count == 1 else 's'} as a "
-                       "CSV file (opens in any spreadsheet). Only you can see this message.")
+            message = ngettext(
+                "Your {count} application as a CSV file (opens in any spreadsheet). Only you "
+                "can see this message.",
+                "Your {count} applications as a CSV file (opens in any spreadsheet). Only you "
+                "can see this message.", export.count).format(count=export.count)
         else:
-            message = "No applications in that period; the file has only its header row."
+            message = _("No applications in that period; the file has only its header row.")
         await interaction.followup.send(
             message, file=discord.File(io.BytesIO(export.content), filename=export.filename),
             ephemeral=True)
 
-    @app_commands.command(name="import", description="Add applications from a CSV file: your "
-                                                     "export or a tracker's.")
-    @app_commands.describe(file="A CSV file with a header row (company, role, date applied, "
-                                "link, status...).")
+    @app_commands.command(name=T_("import"), description=T_("Add applications from a CSV "
+                                                           "file: your export or a tracker's."))
+    @app_commands.describe(file=T_("A CSV file with a header row (company, role, date applied, "
+                                   "link, status...)."))
+    @app_commands.rename(file=T_("file"))
     async def import_(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
         application_csv.check_size(file.size)
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -493,10 +588,10 @@ class Apply(commands.GroupCog, group_name="apply",
         if preview.pending_id is not None:
             view = discord.ui.View(timeout=None)
             view.add_item(discord.ui.Button(
-                label="Import", style=discord.ButtonStyle.primary,
+                label=_("Import"), style=discord.ButtonStyle.primary,
                 custom_id=custom_ids.apply_import(preview.pending_id, True)))
             view.add_item(discord.ui.Button(
-                label="Cancel", style=discord.ButtonStyle.secondary,
+                label=_("Cancel"), style=discord.ButtonStyle.secondary,
                 custom_id=custom_ids.apply_import(preview.pending_id, False)))
             view.stop()
         await interaction.followup.send(preview_text(file.filename, preview), view=view,
@@ -506,8 +601,8 @@ class Apply(commands.GroupCog, group_name="apply",
         """The Log this rejection button: a journal entry prefilled from the application."""
         app = await self.applications.get_by_id(interaction.user.id, application_id)
         if await self.applications.linked_rejection(app.id) is not None:
-            raise AlreadyDone(f"Already done: the rejection for #{app.number} is in your "
-                              "journal.")
+            raise AlreadyDone(_("Already done: the rejection for #{number} is in your "
+                                "journal.").format(number=app.number))
         stage = await self.applications.rejection_stage(app.id)
         logged = await self.journal.log_rejection(
             user_id=app.user_id, guild_id=interaction.guild_id,
@@ -516,21 +611,27 @@ class Apply(commands.GroupCog, group_name="apply",
             also=self.applications.link_rejection(app))
         due = discord.utils.parse_time(logged.prompt_due_at) if logged.prompt_due_at else None
         await self.bot.engine.wake(due)
-        lines = [f"Logged the rejection from {what(app)} in your journal, linked to "
-                 f"#{app.number}" + (f" (stage: {stage})" if stage else "") + ".",
+        if stage:
+            # Translators: {stage} is a stage like "phone-screen".
+            head = _("Logged the rejection from {application} in your journal, linked to "
+                     "#{number} (stage: {stage}).")
+        else:
+            head = _("Logged the rejection from {application} in your journal, linked to "
+                     "#{number}.")
+        lines = [head.format(application=what(app), number=app.number, stage=stage),
                  "", f"> {logged.reframe}", ""]
         if stage is None:
-            lines.append("Which stage it reached isn't known; /rejection edit can add it.")
+            lines.append(_("Which stage it reached isn't known; /rejection edit can add it."))
         if due is not None:
-            lines.append("I'll send you a few reflection questions by DM later unless you "
-                         "/reflect first.")
+            lines.append(_("I'll send you a few reflection questions by DM later unless you "
+                           "/reflect first."))
         await interaction.response.edit_message(content="\n".join(lines),
                                                 view=disabled(interaction.message))
 
 
 def _shown(name: str, value: object) -> str:
     if value is None or value == "":
-        return "(none)"
+        return _("(none)")
     if name == "applied_on":
         return in_words(date.fromisoformat(str(value)))
     if name == "status":

@@ -6,12 +6,15 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str as T_
 from discord.ext import commands
+
+from bot.i18n import N_, _
 
 if TYPE_CHECKING:
     from bot.client import Onward
 
-INTRO = (
+INTRO = N_(
     "Onward keeps your job search kind to you: log a rejection, reflect on it, ask for "
     "feedback, lean on the group and keep applying. Everything about you is private unless "
     "you choose to share it."
@@ -38,6 +41,12 @@ def is_admin(permissions: discord.Permissions | None) -> bool:
     return bool(permissions and (permissions.manage_guild or permissions.administrator))
 
 
+def shown_name(qualified_name: str) -> str:
+    """A command as the member's Discord shows it: each word of its name in their language
+    (the names are in the catalogs, as the command tree's translator gives them)."""
+    return "/" + " ".join(_(word) for word in qualified_name.split())
+
+
 def command_sections(
     tree: app_commands.CommandTree, admin: bool = False
 ) -> list[tuple[str, str]]:
@@ -50,14 +59,15 @@ def command_sections(
         ordered += [c for c in tree.get_commands() if c.name in ADMIN_ONLY]
     for command in ordered:
         if isinstance(command, app_commands.Group):
-            lines = [f"`/{sub.qualified_name}` — {sub.description}"
+            lines = [f"`{shown_name(sub.qualified_name)}` — {_(sub.description)}"
                      for sub in command.walk_commands() if isinstance(sub, app_commands.Command)]
-            title = f"/{command.name}"
+            title = shown_name(command.name)
             if command.name in ADMIN_ONLY:
-                title = f"/{command.name} (admins)"
+                # Translators: a section title of /help; {command} is like "/support".
+                title = _("{command} (admins)").format(command=title)
             sections.append((title, "\n".join(lines)))
         elif isinstance(command, app_commands.Command):
-            sections.append((f"/{command.name}", command.description))
+            sections.append((shown_name(command.name), _(command.description)))
     return sections
 
 
@@ -65,13 +75,16 @@ class Help(commands.Cog):
     def __init__(self, bot: Onward) -> None:
         self.bot = bot
 
-    @app_commands.command(name="help", description="What Onward can do, command by command.")
+    # Translators: command and option names must stay lowercase, one word or hyphenated,
+    # at most 32 characters, with no spaces.
+    @app_commands.command(name=T_("help"),
+                          description=T_("What Onward can do, command by command."))
     async def help(self, interaction: discord.Interaction) -> None:
-        embed = discord.Embed(title="Onward", description=INTRO)
+        embed = discord.Embed(title="Onward", description=_(INTRO))
         admin = interaction.guild is not None and is_admin(interaction.permissions)
         for title, lines in command_sections(self.bot.tree, admin):
             embed.add_field(name=title, value=lines[:1024], inline=False)
-        embed.set_footer(text="Every DM has a pause button; /settings changes the rest.")
+        embed.set_footer(text=_("Every DM has a pause button; /settings changes the rest."))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, cast
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str as T_
 from discord.ext import commands
 
 from bot import custom_ids
 from bot.db.repositories.rejections import Rejection
 from bot.formatting import inert
+from bot.i18n import _, ngettext
 from bot.services import text
 from bot.services.applications import AlreadyDone
 from bot.services.dates import in_words_iso
@@ -35,14 +37,25 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Stage = Literal[
-    "application", "recruiter-screen", "phone-screen", "technical", "take-home", "onsite",
-    "final", "offer",
+# Choice names are what members see (translated); the values are stored.
+STAGES = [
+    app_commands.Choice(name=T_("application"), value="application"),
+    app_commands.Choice(name=T_("recruiter-screen"), value="recruiter-screen"),
+    app_commands.Choice(name=T_("phone-screen"), value="phone-screen"),
+    app_commands.Choice(name=T_("technical"), value="technical"),
+    app_commands.Choice(name=T_("take-home"), value="take-home"),
+    app_commands.Choice(name=T_("onsite"), value="onsite"),
+    app_commands.Choice(name=T_("final"), value="final"),
+    app_commands.Choice(name=T_("offer"), value="offer"),
 ]
-Share = Literal["private", "anonymous", "named"]
-ShareAs = Literal["anonymous", "named"]
-DATE_HELP = "YYYY-MM-DD, today, yesterday or “3 days ago”"
-ENTRY_HELP = "Which of your entries (start typing the company or its number)."
+SHARE_AS = [
+    app_commands.Choice(name=T_("anonymous"), value="anonymous"),
+    app_commands.Choice(name=T_("named"), value="named"),
+]
+SHARES = [app_commands.Choice(name=T_("private"), value="private"), *SHARE_AS]
+ENTRY_HELP = T_("Which of your entries (start typing the company or its number).")
+LIMIT_HELP = T_("How many to show (1–25, default 10).")
+assert f"(1–{LIST_MAX}," in LIMIT_HELP.message, "the /rejection list limit help names LIST_MAX"
 
 
 def entry_buttons(rejection_id: int, *, undo: bool = False,
@@ -52,21 +65,21 @@ def entry_buttons(rejection_id: int, *, undo: bool = False,
     copy of it for 15 minutes per reply."""
     view = discord.ui.View(timeout=None)
     view.add_item(discord.ui.Button(
-        label="Reflect now", style=discord.ButtonStyle.primary,
+        label=_("Reflect now"), style=discord.ButtonStyle.primary,
         custom_id=custom_ids.reflect(rejection_id)))
     view.add_item(discord.ui.Button(
-        label="Draft feedback request", style=discord.ButtonStyle.secondary,
+        label=_("Draft feedback request"), style=discord.ButtonStyle.secondary,
         custom_id=custom_ids.feedback_draft(rejection_id)))
     view.add_item(discord.ui.Button(
-        label="Share with the group", style=discord.ButtonStyle.secondary,
+        label=_("Share with the group"), style=discord.ButtonStyle.secondary,
         custom_id=custom_ids.share(rejection_id)))
     if undo:
         view.add_item(discord.ui.Button(
-            label="Undo", style=discord.ButtonStyle.secondary,
+            label=_("Undo"), style=discord.ButtonStyle.secondary,
             custom_id=custom_ids.rejection_undo(rejection_id)))
     if no_dms:
         view.add_item(discord.ui.Button(
-            label="No DMs, thanks", style=discord.ButtonStyle.secondary,
+            label=_("No DMs, thanks"), style=discord.ButtonStyle.secondary,
             custom_id=custom_ids.no_dms()))
     view.stop()
     return view
@@ -100,41 +113,55 @@ def describe(entry: Rejection) -> str:
 def logged_text(logged: LoggedRejection, *, consent: bool = False) -> str:
     entry = logged.entry
     lines = [
-        f"Logged **#{entry.number}**: {details(entry)}.",
+        _("Logged **#{number}**: {details}.").format(number=entry.number,
+                                                      details=details(entry)),
         "",
         f"> {logged.reframe}",
         "",
     ]
     if logged.prompt_due_at:
         due = discord.utils.parse_time(logged.prompt_due_at)
-        when = "shortly" if due <= entry_time(entry) else discord.utils.format_dt(due, "R")
-        if consent:
-            lines.append(
-                f"I'll send you a few reflection questions about it by DM {when} "
-                f"({discord.utils.format_dt(due, 'f')}) unless you reflect first. Rather "
-                "not get DMs from me? Press **No DMs, thanks**.")
+        soon = due <= entry_time(entry)
+        relative, full = discord.utils.format_dt(due, "R"), discord.utils.format_dt(due, "f")
+        if consent and soon:
+            # Translators: {at} is a date and time Discord shows in the reader's own format.
+            text_ = _("I'll send you a few reflection questions about it by DM shortly ({at}) "
+                      "unless you reflect first. Rather not get DMs from me? Press **No DMs, "
+                      "thanks**.")
+        elif consent:
+            # Translators: {when} reads like "in 2 hours"; {at} is a date and time.
+            text_ = _("I'll send you a few reflection questions about it by DM {when} ({at}) "
+                      "unless you reflect first. Rather not get DMs from me? Press **No DMs, "
+                      "thanks**.")
+        elif soon:
+            text_ = _("I'll send you a few reflection questions by DM shortly unless you "
+                      "reflect first.")
         else:
-            lines.append(
-                f"I'll send you a few reflection questions by DM {when} unless you reflect first."
-            )
-    share = entry.share
-    if share != "private":
-        lines.append(f"You chose to share it with the group ({share}): a private preview "
-                     "follows, and nothing is posted before you press **Post it**.")
-    lines.append("Undo works for 15 minutes.")
+            # Translators: {when} reads like "in 2 hours".
+            text_ = _("I'll send you a few reflection questions by DM {when} unless you "
+                      "reflect first.")
+        lines.append(text_.format(when=relative, at=full))
+    if entry.share == "anonymous":
+        lines.append(_("You chose to share it with the group (anonymous): a private preview "
+                       "follows, and nothing is posted before you press **Post it**."))
+    elif entry.share != "private":
+        lines.append(_("You chose to share it with the group (named): a private preview "
+                       "follows, and nothing is posted before you press **Post it**."))
+    lines.append(_("Undo works for 15 minutes."))
     return "\n".join(lines)
 
 
 def duplicate_text(found: PossibleDuplicate) -> str:
     earlier = found.earlier
-    return (f"You already logged {what(earlier)} on {in_words_iso(earlier.occurred_on)}: "
-            f"that's **#{earlier.number}**. I haven't stored it again. If this is another "
-            "rejection, press **Log it anyway**.")
+    # Translators: {entry} is the company (and role); {date} a date in words.
+    return _("You already logged {entry} on {date}: that's **#{number}**. I haven't stored it "
+             "again. If this is another rejection, press **Log it anyway**.").format(
+        entry=what(earlier), date=in_words_iso(earlier.occurred_on), number=earlier.number)
 
 
 def _shown(name: str, value: object) -> str:
     if value is None or value == "":
-        return "(none)"
+        return _("(none)")
     if name == "occurred_on":
         return in_words_iso(str(value))
     if name == "stage":
@@ -145,25 +172,29 @@ def _shown(name: str, value: object) -> str:
 def edited_text(edited: EditedEntry, posts_updated: int, waiting: int) -> str:
     entry = edited.entry
     if not edited.changes:
-        return f"Nothing changed: #{entry.number} {what(entry)} already says that."
-    lines = [f"Updated **#{entry.number}**:"]
-    lines += [f"{change_label(name)}: {_shown(name, getattr(edited.before, name))} -> "
-              f"{_shown(name, getattr(entry, name))}" for name in edited.changes]
+        return _("Nothing changed: #{number} {entry} already says that.").format(
+            number=entry.number, entry=what(entry))
+    lines = [_("Updated **#{number}**:").format(number=entry.number)]
+    # Translators: one changed detail, like "Role: Designer -> Senior designer".
+    lines += [_("{label}: {before} -> {after}").format(
+        label=change_label(name), before=_shown(name, getattr(edited.before, name)),
+        after=_shown(name, getattr(entry, name))) for name in edited.changes]
     if posts_updated:
-        lines.append("Its post in the group is updated to match." if posts_updated == 1 else
-                     f"Its {posts_updated} posts in the groups are updated to match.")
+        lines.append(ngettext("Its post in the group is updated to match.",
+                              "Its {count} posts in the groups are updated to match.",
+                              posts_updated).format(count=posts_updated))
     if waiting:
-        lines.append("Its anonymous post isn't up yet; it will show the new details.")
+        lines.append(_("Its anonymous post isn't up yet; it will show the new details."))
     return "\n".join(lines)
 
 
 def delete_buttons(rejection_id: int) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(discord.ui.Button(
-        label="Delete it", style=discord.ButtonStyle.danger,
+        label=_("Delete it"), style=discord.ButtonStyle.danger,
         custom_id=custom_ids.rejection_delete(rejection_id, True)))
     view.add_item(discord.ui.Button(
-        label="Keep it", style=discord.ButtonStyle.secondary,
+        label=_("Keep it"), style=discord.ButtonStyle.secondary,
         custom_id=custom_ids.rejection_delete(rejection_id, False)))
     view.stop()
     return view
@@ -179,7 +210,7 @@ class UndoButton(PersistentButton, template=custom_ids.REJECTION_UNDO):
     """Undo, under a /rejection log reply: for 15 minutes the entry goes as if never logged."""
 
     def __init__(self, rejection_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Undo",
+        super().__init__(discord.ui.Button(label=_("Undo"),
                                            custom_id=custom_ids.rejection_undo(rejection_id)))
         self.rejection_id = rejection_id
 
@@ -192,13 +223,14 @@ class UndoButton(PersistentButton, template=custom_ids.REJECTION_UNDO):
         entry = await cog.journal.check_undo(interaction.user.id, self.rejection_id)
         await cog.remove(interaction.user.id, entry.id)
         await interaction.response.edit_message(
-            content=f"Undone: #{entry.number} {what(entry)} is no longer in your journal.",
+            content=_("Undone: #{number} {entry} is no longer in your journal.").format(
+                number=entry.number, entry=what(entry)),
             view=disabled(interaction.message))
 
 
 class LogAnywayButton(PersistentButton, template=custom_ids.REJECTION_ANYWAY):
     def __init__(self, pending_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Log it anyway",
+        super().__init__(discord.ui.Button(label=_("Log it anyway"),
                                            custom_id=custom_ids.rejection_anyway(pending_id)))
         self.pending_id = pending_id
 
@@ -219,7 +251,7 @@ class DeleteButton(PersistentButton, template=custom_ids.REJECTION_DELETE):
 
     def __init__(self, rejection_id: int, go: bool) -> None:
         super().__init__(discord.ui.Button(
-            label="Delete it" if go else "Keep it",
+            label=_("Delete it") if go else _("Keep it"),
             custom_id=custom_ids.rejection_delete(rejection_id, go)))
         self.rejection_id = rejection_id
         self.go = go
@@ -233,22 +265,26 @@ class DeleteButton(PersistentButton, template=custom_ids.REJECTION_DELETE):
         if not self.go:
             entry = await cog.journal.entry_for_button(interaction.user.id, self.rejection_id)
             await interaction.response.edit_message(
-                content=f"Kept: **#{entry.number}** {what(entry)} stays in your journal.",
+                content=_("Kept: **#{number}** {entry} stays in your journal.").format(
+                    number=entry.number, entry=what(entry)),
                 view=disabled(interaction.message))
             return
         try:
             entry = await cog.journal.entry_for_button(interaction.user.id, self.rejection_id)
         except DataDeleted:
-            raise AlreadyDone("Already done: that entry is deleted.") from None
+            raise AlreadyDone(_("Already done: that entry is deleted.")) from None
         await interaction.response.defer()
         await cog.remove(interaction.user.id, entry.id)
         await interaction.edit_original_response(
-            content=(f"Deleted #{entry.number} {what(entry)}, with its reflection, feedback, "
-                     "reminders and any group post."),
+            content=_("Deleted #{number} {entry}, with its reflection, feedback, reminders "
+                      "and any group post.").format(number=entry.number, entry=what(entry)),
             view=disabled(interaction.message))
 
 
-class RejectionCog(commands.GroupCog, name="Rejection", group_name="rejection"):
+# Translators: command and option names must stay lowercase, one word or hyphenated,
+# at most 32 characters, with no spaces.
+class RejectionCog(commands.GroupCog, name="Rejection", group_name=T_("rejection"),
+                   group_description=T_("Log a rejection and see your entries.")):
     """Log a rejection and see your entries."""
 
     def __init__(self, bot: Onward) -> None:
@@ -271,24 +307,30 @@ class RejectionCog(commands.GroupCog, name="Rejection", group_name="rejection"):
         await encourage.remove_entry_posts(user_id, rejection_id)
         await self.journal.delete(user_id, rejection_id)
 
-    @app_commands.command(name="log", description="Log an interview rejection, privately.")
+    @app_commands.command(name=T_("log"),
+                          description=T_("Log an interview rejection, privately."))
     @app_commands.describe(
-        company="The company that said no.",
-        role="The role you applied for.",
-        stage="How far you got.",
-        date=f"When it happened: {DATE_HELP} (default today).",
-        note="Anything you want to remember about it (only you see it).",
-        share="Who sees it: only you (default), the group anonymously, or the group by name.",
+        company=T_("The company that said no."),
+        role=T_("The role you applied for."),
+        stage=T_("How far you got."),
+        date=T_("When it happened: YYYY-MM-DD, today, yesterday or “3 days ago” (default "
+                "today)."),
+        note=T_("Anything you want to remember about it (only you see it)."),
+        share=T_("Who sees it: only you (default), the group anonymously, or the group by "
+                 "name."),
     )
+    @app_commands.rename(company=T_("company"), role=T_("role"), stage=T_("stage"),
+                         date=T_("date"), note=T_("note"), share=T_("share"))
+    @app_commands.choices(stage=STAGES, share=SHARES)
     async def log(
         self,
         interaction: discord.Interaction,
         company: app_commands.Range[str, 1, text.COMPANY_MAX],
         role: app_commands.Range[str, 1, text.ROLE_MAX] | None = None,
-        stage: Stage | None = None,
+        stage: str | None = None,
         date: app_commands.Range[str, 1, 40] | None = None,
         note: app_commands.Range[str, 1, text.NOTE_MAX] | None = None,
-        share: Share = "private",
+        share: str = "private",
     ) -> None:
         result = await self.journal.log_or_warn(
             user_id=interaction.user.id, guild_id=interaction.guild_id, company=company,
@@ -298,7 +340,7 @@ class RejectionCog(commands.GroupCog, name="Rejection", group_name="rejection"):
         if isinstance(result, PossibleDuplicate):
             view = discord.ui.View(timeout=None)
             view.add_item(discord.ui.Button(
-                label="Log it anyway", style=discord.ButtonStyle.secondary,
+                label=_("Log it anyway"), style=discord.ButtonStyle.secondary,
                 custom_id=custom_ids.rejection_anyway(result.pending_id)))
             view.stop()
             await interaction.response.send_message(duplicate_text(result), view=view,
@@ -313,8 +355,10 @@ class RejectionCog(commands.GroupCog, name="Rejection", group_name="rejection"):
         )
         await self.after_logging(interaction, result)
 
-    @app_commands.command(name="list", description="Your logged rejections, newest first.")
-    @app_commands.describe(limit=f"How many to show (1–{LIST_MAX}, default 10).")
+    @app_commands.command(name=T_("list"),
+                          description=T_("Your logged rejections, newest first."))
+    @app_commands.describe(limit=LIMIT_HELP)
+    @app_commands.rename(limit=T_("limit"))
     async def list_(
         self, interaction: discord.Interaction,
         limit: app_commands.Range[int, 1, LIST_MAX] = 10,
@@ -322,30 +366,34 @@ class RejectionCog(commands.GroupCog, name="Rejection", group_name="rejection"):
         entries = await self.journal.list_entries(interaction.user.id, limit)
         if not entries:
             await interaction.response.send_message(
-                "No entries yet. When a no arrives, /rejection log keeps it here, privately.",
+                _("No entries yet. When a no arrives, /rejection log keeps it here, "
+                  "privately."),
                 ephemeral=True,
             )
             return
         body = "\n".join(describe(e) for e in entries)
         await interaction.response.send_message(
-            f"Your entries, newest first:\n{body}", ephemeral=True
+            _("Your entries, newest first:\n{entries}").format(entries=body), ephemeral=True
         )
 
-    @app_commands.command(name="edit", description="Fix an entry: company, role, stage, date "
-                                                   "or note.")
+    @app_commands.command(name=T_("edit"), description=T_("Fix an entry: company, role, "
+                                                         "stage, date or note."))
     @app_commands.describe(
         entry=ENTRY_HELP,
-        company="The company, corrected.",
-        role="The role, corrected.",
-        stage="How far you got.",
-        date=f"When it happened: {DATE_HELP}.",
-        note="Anything you want to remember about it (only you see it).",
+        company=T_("The company, corrected."),
+        role=T_("The role, corrected."),
+        stage=T_("How far you got."),
+        date=T_("When it happened: YYYY-MM-DD, today, yesterday or “3 days ago”."),
+        note=T_("Anything you want to remember about it (only you see it)."),
     )
+    @app_commands.rename(entry=T_("entry"), company=T_("company"), role=T_("role"),
+                         stage=T_("stage"), date=T_("date"), note=T_("note"))
+    @app_commands.choices(stage=STAGES)
     async def edit(
         self, interaction: discord.Interaction, entry: EntryOption,
         company: app_commands.Range[str, 1, text.COMPANY_MAX] | None = None,
         role: app_commands.Range[str, 1, text.ROLE_MAX] | None = None,
-        stage: Stage | None = None,
+        stage: str | None = None,
         date: app_commands.Range[str, 1, 40] | None = None,
         note: app_commands.Range[str, 1, text.NOTE_MAX] | None = None,
     ) -> None:
@@ -389,29 +437,33 @@ class RejectionCog(commands.GroupCog, name="Rejection", group_name="rejection"):
         member = guild.get_member(interaction.user.id) if guild is not None else None
         return (member or interaction.user).display_name
 
-    @app_commands.command(name="delete", description="Delete an entry and everything about it.")
+    @app_commands.command(name=T_("delete"),
+                          description=T_("Delete an entry and everything about it."))
     @app_commands.describe(entry=ENTRY_HELP)
+    @app_commands.rename(entry=T_("entry"))
     async def delete(self, interaction: discord.Interaction, entry: EntryOption) -> None:
         found = await self.journal.get_entry(interaction.user.id, entry)
         await interaction.response.send_message(
-            f"Delete **#{found.number}** {details(found)}? Its reflection, feedback, reminders "
-            "and any group post go with it. This can't be undone.",
+            _("Delete **#{number}** {details}? Its reflection, feedback, reminders and any "
+              "group post go with it. This can't be undone.").format(
+                number=found.number, details=details(found)),
             view=delete_buttons(found.id), ephemeral=True)
 
-    @app_commands.command(name="share",
-                          description="Share an entry with the group: a private preview first.")
+    @app_commands.command(name=T_("share"), description=T_("Share an entry with the group: a "
+                                                          "private preview first."))
     @app_commands.describe(
         entry=ENTRY_HELP,
-        as_="Anonymously (default: nobody can tell it's you) or with your name.",
-        show_company="Show the company in the post (default: hidden).",
+        as_=T_("Anonymously (default: nobody can tell it's you) or with your name."),
+        show_company=T_("Show the company in the post (default: hidden)."),
     )
-    @app_commands.rename(as_="as")
+    @app_commands.rename(entry=T_("entry"), as_=T_("as"), show_company=T_("show_company"))
+    @app_commands.choices(as_=SHARE_AS)
     async def share(
-        self, interaction: discord.Interaction, entry: EntryOption, as_: ShareAs = "anonymous",
+        self, interaction: discord.Interaction, entry: EntryOption, as_: str = "anonymous",
         show_company: bool = False,
     ) -> None:
         if interaction.guild_id is None:
-            await interaction.response.send_message(FROM_A_DM, ephemeral=True)
+            await interaction.response.send_message(_(FROM_A_DM), ephemeral=True)
             return
         found = await self.journal.get_entry(interaction.user.id, entry)
         encourage = cast("Encourage | None", self.bot.get_cog("Encourage"))
@@ -419,9 +471,10 @@ class RejectionCog(commands.GroupCog, name="Rejection", group_name="rejection"):
         await encourage.send_preview(interaction, found.id, named=as_ == "named",
                                      show_company=show_company)
 
-    @app_commands.command(name="unshare",
-                          description="Take an entry's post down from the group; it stays yours.")
-    @app_commands.describe(entry="Which of your shared entries (start typing the company).")
+    @app_commands.command(name=T_("unshare"), description=T_("Take an entry's post down from "
+                                                            "the group; it stays yours."))
+    @app_commands.describe(entry=T_("Which of your shared entries (start typing the company)."))
+    @app_commands.rename(entry=T_("entry"))
     async def unshare(self, interaction: discord.Interaction, entry: EntryOption) -> None:
         wanted = await self.journal.get_entry(interaction.user.id, entry)
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -429,15 +482,24 @@ class RejectionCog(commands.GroupCog, name="Rejection", group_name="rejection"):
         await delete_posts(self.bot, shares)
         posted = sum(1 for s in shares if s.message_id is not None)
         pending = len(shares) - posted
-        parts = []
-        if posted:
-            parts.append("its post is deleted from the support channel"
-                         if posted == 1 else f"its {posted} posts are deleted")
-        if pending:
-            parts.append("the anonymous post that was on its way won't go up")
+        if posted and pending:
+            done = ngettext(
+                "Done: its post is deleted from the support channel and the anonymous post "
+                "that was on its way won't go up. **#{number}** {company} stays in your journal.",
+                "Done: its {count} posts are deleted and the anonymous post that was on its way "
+                "won't go up. **#{number}** {company} stays in your journal.", posted)
+        elif posted:
+            done = ngettext(
+                "Done: its post is deleted from the support channel. **#{number}** {company} "
+                "stays in your journal.",
+                "Done: its {count} posts are deleted. **#{number}** {company} stays in your "
+                "journal.", posted)
+        else:
+            done = _("Done: the anonymous post that was on its way won't go up. **#{number}** "
+                     "{company} stays in your journal.")
         await interaction.followup.send(
-            f"Done: {' and '.join(parts)}. **#{found.number}** {inert(found.company)} stays in "
-            "your journal.", ephemeral=True)
+            done.format(count=posted, number=found.number, company=inert(found.company)),
+            ephemeral=True)
 
     @edit.autocomplete("entry")
     @delete.autocomplete("entry")
