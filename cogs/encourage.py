@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str as T_
 from discord.ext import commands
 
 from bot import custom_ids
 from bot.clock import from_db
 from bot.errors import NotAllowed, UserFacingError
 from bot.formatting import inert, timestamp
+from bot.i18n import N_, _
 from bot.scheduling.group_nudges import EMBED_COLOUR
 from bot.scheduling.posting import post_to_channel
 from bot.services import text
@@ -44,12 +46,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PAUSE_NOTES_LABEL = "Pause notes by DM"
-REPORT_LABEL = "Report"
+PAUSE_NOTES_LABEL = N_("Pause notes by DM")
+REPORT_LABEL = N_("Report")
 DELETE_TIMEOUT_SECONDS = 10
 # The sender learns nothing about the recipient's settings: the same words whether the note
 # goes by DM now, waits for their quiet hours or pacing, or waits for their next command.
-SENT_REPLY = "Sent. Thank you for taking a moment for them."
+SENT_REPLY = N_("Sent. Thank you for taking a moment for them.")
 
 
 def encourage_buttons(share_id: int) -> discord.ui.View:
@@ -57,10 +59,10 @@ def encourage_buttons(share_id: int) -> discord.ui.View:
     dynamic item), so the view is stopped: discord.py then doesn't keep one per post in memory."""
     view = discord.ui.View(timeout=None)
     view.add_item(discord.ui.Button(
-        label="Send encouragement", style=discord.ButtonStyle.primary,
+        label=_("Send encouragement"), style=discord.ButtonStyle.primary,
         custom_id=custom_ids.encourage(share_id, anonymous=False)))
     view.add_item(discord.ui.Button(
-        label="Send anonymously", style=discord.ButtonStyle.secondary,
+        label=_("Send anonymously"), style=discord.ButtonStyle.secondary,
         custom_id=custom_ids.encourage(share_id, anonymous=True)))
     view.stop()
     return view
@@ -76,10 +78,10 @@ def preview_buttons(rejection_id: int, *, named: bool, show_company: bool,
     """Post it / Cancel under a share preview; disabled once one of them was used."""
     view = discord.ui.View(timeout=None)
     view.add_item(discord.ui.Button(
-        label="Post it", style=discord.ButtonStyle.success, disabled=disabled,
+        label=_("Post it"), style=discord.ButtonStyle.success, disabled=disabled,
         custom_id=custom_ids.share_post(rejection_id, named=named, show_company=show_company)))
     view.add_item(discord.ui.Button(
-        label="Cancel", style=discord.ButtonStyle.secondary, disabled=disabled,
+        label=_("Cancel"), style=discord.ButtonStyle.secondary, disabled=disabled,
         custom_id=custom_ids.share_cancel(rejection_id)))
     view.stop()
     return view
@@ -97,6 +99,11 @@ def render_post(sharing: SharingService, entry, *, named: bool, show_company: bo
                             author_name=author_name, render=inert)
 
 
+ANONYMOUS_WHEN = N_("After **Post it** it goes up at a random moment 5–60 minutes later, so "
+                    "its timing doesn't point at you.")
+NOTHING_UNTIL_THEN = N_("Nothing is posted until then.")
+
+
 def preview_message(preview: SharePreview, author_name: str
                     ) -> tuple[str, discord.Embed, discord.ui.View]:
     """The private preview: exactly the post the group would see, with Post it and Cancel."""
@@ -104,18 +111,19 @@ def preview_message(preview: SharePreview, author_name: str
     post = SharingService.post_for(entry, named=preview.named, show_company=preview.show_company,
                                    author_name=author_name, render=inert)
     if preview.named:
-        how = "with your name"
-        when = "It goes up as soon as you press **Post it**."
+        head = _("**Preview** of **#{number}** shared with your name in {channel}: this is "
+                 "exactly what the group will see.")
+        when = _("It goes up as soon as you press **Post it**.")
     else:
-        how = "anonymously"
-        when = ("After **Post it** it goes up at a random moment 5–60 minutes later, so its "
-                "timing doesn't point at you.")
-    company = ("The company is shown." if preview.show_company
-               else "The company isn't shown (show_company:True would show it).")
+        head = _("**Preview** of **#{number}** shared anonymously in {channel}: this is "
+                 "exactly what the group will see.")
+        when = _(ANONYMOUS_WHEN)
+    company = (_("The company is shown.") if preview.show_company
+               else _("The company isn't shown (show_company:True would show it)."))
     content = (
-        f"**Preview** of **#{entry.number}** shared {how} in <#{preview.channel_id}>: this is "
-        f"exactly what the group will see. {company} Your role and note are never shown.\n"
-        f"{when} Nothing is posted until then."
+        head.format(number=entry.number, channel=f"<#{preview.channel_id}>")
+        + f" {company} " + _("Your role and note are never shown.")
+        + f"\n{when} " + _(NOTHING_UNTIL_THEN)
     )
     view = preview_buttons(entry.id, named=preview.named, show_company=preview.show_company)
     return content, post_embed(post), view
@@ -128,25 +136,29 @@ def win_preview_message(preview: WinPreview, author_name: str, *, disabled: bool
     post = win_post(status=preview.status, author_name=inert(author_name) if preview.named
                     else None)
     if preview.named:
-        how, when = "with your name", "It goes up as soon as you press **Post it**."
+        head = _("**Preview** of your good news (application #{number}) shared with your name "
+                 "in {channel}: this is exactly what the group will see. The company and role "
+                 "are never shown.")
+        when = _("It goes up as soon as you press **Post it**.")
     else:
-        how = "anonymously"
-        when = ("After **Post it** it goes up at a random moment 5–60 minutes later, so its "
-                "timing doesn't point at you.")
-    content = (f"**Preview** of your good news (application #{preview.number}) shared {how} in "
-               f"<#{preview.channel_id}>: this is exactly what the group will see. The company "
-               f"and role are never shown.\n{when} Nothing is posted until then.")
+        head = _("**Preview** of your good news (application #{number}) shared anonymously "
+                 "in {channel}: this is exactly what the group will see. The company and role "
+                 "are never shown.")
+        when = _(ANONYMOUS_WHEN)
+    content = (head.format(number=preview.number, channel=f"<#{preview.channel_id}>")
+               + f"\n{when} " + _(NOTHING_UNTIL_THEN))
     view = discord.ui.View(timeout=None)
     app_id, named = preview.application_id, preview.named
     view.add_item(discord.ui.Button(
-        label="Post it", style=discord.ButtonStyle.success, disabled=disabled,
+        label=_("Post it"), style=discord.ButtonStyle.success, disabled=disabled,
         custom_id=custom_ids.good_news_post(app_id, named=named, action="go")))
     view.add_item(discord.ui.Button(
-        label="Stay anonymous" if named else "Use my name", style=discord.ButtonStyle.secondary,
+        label=_("Stay anonymous") if named else _("Use my name"),
+        style=discord.ButtonStyle.secondary,
         disabled=disabled,
         custom_id=custom_ids.good_news_post(app_id, named=named, action="switch")))
     view.add_item(discord.ui.Button(
-        label="Cancel", style=discord.ButtonStyle.secondary, disabled=disabled,
+        label=_("Cancel"), style=discord.ButtonStyle.secondary, disabled=disabled,
         custom_id=custom_ids.good_news_post(app_id, named=named, action="cancel")))
     view.stop()
     return content, post_embed(post), view
@@ -183,7 +195,7 @@ async def report_to_owner(bot, owner_id: int, content: str) -> None:
     """A report of an anonymous note for a server without a reports channel: to its owner, by
     DM, through the outbox like every DM (their quiet hours and pacing hold)."""
     await bot.outbox.enqueue(owner_id, "report", content=content,
-                             about="A report of an anonymous note")
+                             about=_("A report of an anonymous note"))
 
 
 class ShareButton(PersistentButton, template=custom_ids.SHARE):
@@ -191,7 +203,7 @@ class ShareButton(PersistentButton, template=custom_ids.SHARE):
     (anonymous, company hidden)."""
 
     def __init__(self, rejection_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Share with the group",
+        super().__init__(discord.ui.Button(label=_("Share with the group"),
                                            custom_id=custom_ids.share(rejection_id)))
         self.rejection_id = rejection_id
 
@@ -206,7 +218,7 @@ class ShareButton(PersistentButton, template=custom_ids.SHARE):
 
 class PostItButton(PersistentButton, template=custom_ids.SHARE_POST):
     def __init__(self, rejection_id: int, named: bool, show_company: bool) -> None:
-        super().__init__(discord.ui.Button(label="Post it", custom_id=custom_ids.share_post(
+        super().__init__(discord.ui.Button(label=_("Post it"), custom_id=custom_ids.share_post(
             rejection_id, named=named, show_company=show_company)))
         self.rejection_id = rejection_id
         self.named = named
@@ -223,7 +235,7 @@ class PostItButton(PersistentButton, template=custom_ids.SHARE_POST):
 
 class CancelShareButton(PersistentButton, template=custom_ids.SHARE_CANCEL):
     def __init__(self, rejection_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Cancel",
+        super().__init__(discord.ui.Button(label=_("Cancel"),
                                            custom_id=custom_ids.share_cancel(rejection_id)))
         self.rejection_id = rejection_id
 
@@ -240,7 +252,7 @@ class EncourageButton(PersistentButton, template=custom_ids.ENCOURAGE):
 
     def __init__(self, share_id: int, anonymous: bool) -> None:
         super().__init__(discord.ui.Button(
-            label="Send anonymously" if anonymous else "Send encouragement",
+            label=_("Send anonymously") if anonymous else _("Send encouragement"),
             custom_id=custom_ids.encourage(share_id, anonymous)))
         self.share_id = share_id
         self.anonymous = anonymous
@@ -259,7 +271,7 @@ class PauseNotesButton(PersistentButton, template=custom_ids.PAUSE_NOTES):
     """Pause notes by DM, under each note of encouragement sent by DM."""
 
     def __init__(self) -> None:
-        super().__init__(discord.ui.Button(label=PAUSE_NOTES_LABEL,
+        super().__init__(discord.ui.Button(label=_(PAUSE_NOTES_LABEL),
                                            custom_id=custom_ids.pause_notes()))
 
     @classmethod
@@ -269,9 +281,9 @@ class PauseNotesButton(PersistentButton, template=custom_ids.PAUSE_NOTES):
     async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
         await cog_of(interaction).member_settings.pause(interaction.user.id, "encouragement_dms")
         await interaction.response.send_message(
-            "Paused: notes of encouragement won't come by DM any more. Nothing is lost: I'll "
-            "show them to you privately the next time you use one of my commands. Turn them "
-            "back on any time with /settings encouragement_dms:True.", ephemeral=True)
+            _("Paused: notes of encouragement won't come by DM any more. Nothing is lost: "
+              "I'll show them to you privately the next time you use one of my commands. Turn "
+              "them back on any time with /settings encouragement_dms:True."), ephemeral=True)
         interaction.client.dispatch("interaction_answered", interaction)
 
 
@@ -280,7 +292,7 @@ class ReportButton(PersistentButton, template=custom_ids.REPORT_NOTE):
 
     def __init__(self, encouragement_id: int) -> None:
         super().__init__(discord.ui.Button(
-            label=REPORT_LABEL, custom_id=custom_ids.report_note(encouragement_id)))
+            label=_(REPORT_LABEL), custom_id=custom_ids.report_note(encouragement_id)))
         self.encouragement_id = encouragement_id
 
     @classmethod
@@ -294,16 +306,18 @@ class ReportButton(PersistentButton, template=custom_ids.REPORT_NOTE):
 class NoteModal(OnwardModal):
     def __init__(self, cog: Encourage, share_id: int, anonymous: bool) -> None:
         super().__init__(
-            title="Send a note anonymously" if anonymous else "Send a note of encouragement",
+            title=_("Send a note anonymously") if anonymous
+            else _("Send a note of encouragement"),
             timeout=15 * 60,
         )
         self.cog = cog
         self.share_id = share_id
         self.anonymous = anonymous
         self.note: discord.ui.TextInput[NoteModal] = discord.ui.TextInput(
-            label="Your note (they get it privately)", style=discord.TextStyle.paragraph,
+            label=_("Your note (they get it privately)"), style=discord.TextStyle.paragraph,
             max_length=text.MESSAGE_MAX,
-            placeholder="Been there too. It says nothing about you; the right team is out there.",
+            placeholder=_("Been there too. It says nothing about you; the right team is out "
+                          "there."),
         )
         self.add_item(self.note)
 
@@ -314,7 +328,7 @@ class NoteModal(OnwardModal):
             anonymous=self.anonymous,
         )
         await self.cog.deliver(interaction, encouragement)
-        await interaction.followup.send(SENT_REPLY, ephemeral=True)
+        await interaction.followup.send(_(SENT_REPLY), ephemeral=True)
 
 
 class Encourage(commands.Cog):
@@ -356,14 +370,17 @@ class Encourage(commands.Cog):
             assert claim.post_at is not None
             at = claim.post_at
             await interaction.response.edit_message(
-                content=(f"Scheduled: **#{claim.entry.number}** goes up anonymously in "
-                         f"<#{claim.channel_id}> at {timestamp(at, 't')} ({timestamp(at, 'R')}), "
-                         "a random moment so its timing doesn't point at you. Only what the "
-                         "preview below shows is posted. /rejection unshare takes it back."),
+                # Translators: {time} is a time of day, {when} reads like "in 20 minutes".
+                content=_("Scheduled: **#{number}** goes up anonymously in {channel} at {time} "
+                          "({when}), a random moment so its timing doesn't point at you. Only "
+                          "what the preview below shows is posted. /rejection unshare takes it "
+                          "back.").format(number=claim.entry.number,
+                                          channel=f"<#{claim.channel_id}>",
+                                          time=timestamp(at, "t"), when=timestamp(at, "R")),
                 view=done)
             await self.bot.engine.wake(at)
             return
-        await interaction.response.edit_message(content="Posting…", view=done)
+        await interaction.response.edit_message(content=_("Posting…"), view=done)
         await self._post_named(interaction, claim)
 
     async def _post_named(self, interaction: discord.Interaction, claim: ShareClaim) -> None:
@@ -379,25 +396,27 @@ class Encourage(commands.Cog):
             await self.sharing.abandon_share(claim.share_id, pause_guild=interaction.guild_id,
                                              reason=gone.reason)
             raise NotAllowed(
-                f"I couldn't post it: {gone.reason}. The server's admins will see why at their "
-                "next /support command. Your entry stays private."
+                _("I couldn't post it: {reason}. The server's admins will see why at their "
+                  "next /support command. Your entry stays private.").format(reason=gone.reason)
             ) from gone
         except PostFailed as failed:
             await self.sharing.abandon_share(claim.share_id)
             raise UserFacingError(
-                "Discord didn't accept the post, so nothing was shared. Please try again in a "
-                "minute with /rejection share."
+                _("Discord didn't accept the post, so nothing was shared. Please try again in a "
+                  "minute with /rejection share.")
             ) from failed
         await self.sharing.finish_share(claim.share_id, message.id)
         await interaction.edit_original_response(
-            content=(f"Posted **#{claim.entry.number}** to <#{claim.channel_id}> with your name, "
-                     "exactly as the preview below shows. /rejection unshare takes it down."))
+            content=_("Posted **#{number}** to {channel} with your name, exactly as the "
+                      "preview below shows. /rejection unshare takes it down.").format(
+                number=claim.entry.number, channel=f"<#{claim.channel_id}>"))
 
     async def cancel_preview(self, interaction: discord.Interaction, rejection_id: int) -> None:
         await self.sharing.cancel_preview(interaction.user.id, interaction.guild_id, rejection_id)
         # Both buttons shown disabled: which Post it it was no longer matters.
         await interaction.response.edit_message(
-            content="Cancelled: nothing was posted. Your entry stays private in your journal.",
+            content=_("Cancelled: nothing was posted. Your entry stays private in your "
+                      "journal."),
             embed=None,
             view=preview_buttons(rejection_id, named=False, show_company=False, disabled=True))
 
@@ -464,25 +483,27 @@ class Encourage(commands.Cog):
         if claim.post_at is not None:
             at = claim.post_at
             await interaction.response.edit_message(
-                content=(f"Scheduled: your good news goes up anonymously in <#{claim.channel_id}> "
-                         f"at {timestamp(at, 't')} ({timestamp(at, 'R')}), a random moment so its "
-                         "timing doesn't point at you. Only what the preview below shows is "
-                         "posted."), view=done)
+                content=_("Scheduled: your good news goes up anonymously in {channel} at "
+                          "{time} ({when}), a random moment so its timing doesn't point at you. "
+                          "Only what the preview below shows is posted.").format(
+                    channel=f"<#{claim.channel_id}>", time=timestamp(at, "t"),
+                    when=timestamp(at, "R")), view=done)
             await self.bot.engine.wake(at)
             return
-        await interaction.response.edit_message(content="Posting…", view=done)
+        await interaction.response.edit_message(content=_("Posting…"), view=done)
         post = win_post(status=claim.status, author_name=inert(interaction.user.display_name))
         try:
             message = await post_to_channel(self.bot, claim.channel_id,
                                             guild_id=interaction.guild_id, embed=post_embed(post))
         except (ChannelUnavailable, PostFailed) as failed:
             await self.sharing.abandon_win(claim.win_id)
-            raise UserFacingError("Discord didn't accept the post, so nothing was shared. Please "
-                                  "try again in a minute.") from failed
+            raise UserFacingError(_("Discord didn't accept the post, so nothing was shared. "
+                                    "Please try again in a minute.")) from failed
         await self.sharing.finish_win(claim.win_id, message.id)
         await interaction.edit_original_response(
-            content=(f"Posted your good news to <#{claim.channel_id}> with your name, exactly as "
-                     "the preview below shows. Congratulations!"))
+            content=_("Posted your good news to {channel} with your name, exactly as the "
+                      "preview below shows. Congratulations!").format(
+                channel=f"<#{claim.channel_id}>"))
 
     async def remove_application_posts(self, user_id: int, application_id: int) -> int:
         """The good news shared from one application taken down (waiting ones stopped)."""
@@ -520,15 +541,21 @@ class Encourage(commands.Cog):
         note = report.note
         sender = await self._name_of(note.sender_id)
         guild = self.bot.get_guild(report.guild_id)
-        where = inert(guild.name) if guild is not None else "this server"
-        content = (
-            f"**Report of an anonymous note** sent in {where} via Onward.\n"
-            f"**Sent by:** <@{note.sender_id}> ({sender}, id {note.sender_id})\n"
-            f"**To:** <@{note.recipient_id}> (id {note.recipient_id}), who reported it\n"
-            f"**Sent:** {timestamp(from_db(note.created_at), 'f')}\n"
-            f"**The note:**\n{quote(inert(note.message))}\n"
-            "-# /support block member: stops them sending anonymous notes in this server."
-        )
+        head = (_("**Report of an anonymous note** sent in {server} via Onward.").format(
+                    server=inert(guild.name)) if guild is not None else
+                _("**Report of an anonymous note** sent in this server via Onward."))
+        content = "\n".join([
+            head,
+            # Translators: {mention} tags the sender; {name} is their user name, {id} a number.
+            _("**Sent by:** {mention} ({name}, id {id})").format(
+                mention=f"<@{note.sender_id}>", name=sender, id=note.sender_id),
+            _("**To:** {mention} (id {id}), who reported it").format(
+                mention=f"<@{note.recipient_id}>", id=note.recipient_id),
+            _("**Sent:** {at}").format(at=timestamp(from_db(note.created_at), "f")),
+            _("**The note:**"),
+            quote(inert(note.message)),
+            _("-# /support block member: stops them sending anonymous notes in this server."),
+        ])
         delivered = False
         if report.reports_channel_id is not None:
             try:
@@ -546,13 +573,13 @@ class Encourage(commands.Cog):
                 delivered = True
         if not delivered:
             raise UserFacingError(
-                "I couldn't reach this server's admins just now, so the report didn't go out. "
-                "Please try again in a few minutes."
+                _("I couldn't reach this server's admins just now, so the report didn't go out. "
+                  "Please try again in a few minutes.")
             )
         await interaction.followup.send(
-            "Thank you for reporting it. The note and who sent it are on their way to the "
-            "server's admins, and nobody else. If you'd rather not get anonymous notes at all, "
-            "/settings anonymous_notes:False turns them off.", ephemeral=True)
+            _("Thank you for reporting it. The note and who sent it are on their way to the "
+              "server's admins, and nobody else. If you'd rather not get anonymous notes at "
+              "all, /settings anonymous_notes:False turns them off."), ephemeral=True)
 
     async def _name_of(self, user_id: int) -> str:
         user = self.bot.get_user(user_id)
@@ -560,7 +587,7 @@ class Encourage(commands.Cog):
             try:
                 user = await self.bot.fetch_user(user_id)
             except discord.HTTPException:
-                return "name unknown"
+                return _("name unknown")
         return inert(user.name)
 
     # Encouragement -----------------------------------------------------------------------------
@@ -583,13 +610,17 @@ class Encourage(commands.Cog):
         await outbox.enqueue(encouragement.recipient_id, NOTE_KIND,
                              subject_id=encouragement.id, content=content, buttons=report)
 
-    @app_commands.command(name="encourage",
-                          description="Send a member a note of encouragement, privately.")
+    # Translators: command and option names must stay lowercase, one word or hyphenated,
+    # at most 32 characters, with no spaces.
+    @app_commands.command(name=T_("encourage"),
+                          description=T_("Send a member a note of encouragement, privately."))
     @app_commands.describe(
-        member="Who the note is for.",
-        message="Your note; they receive it by DM.",
-        anonymous="Hide your name from them (default: they see who sent it).",
+        member=T_("Who the note is for."),
+        message=T_("Your note; they receive it by DM."),
+        anonymous=T_("Hide your name from them (default: they see who sent it)."),
     )
+    @app_commands.rename(member=T_("member"), message=T_("message"),
+                         anonymous=T_("anonymous"))
     async def encourage(
         self, interaction: discord.Interaction, member: discord.User,
         message: app_commands.Range[str, 1, text.MESSAGE_MAX], anonymous: bool = False,
@@ -601,7 +632,7 @@ class Encourage(commands.Cog):
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.deliver(interaction, encouragement)
-        await interaction.followup.send(SENT_REPLY, ephemeral=True)
+        await interaction.followup.send(_(SENT_REPLY), ephemeral=True)
 
 
 DYNAMIC_ITEMS = (ShareButton, PostItButton, CancelShareButton, EncourageButton,

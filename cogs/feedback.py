@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, cast
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str as T_
 from discord.ext import commands
 
 from bot import custom_ids
 from bot.db.repositories.feedback import FeedbackRequest
 from bot.db.repositories.rejections import Rejection
 from bot.formatting import inert, timestamp
+from bot.i18n import N_, _, ngettext
 from bot.services import text
 from bot.services.feedback import Draft, FeedbackService
 from bot.services.reflection import ReflectionService
@@ -29,7 +31,12 @@ from cogs.personal_dms import no_dms_view
 if TYPE_CHECKING:
     from bot.client import Onward
 
-Tone = Literal["brief", "warm", "formal"]
+# Choice names are what members see (translated); the values are what the drafts use.
+TONES = [
+    app_commands.Choice(name=T_("brief"), value="brief"),
+    app_commands.Choice(name=T_("warm"), value="warm"),
+    app_commands.Choice(name=T_("formal"), value="formal"),
+]
 FORM_PREFIX = "onward:feedback-form:"
 
 
@@ -49,31 +56,49 @@ def copyable(value: str) -> str:
     return value.replace("`", "ˋ")
 
 
+# One whole sentence per tone.
+DRAFT_HEADS = {
+    "brief": N_("Here's a brief feedback request for **#{number}** {company}. Copy it into an "
+                "email, or pick another tone below:"),
+    "warm": N_("Here's a warm feedback request for **#{number}** {company}. Copy it into an "
+               "email, or pick another tone below:"),
+    "formal": N_("Here's a formal feedback request for **#{number}** {company}. Copy it into an "
+                 "email, or pick another tone below:"),
+}
+
+
+def sent_prompt(followup_days: int) -> str:
+    """The draft's last line, which asks for the I sent it click."""
+    return ngettext("Press **I sent it** once it's on its way: I'll check in once, in {count} "
+                    "day, if no feedback is logged by then.",
+                    "Press **I sent it** once it's on its way: I'll check in once, in {count} "
+                    "days, if no feedback is logged by then.", followup_days).format(
+        count=followup_days)
+
+
 def draft_message(draft: Draft, followup_days: int) -> str:
     entry = draft.entry
     return "\n".join([
-        (f"Here's a {draft.tone} feedback request for **#{entry.number}** {inert(entry.company)}. "
-         "Copy it into an email, or pick another tone below:"),
+        _(DRAFT_HEADS[draft.tone]).format(number=entry.number, company=inert(entry.company)),
         "",
-        f"**Subject:** {inert(draft.subject)}",
+        _("**Subject:** {subject}").format(subject=inert(draft.subject)),
         f"```text\n{copyable(draft.body)}\n```",
-        (f"Press **I sent it** once it's on its way: I'll check in once, in {followup_days} "
-         "days, if no feedback is logged by then."),
+        sent_prompt(followup_days),
     ])
 
 
-TONE_LABELS = {"brief": "Brief", "warm": "Warm", "formal": "Formal"}
+TONE_LABELS = {"brief": N_("Brief"), "warm": N_("Warm"), "formal": N_("Formal")}
 
 
 def sent_view(rejection_id: int, tone: str = "warm") -> discord.ui.View:
     """I sent it, and one button per tone (the one shown is greyed out)."""
     view = Buttons()
     view.add_item(discord.ui.Button(
-        label="I sent it", style=discord.ButtonStyle.success,
+        label=_("I sent it"), style=discord.ButtonStyle.success,
         custom_id=custom_ids.feedback_sent(rejection_id)))
     for name, label in TONE_LABELS.items():
         view.add_item(discord.ui.Button(
-            label=label, custom_id=custom_ids.feedback_tone(rejection_id, name),
+            label=_(label), custom_id=custom_ids.feedback_tone(rejection_id, name),
             disabled=name == tone))
     return view
 
@@ -84,15 +109,17 @@ class FeedbackForm(EntryForm):
     def __init__(self, entry: Rejection, earlier: FeedbackRequest | None) -> None:
         super().__init__(title=_title(entry), prefix=FORM_PREFIX, entry_id=entry.id)
         self.add_item(discord.ui.TextInput(
-            label="The feedback you received", custom_id="feedback",
+            label=_("The feedback you received"), custom_id="feedback",
             style=discord.TextStyle.paragraph, required=True, max_length=text.FEEDBACK_MAX,
-            placeholder="Paste or summarise what they told you.",
+            placeholder=_("Paste or summarise what they told you."),
             default=earlier.feedback_text if earlier and earlier.feedback_text else None,
         ))
 
 
 def _title(entry: Rejection) -> str:
-    title = f"Feedback for #{entry.number} {entry.company}"
+    # Translators: a form title; Discord cuts it at 45 characters.
+    title = _("Feedback for #{number} {company}").format(number=entry.number,
+                                                         company=entry.company)
     return title if len(title) <= 45 else title[:44] + "…"
 
 
@@ -101,7 +128,8 @@ class DraftButton(PersistentButton, template=custom_ids.FEEDBACK_DRAFT):
 
     def __init__(self, rejection_id: int) -> None:
         super().__init__(discord.ui.Button(
-            label="Draft feedback request", custom_id=custom_ids.feedback_draft(rejection_id)))
+            label=_("Draft feedback request"),
+            custom_id=custom_ids.feedback_draft(rejection_id)))
         self.rejection_id = rejection_id
 
     @classmethod
@@ -118,7 +146,7 @@ class ToneButton(PersistentButton, template=custom_ids.FEEDBACK_TONE):
 
     def __init__(self, rejection_id: int, tone: str) -> None:
         super().__init__(discord.ui.Button(
-            label=TONE_LABELS[tone], custom_id=custom_ids.feedback_tone(rejection_id, tone)))
+            label=_(TONE_LABELS[tone]), custom_id=custom_ids.feedback_tone(rejection_id, tone)))
         self.rejection_id = rejection_id
         self.tone = tone
 
@@ -134,7 +162,7 @@ class ToneButton(PersistentButton, template=custom_ids.FEEDBACK_TONE):
 class SentButton(PersistentButton, template=custom_ids.FEEDBACK_SENT):
     def __init__(self, rejection_id: int) -> None:
         super().__init__(discord.ui.Button(
-            label="I sent it", custom_id=custom_ids.feedback_sent(rejection_id)))
+            label=_("I sent it"), custom_id=custom_ids.feedback_sent(rejection_id)))
         self.rejection_id = rejection_id
 
     @classmethod
@@ -151,7 +179,7 @@ class LogButton(PersistentButton, template=custom_ids.FEEDBACK_LOG):
 
     def __init__(self, rejection_id: int) -> None:
         super().__init__(discord.ui.Button(
-            label="Log feedback", custom_id=custom_ids.feedback_log(rejection_id)))
+            label=_("Log feedback"), custom_id=custom_ids.feedback_log(rejection_id)))
         self.rejection_id = rejection_id
 
     @classmethod
@@ -168,7 +196,7 @@ class StopButton(PersistentButton, template=custom_ids.FEEDBACK_STOP):
 
     def __init__(self, rejection_id: int) -> None:
         super().__init__(discord.ui.Button(
-            label="Stop reminding", custom_id=custom_ids.feedback_stop(rejection_id)))
+            label=_("Stop reminding"), custom_id=custom_ids.feedback_stop(rejection_id)))
         self.rejection_id = rejection_id
 
     @classmethod
@@ -179,12 +207,17 @@ class StopButton(PersistentButton, template=custom_ids.FEEDBACK_STOP):
         cog = cast(Feedback, interaction.client.get_cog("Feedback"))
         entry = await cog.feedback.stop_followup(interaction.user.id, self.rejection_id)
         await interaction.response.send_message(
-            f"Okay, no more reminders about **#{entry.number}** {inert(entry.company)}. If they do "
-            "write back, /feedback log keeps it.", ephemeral=True)
+            _("Okay, no more reminders about **#{number}** {company}. If they do write back, "
+              "/feedback log keeps it.").format(number=entry.number,
+                                                company=inert(entry.company)), ephemeral=True)
         interaction.client.dispatch("interaction_answered", interaction)
 
 
-class Feedback(commands.GroupCog, group_name="feedback"):
+# Translators: command and option names must stay lowercase, one word or hyphenated,
+# at most 32 characters, with no spaces.
+class Feedback(commands.GroupCog, group_name=T_("feedback"),
+               group_description=T_("Ask for feedback after a rejection and keep what comes "
+                                    "back.")):
     """Ask for feedback after a rejection and keep what comes back."""
 
     def __init__(self, bot: Onward) -> None:
@@ -202,19 +235,25 @@ class Feedback(commands.GroupCog, group_name="feedback"):
         logged = await self.feedback.log_feedback(
             interaction.user.id, rejection_id, answers.get("feedback"))
         entry = logged.entry
-        verb = "Updated" if logged.replaced else "Saved"
         themes = await self.reflection.themes(interaction.user.id, limit=5)
-        about = f"**#{entry.number}** {inert(entry.company)}"
-        if logged.has_reflection:
-            head = (f"{verb} the feedback for {about}; it sits beside your reflection. Asking "
-                    "took courage, and now you have something to work with.")
+        if logged.has_reflection and logged.replaced:
+            head = _("Updated the feedback for **#{number}** {company}; it sits beside your "
+                     "reflection. Asking took courage, and now you have something to work with.")
+        elif logged.has_reflection:
+            head = _("Saved the feedback for **#{number}** {company}; it sits beside your "
+                     "reflection. Asking took courage, and now you have something to work with.")
+        elif logged.replaced:
+            head = _("Updated the feedback for **#{number}** {company}. Asking took courage, "
+                     "and now you have something to work with. /reflect keeps your own "
+                     "thoughts beside it.")
         else:
-            head = (f"{verb} the feedback for {about}. Asking took courage, and now you have "
-                    "something to work with. /reflect keeps your own thoughts beside it.")
-        lines = [head]
+            head = _("Saved the feedback for **#{number}** {company}. Asking took courage, and "
+                     "now you have something to work with. /reflect keeps your own thoughts "
+                     "beside it.")
+        lines = [head.format(number=entry.number, company=inert(entry.company))]
         if themes:
-            lines.append("**What your notes share so far:** "
-                         + " · ".join(inert(t.phrase) for t in themes))
+            lines.append(_("**What your notes share so far:** {themes}").format(
+                themes=" · ".join(inert(t.phrase) for t in themes)))
         await interaction.edit_original_response(content="\n".join(lines))
         self.bot.dispatch("interaction_answered", interaction)
 
@@ -244,27 +283,31 @@ class Feedback(commands.GroupCog, group_name="feedback"):
     async def mark_sent(self, interaction: discord.Interaction, rejection_id: int) -> None:
         sent = await self.feedback.mark_sent(interaction.user.id, rejection_id)
         entry = sent.entry
-        name = f"**#{entry.number}** {inert(entry.company)}"
+        name = {"number": entry.number, "company": inert(entry.company)}
         consent: discord.ui.View | None = None
         if sent.feedback_logged:
-            reply = f"Noted that you asked about {name}; their feedback is already logged."
+            reply = _("Noted that you asked about **#{number}** {company}; their feedback is "
+                      "already logged.").format(**name)
         elif sent.followup_due_at:
             due = discord.utils.parse_time(sent.followup_due_at)
-            reply = (f"Recorded: your feedback request for {name} is on its way. If nothing is "
-                     f"logged by {timestamp(due, 'D')}, I'll check in once by DM.")
+            # Translators: {date} is a date Discord shows in the reader's own format.
+            reply = _("Recorded: your feedback request for **#{number}** {company} is on its "
+                      "way. If nothing is logged by {date}, I'll check in once by DM.").format(
+                date=timestamp(due, "D"), **name)
             if await self.bot.outbox.personal.first_dm_consent(interaction.user.id):
                 consent = no_dms_view()
             await self.bot.engine.wake(due)
         else:
-            reply = f"Recorded: you asked for feedback on {name}. /feedback log keeps the answer."
+            reply = _("Recorded: you asked for feedback on **#{number}** {company}. /feedback "
+                      "log keeps the answer.").format(**name)
         if sent.already_sent:
-            reply = f"Already done: you'd marked this one as sent. {reply}"
+            reply = _("Already done: you'd marked this one as sent. {reply}").format(reply=reply)
         draft = interaction.message
         if draft is not None and draft.components:
             # A button that does a thing once: the draft stays to copy, its button greyed out,
             # and the line that asked for the click now says what it did.
             lines = draft.content.split("\n")
-            if lines and lines[-1].startswith("Press **I sent it**"):
+            if lines and lines[-1] == sent_prompt(self.followup_days):
                 lines = lines[:-1]
             await interaction.response.edit_message(
                 content="\n".join([*lines, reply])[:2000], view=disabled(draft))
@@ -272,7 +315,7 @@ class Feedback(commands.GroupCog, group_name="feedback"):
             await interaction.response.send_message(reply, ephemeral=True)
         if consent is not None:
             await interaction.followup.send(
-                "Rather not get DMs from me? Press **No DMs, thanks**.", view=consent,
+                _("Rather not get DMs from me? Press **No DMs, thanks**."), view=consent,
                 ephemeral=True)
         self.bot.dispatch("interaction_answered", interaction)
 
@@ -282,22 +325,28 @@ class Feedback(commands.GroupCog, group_name="feedback"):
         entry, earlier = await self.feedback.start_log(interaction.user.id, rejection)
         await interaction.response.send_modal(FeedbackForm(entry, earlier))
 
-    @app_commands.command(name="draft", description="A polite, thankful feedback request to copy.")
+    @app_commands.command(name=T_("draft"),
+                          description=T_("A polite, thankful feedback request to copy."))
     @app_commands.describe(
         rejection=ENTRY_OPTION_HELP,
-        interviewer="Who to address it to (optional).",
-        tone="brief, warm (default) or formal.",
+        interviewer=T_("Who to address it to (optional)."),
+        tone=T_("brief, warm (default) or formal."),
     )
+    @app_commands.rename(rejection=T_("rejection"), interviewer=T_("interviewer"),
+                         tone=T_("tone"))
+    @app_commands.choices(tone=TONES)
     async def draft(
         self, interaction: discord.Interaction,
         rejection: EntryOption | None = None,
         interviewer: app_commands.Range[str, 1, text.NAME_MAX] | None = None,
-        tone: Tone = "warm",
+        tone: str = "warm",
     ) -> None:
         await self.send_draft(interaction, rejection, interviewer, tone)
 
-    @app_commands.command(name="log", description="Keep the feedback you received, privately.")
+    @app_commands.command(name=T_("log"),
+                          description=T_("Keep the feedback you received, privately."))
     @app_commands.describe(rejection=ENTRY_OPTION_HELP)
+    @app_commands.rename(rejection=T_("rejection"))
     async def log(
         self, interaction: discord.Interaction,
         rejection: EntryOption | None = None,

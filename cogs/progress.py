@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str as T_
 from discord.ext import commands
 
+from bot.i18n import N_, _
 from bot.services.chart import render_progress_chart
 from bot.services.progress import (
     CHART_WEEKS,
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
 CHART_NAME = "progress.png"
 COLOUR = discord.Colour(0x5B7FD6)
 
-FRIENDLY_START = (
+FRIENDLY_START = N_(
     "Nothing logged yet, and that's a fine place to start.\n"
     "• **/apply goal** sets how many applications you aim for each week.\n"
     "• **/apply log** records an application; your week fills up here.\n"
@@ -40,18 +42,20 @@ class Progress(commands.Cog):
         self.bot = bot
         self.progress = ProgressService(bot.database, bot.clock)
 
+    # Translators: command and option names must stay lowercase, one word or hyphenated,
+    # at most 32 characters, with no spaces.
     @app_commands.command(
-        name="progress",
-        description="Your week and your journey: applications vs goal, streak, reflections, "
-                    "feedback.",
+        name=T_("progress"),
+        description=T_("Your week and your journey: applications vs goal, streak, reflections, "
+                       "feedback."),
     )
     async def progress_(self, interaction: discord.Interaction) -> None:
         # Counting and drawing can take longer than Discord's 3 s on a busy machine.
         await interaction.response.defer(thinking=True, ephemeral=True)
         report = await self.progress.report(interaction.user.id)
-        embed = discord.Embed(title="Your progress", colour=COLOUR)
+        embed = discord.Embed(title=_("Your progress"), colour=COLOUR)
         if report.is_new:
-            embed.description = FRIENDLY_START
+            embed.description = _(FRIENDLY_START)
             await interaction.followup.send(embed=embed, ephemeral=True)
             return
         if report.only_rejections:
@@ -61,13 +65,13 @@ class Progress(commands.Cog):
         for name, value in summary_fields(report):
             embed.add_field(name=name, value=value, inline=True)
         embed.set_footer(
-            text=f"Weeks run Monday–Sunday in {report.timezone} (change it with /settings). "
-                 "Only you can see this."
+            text=_("Weeks run Monday–Sunday in {timezone} (change it with /settings). Only you "
+                   "can see this.").format(timezone=report.timezone)
         )
         if not report.has_chart:
-            embed.description = (f"No applications, reflections or feedback in the last "
-                                 f"{CHART_WEEKS} weeks, so no chart yet. One application or "
-                                 "reflection starts it.")
+            embed.description = _("No applications, reflections or feedback in the last "
+                                  "{count} weeks, so no chart yet. One application or "
+                                  "reflection starts it.").format(count=CHART_WEEKS)
             await interaction.followup.send(embed=embed, ephemeral=True)
             return
         png = await asyncio.to_thread(render_progress_chart, report.chart_weeks, report.goal)
