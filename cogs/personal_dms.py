@@ -16,6 +16,7 @@ from discord.ext import commands
 
 from bot import custom_ids
 from bot.formatting import inert, timestamp
+from bot.i18n import N_, _, ngettext
 from bot.scheduling.outbox import view_for
 from bot.services.member_settings import MemberSettingsService
 from bot.services.personal import PAUSE_LABELS, Button, Notice, entry_buttons
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NO_DMS_LABEL = "No DMs, thanks"
+NO_DMS_LABEL = N_("No DMs, thanks")
 # A button press is answered by its own handler; the notice follows once it has been.
 ANSWER_WAIT_SECONDS = 3.0
 COMMAND_GRACE_SECONDS = 1.0
@@ -35,17 +36,19 @@ COMMAND_GRACE_SECONDS = 1.0
 
 def render_notice(notice: Notice) -> tuple[str, discord.ui.View]:
     if notice.paused:
-        content = (f"You've paused notes by DM, so here it is privately:\n\n{notice.content}\n"
-                   "-# /settings encouragement_dms:True sends notes by DM again.")
+        content = _("You've paused notes by DM, so here it is privately:\n\n{message}\n"
+                    "-# /settings encouragement_dms:True sends notes by DM again.").format(
+            message=notice.content)
     else:
-        content = f"I couldn't reach you by DM, so here it is privately:\n\n{notice.content}"
+        content = _("I couldn't reach you by DM, so here it is privately:\n\n{message}").format(
+            message=notice.content)
     return content, view_for(notice.buttons)
 
 
 def no_dms_view() -> discord.ui.View:
     """The "No DMs, thanks" button under the reply that first schedules a DM."""
     view = discord.ui.View(timeout=None)
-    view.add_item(discord.ui.Button(label=NO_DMS_LABEL, custom_id=custom_ids.no_dms(),
+    view.add_item(discord.ui.Button(label=_(NO_DMS_LABEL), custom_id=custom_ids.no_dms(),
                                     style=discord.ButtonStyle.secondary))
     view.stop()
     return view
@@ -59,11 +62,11 @@ def cog_of(interaction: discord.Interaction[Onward]) -> PersonalDMs:
 
 # Buttons --------------------------------------------------------------------------------------
 
-ENTRY_GONE = "Those entries were deleted, so there's nothing left to choose."
-CHOOSE_PLACEHOLDER = "Which entry?"
+ENTRY_GONE = N_("Those entries were deleted, so there's nothing left to choose.")
+CHOOSE_PLACEHOLDER = N_("Which entry?")
 ENTRY_ACTIONS = {
-    "r": "**#{number}** {company}: would you like to reflect on it now?",
-    "f": "**#{number}** {company}: you asked for feedback. Did you hear back?",
+    "r": N_("**#{number}** {company}: would you like to reflect on it now?"),
+    "f": N_("**#{number}** {company}: you asked for feedback. Did you hear back?"),
 }
 
 
@@ -72,7 +75,7 @@ class ChooseEntryButton(PersistentButton, template=custom_ids.DM_PICK):
 
     def __init__(self, items: str) -> None:
         super().__init__(discord.ui.Button(
-            label="Choose an entry", custom_id=f"onward:dm-pick:{items}"))
+            label=_("Choose an entry"), custom_id=f"onward:dm-pick:{items}"))
         self.items = custom_ids.parse_dm_items(items)
 
     @classmethod
@@ -82,19 +85,21 @@ class ChooseEntryButton(PersistentButton, template=custom_ids.DM_PICK):
     async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
         found = await cog_of(interaction).personal.dm_entries(interaction.user.id, self.items)
         if not found:
-            await interaction.response.send_message(ENTRY_GONE, ephemeral=True)
+            await interaction.response.send_message(_(ENTRY_GONE), ephemeral=True)
             return
         view = discord.ui.View(timeout=None)
         view.add_item(discord.ui.Select(
-            custom_id=custom_ids.dm_entry(self.items), placeholder=CHOOSE_PLACEHOLDER,
+            custom_id=custom_ids.dm_entry(self.items), placeholder=_(CHOOSE_PLACEHOLDER),
             options=[discord.SelectOption(
                 label=f"#{entry.number} {entry.company}"[:100],
                 value=f"{kind}{entry_id}",
-                description=("Reflect on it" if kind == "r" else "Feedback: did you hear back?"))
+                description=(_("Reflect on it") if kind == "r"
+                             else _("Feedback: did you hear back?")))
                 for kind, entry_id, entry in found]))
         view.stop()
         await interaction.response.send_message(
-            "Which one? Pick it below and I'll show what you can do.", view=view, ephemeral=True)
+            _("Which one? Pick it below and I'll show what you can do."), view=view,
+            ephemeral=True)
         interaction.client.dispatch("interaction_answered", interaction)
 
 
@@ -121,12 +126,13 @@ class EntrySelect(discord.ui.DynamicItem[discord.ui.Select], template=custom_ids
         picked = custom_ids.parse_dm_items(values[0]) if values else []
         found = await cog_of(interaction).personal.dm_entries(interaction.user.id, picked)
         if not found:
-            await interaction.response.edit_message(content=ENTRY_GONE, view=None)
+            await interaction.response.edit_message(content=_(ENTRY_GONE), view=None)
             return
         kind, entry_id, entry = found[0]
         buttons = [Button(label, cid, main, 0) for label, cid, main in entry_buttons(
             "reflection_prompt" if kind == "r" else "feedback_followup", entry_id)]
-        content = ENTRY_ACTIONS[kind].format(number=entry.number, company=inert(entry.company))
+        content = _(ENTRY_ACTIONS[kind]).format(number=entry.number,
+                                                company=inert(entry.company))
         await interaction.response.edit_message(content=content, view=view_for(buttons))
         interaction.client.dispatch("interaction_answered", interaction)
 
@@ -134,7 +140,7 @@ class EntrySelect(discord.ui.DynamicItem[discord.ui.Select], template=custom_ids
 class RemindTomorrowButton(PersistentButton, template=custom_ids.PROMPT_LATER):
     def __init__(self, rejection_id: int) -> None:
         super().__init__(discord.ui.Button(
-            label="Remind me tomorrow", custom_id=custom_ids.prompt_later(rejection_id)))
+            label=_("Remind me tomorrow"), custom_id=custom_ids.prompt_later(rejection_id)))
         self.rejection_id = rejection_id
 
     @classmethod
@@ -146,14 +152,16 @@ class RemindTomorrowButton(PersistentButton, template=custom_ids.PROMPT_LATER):
         entry, due = await cog.personal.remind_tomorrow(interaction.user.id, self.rejection_id)
         await cog.engine.wake(due)
         await interaction.response.send_message(
-            f"Sure. I'll ask about **#{entry.number}** {inert(entry.company)} again "
-            f"{timestamp(due, 'R')}.", ephemeral=True)
+            # Translators: {when} reads like "in 24 hours".
+            _("Sure. I'll ask about **#{number}** {company} again {when}.").format(
+                number=entry.number, company=inert(entry.company), when=timestamp(due, "R")),
+            ephemeral=True)
 
 
 class NotThisOneButton(PersistentButton, template=custom_ids.PROMPT_SKIP):
     def __init__(self, rejection_id: int) -> None:
         super().__init__(discord.ui.Button(
-            label="Not this one", custom_id=custom_ids.prompt_skip(rejection_id)))
+            label=_("Not this one"), custom_id=custom_ids.prompt_skip(rejection_id)))
         self.rejection_id = rejection_id
 
     @classmethod
@@ -164,14 +172,15 @@ class NotThisOneButton(PersistentButton, template=custom_ids.PROMPT_SKIP):
         entry = await cog_of(interaction).personal.skip_prompt(
             interaction.user.id, self.rejection_id)
         await interaction.response.send_message(
-            f"Okay, no reflection prompt for **#{entry.number}** {inert(entry.company)}. "
-            "/reflect is there if you change your mind.", ephemeral=True)
+            _("Okay, no reflection prompt for **#{number}** {company}. /reflect is there if "
+              "you change your mind.").format(number=entry.number,
+                                              company=inert(entry.company)), ephemeral=True)
 
 
 class PauseButton(PersistentButton, template=custom_ids.PAUSE):
     def __init__(self, setting: str) -> None:
         super().__init__(discord.ui.Button(
-            label=PAUSE_LABELS[setting], custom_id=custom_ids.pause(setting)))
+            label=_(PAUSE_LABELS[setting]), custom_id=custom_ids.pause(setting)))
         self.setting = setting
 
     @classmethod
@@ -180,11 +189,13 @@ class PauseButton(PersistentButton, template=custom_ids.PAUSE):
 
     async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
         await cog_of(interaction).settings.pause(interaction.user.id, self.setting)
-        what = ("reflection prompts and feedback follow-ups" if self.setting == "dm_prompts"
-                else "personal nudges")
-        await interaction.response.send_message(
-            f"Paused: no more {what} by DM. Turn them back on any time with "
-            f"/settings {self.setting}:True.", ephemeral=True)
+        if self.setting == "dm_prompts":
+            paused = _("Paused: no more reflection prompts and feedback follow-ups by DM. Turn "
+                       "them back on any time with /settings dm_prompts:True.")
+        else:
+            paused = _("Paused: no more personal nudges by DM. Turn them back on any time with "
+                       "/settings personal_nudges:True.")
+        await interaction.response.send_message(paused, ephemeral=True)
 
 
 class NoDMsButton(PersistentButton, template=custom_ids.NO_DMS):
@@ -192,7 +203,7 @@ class NoDMsButton(PersistentButton, template=custom_ids.NO_DMS):
     cancelled."""
 
     def __init__(self) -> None:
-        super().__init__(discord.ui.Button(label=NO_DMS_LABEL, custom_id=custom_ids.no_dms()))
+        super().__init__(discord.ui.Button(label=_(NO_DMS_LABEL), custom_id=custom_ids.no_dms()))
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match, /) -> NoDMsButton:
@@ -200,12 +211,14 @@ class NoDMsButton(PersistentButton, template=custom_ids.NO_DMS):
 
     async def on_click(self, interaction: discord.Interaction[Onward]) -> None:
         cancelled = await cog_of(interaction).personal.no_dms(interaction.user.id)
-        waiting = (f" The {cancelled} I had planned won't come." if cancelled > 1 else
-                   " The one I had planned won't come." if cancelled else "")
-        await interaction.response.send_message(
-            "Done: no reflection prompts or feedback follow-ups by DM." + waiting +
-            " /reflect and /feedback work whenever you like, and /settings dm_prompts:True "
-            "turns the DMs back on.", ephemeral=True)
+        lines = [_("Done: no reflection prompts or feedback follow-ups by DM.")]
+        if cancelled:
+            lines.append(ngettext("The one I had planned won't come.",
+                                  "The {count} I had planned won't come.",
+                                  cancelled).format(count=cancelled))
+        lines.append(_("/reflect and /feedback work whenever you like, and /settings "
+                       "dm_prompts:True turns the DMs back on."))
+        await interaction.response.send_message(" ".join(lines), ephemeral=True)
 
 
 BUTTONS = (RemindTomorrowButton, NotThisOneButton, PauseButton, NoDMsButton, ChooseEntryButton,

@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, cast
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str as T_
 from discord.ext import commands
 
 from bot import custom_ids
 from bot.db.repositories.privacy import DigestPost
+from bot.i18n import _, ngettext
 from bot.scheduling.group_nudges import nudge_embed
 from bot.services.nudges import NudgePost
 from bot.services.privacy import (
@@ -38,7 +40,7 @@ EDIT_TIMEOUT_SECONDS = 10
 class ConfirmDelete(PersistentButton, template=custom_ids.PRIVACY_DELETE):
     def __init__(self, user_id: int, deadline: int) -> None:
         super().__init__(discord.ui.Button(
-            label="Delete everything", style=discord.ButtonStyle.danger,
+            label=_("Delete everything"), style=discord.ButtonStyle.danger,
             custom_id=custom_ids.privacy_delete(user_id, deadline)))
         self.user_id = user_id
         self.deadline = deadline
@@ -55,7 +57,7 @@ class ConfirmDelete(PersistentButton, template=custom_ids.PRIVACY_DELETE):
 class KeepData(PersistentButton, template=custom_ids.PRIVACY_KEEP):
     def __init__(self, user_id: int) -> None:
         super().__init__(discord.ui.Button(
-            label="Keep my data", style=discord.ButtonStyle.secondary,
+            label=_("Keep my data"), style=discord.ButtonStyle.secondary,
             custom_id=custom_ids.privacy_keep(user_id)))
         self.user_id = user_id
 
@@ -68,7 +70,10 @@ class KeepData(PersistentButton, template=custom_ids.PRIVACY_KEEP):
         await cog.kept(interaction, self.user_id)
 
 
-class Privacy(commands.GroupCog, group_name="privacy"):
+# Translators: command and option names must stay lowercase, one word or hyphenated,
+# at most 32 characters, with no spaces.
+class Privacy(commands.GroupCog, group_name=T_("privacy"),
+              group_description=T_("Take your data with you, or remove it.")):
     """Take your data with you, or remove it."""
 
     def __init__(self, bot: Onward) -> None:
@@ -86,7 +91,8 @@ class Privacy(commands.GroupCog, group_name="privacy"):
                 task.cancel()
         self._expiries.clear()
 
-    @app_commands.command(name="export", description="Get a file with all of your Onward data.")
+    @app_commands.command(name=T_("export"),
+                          description=T_("Get a file with all of your Onward data."))
     async def export(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         export = await self.privacy.export(interaction.user.id)
@@ -95,21 +101,24 @@ class Privacy(commands.GroupCog, group_name="privacy"):
             content, filename = gzip.compress(content), filename + ".gz"
         if export.total:
             counts = describe_counts(export.counts)
-            message = (f"Here is everything Onward stores about you: {counts}."
-                       " It's a JSON file; only you can see this message.")
+            message = _("Here is everything Onward stores about you: {counts}. It's a JSON "
+                        "file; only you can see this message.").format(counts=counts)
         else:
-            message = "Onward stores nothing about you right now; the file only has its header."
+            message = _("Onward stores nothing about you right now; the file only has its "
+                        "header.")
         await interaction.followup.send(
             message, file=discord.File(io.BytesIO(content), filename=filename), ephemeral=True
         )
 
-    @app_commands.command(name="delete", description="Delete everything Onward stores about you.")
+    @app_commands.command(name=T_("delete"),
+                          description=T_("Delete everything Onward stores about you."))
     async def delete(self, interaction: discord.Interaction) -> None:
         user_id = interaction.user.id
         counts = await self.privacy.what_would_go(user_id)
         if not any(counts.values()):
             await interaction.response.send_message(
-                "Onward stores nothing about you, so there is nothing to delete.", ephemeral=True
+                _("Onward stores nothing about you, so there is nothing to delete."),
+                ephemeral=True
             )
             return
         deadline = int(self.privacy.deadline(self.confirm_seconds).timestamp())
@@ -117,12 +126,13 @@ class Privacy(commands.GroupCog, group_name="privacy"):
         view.add_item(ConfirmDelete(user_id, deadline))
         view.add_item(KeepData(user_id))
         await interaction.response.send_message(
-            f"This deletes everything Onward stores about you, in every server: "
-            f"{describe_counts(counts)}. Your shared posts (anonymous and named) are deleted "
-            "from the support channels and your name is taken out of past digests. Notes you "
-            "sent to others are removed too (ones already "
-            "delivered stay in their DMs). This can't be undone; /privacy export gives you a "
-            f"copy first. The button works for {self.confirm_seconds:g} seconds.",
+            _("This deletes everything Onward stores about you, in every server: {counts}. "
+              "Your shared posts (anonymous and named) are deleted from the support channels "
+              "and your name is taken out of past digests. Notes you sent to others are "
+              "removed too (ones already delivered stay in their DMs). This can't be undone; "
+              "/privacy export gives you a copy first. The button works for {seconds} "
+              "seconds.").format(counts=describe_counts(counts),
+                                 seconds=f"{self.confirm_seconds:g}"),
             view=view, ephemeral=True,
         )
         task = asyncio.create_task(self._expire(interaction, user_id))
@@ -133,8 +143,8 @@ class Privacy(commands.GroupCog, group_name="privacy"):
         await asyncio.sleep(self.confirm_seconds)
         try:
             await interaction.edit_original_response(
-                content="This confirmation expired, so nothing was deleted. "
-                        "Run /privacy delete again if you still want to.",
+                content=_("This confirmation expired, so nothing was deleted. "
+                          "Run /privacy delete again if you still want to."),
                 view=None,
             )
         except discord.HTTPException:
@@ -147,10 +157,10 @@ class Privacy(commands.GroupCog, group_name="privacy"):
     async def kept(self, interaction: discord.Interaction, owner_id: int) -> None:
         if interaction.user.id != owner_id:
             await interaction.response.send_message(
-                "This button belongs to someone else's request.", ephemeral=True)
+                _("This button belongs to someone else's request."), ephemeral=True)
             return
         self._stop_expiries(owner_id)
-        await interaction.response.edit_message(content="Nothing was deleted.", view=None)
+        await interaction.response.edit_message(content=_("Nothing was deleted."), view=None)
 
     async def confirmed(
         self, interaction: discord.Interaction, owner_id: int, deadline: int
@@ -170,18 +180,22 @@ class Privacy(commands.GroupCog, group_name="privacy"):
         await self.bot.engine.wake()
         removed, edited = await asyncio.gather(
             delete_posts(self.bot, deletion.posts), self._edit_digests(deletion.digests))
-        lines = [f"Done. Deleted {describe_counts(deletion.counts)}." if deletion.total
-                 else "Done. There was nothing left to delete."]
+        lines = [_("Done. Deleted {counts}.").format(counts=describe_counts(deletion.counts))
+                 if deletion.total else _("Done. There was nothing left to delete.")]
         if deletion.posts:
-            lines.append(f"{removed} of your {len(deletion.posts)} shared posts were deleted "
-                         "from the support channels.")
+            lines.append(ngettext(
+                "{removed} of your {count} shared posts were deleted from the support channels.",
+                "{removed} of your {count} shared posts were deleted from the support channels.",
+                len(deletion.posts)).format(removed=removed, count=len(deletion.posts)))
         if deletion.digests:
-            lines.append(f"Your name was taken out of {edited} of {len(deletion.digests)} past "
-                         "digests.")
+            lines.append(ngettext(
+                "Your name was taken out of {edited} of {count} past digests.",
+                "Your name was taken out of {edited} of {count} past digests.",
+                len(deletion.digests)).format(edited=edited, count=len(deletion.digests)))
         if removed < len(deletion.posts) or edited < len(deletion.digests):
-            lines.append("Discord didn't let me change the others; a server admin can remove "
-                         "them.")
-        lines.append("If you use Onward again, it starts from a blank page.")
+            lines.append(_("Discord didn't let me change the others; a server admin can remove "
+                           "them."))
+        lines.append(_("If you use Onward again, it starts from a blank page."))
         await interaction.edit_original_response(content="\n".join(lines), view=None)
 
     async def _edit_digests(self, digests: list[DigestPost]) -> int:

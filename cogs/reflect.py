@@ -6,12 +6,14 @@ from typing import TYPE_CHECKING, cast
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str as T_
 from discord.ext import commands
 
 from bot import custom_ids
 from bot.db.repositories.reflections import PROMPT_FIELDS, Reflection
 from bot.db.repositories.rejections import Rejection
 from bot.formatting import inert
+from bot.i18n import _
 from bot.services import text
 from bot.services.reflection import (
     SUMMARY_LABELS,
@@ -37,42 +39,53 @@ THEMES_SHOWN = 3                 # the top of what /insights lists, in the same 
 PHRASE_MAX = 60
 
 
-def entry_title(entry: Rejection, prefix: str) -> str:
+def entry_title(entry: Rejection) -> str:
     """A modal title (Discord allows 45 characters) naming the entry."""
-    title = f"{prefix} #{entry.number} {entry.company}"
+    # Translators: a form title; Discord cuts it at 45 characters.
+    title = _("Reflect on #{number} {company}").format(number=entry.number,
+                                                       company=entry.company)
     return title if len(title) <= 45 else title[:44] + "…"
 
 
 def summary(saved: SavedReflection) -> str:
     entry = saved.entry
-    stage = f" ({entry.stage})" if entry.stage else ""
-    if saved.edited:
-        head = (f"Updated your reflection on **#{entry.number}** {inert(entry.company)}{stage}. "
-                "Your earlier answers are kept in its history.")
+    # Translators: {stage} is a stage like "phone-screen".
+    if saved.edited and entry.stage:
+        head = _("Updated your reflection on **#{number}** {company} ({stage}). Your earlier "
+                 "answers are kept in its history.")
+    elif saved.edited:
+        head = _("Updated your reflection on **#{number}** {company}. Your earlier answers are "
+                 "kept in its history.")
+    elif entry.stage:
+        head = _("Saved your reflection on **#{number}** {company} ({stage}).")
     else:
-        head = f"Saved your reflection on **#{entry.number}** {inert(entry.company)}{stage}."
-    lines = [head, ""]
+        head = _("Saved your reflection on **#{number}** {company}.")
+    lines = [head.format(number=entry.number, company=inert(entry.company), stage=entry.stage),
+             ""]
     for name, answer in saved.reflection.answers().items():
         if answer:
-            lines.append(f"**{SUMMARY_LABELS[name]}:** {inert(answer, SUMMARY_ANSWER_MAX)}")
+            lines.append(_("**{label}:** {answer}").format(
+                label=_(SUMMARY_LABELS[name]), answer=inert(answer, SUMMARY_ANSWER_MAX)))
     lines.append("")
     shared = saved.shared
     if shared.themes:
-        lines.append("**What your reflections share so far:** " + " · ".join(
-            f"{inert(t.phrase, PHRASE_MAX)} ({t.notes} notes)"
-            for t in shared.themes[:THEMES_SHOWN]))
+        lines.append(_("**What your reflections share so far:** {themes}").format(
+            themes=" · ".join(_("{phrase} ({count} notes)").format(
+                phrase=inert(t.phrase, PHRASE_MAX), count=t.notes)
+                for t in shared.themes[:THEMES_SHOWN])))
     if shared.strengths:
-        lines.append("**What keeps going well:** " + " · ".join(
-            f"{inert(strength.phrase, PHRASE_MAX)} ({strength.notes} reflections)"
-            for strength in shared.strengths[:THEMES_SHOWN]))
+        lines.append(_("**What keeps going well:** {strengths}").format(
+            strengths=" · ".join(_("{phrase} ({count} reflections)").format(
+                phrase=inert(strength.phrase, PHRASE_MAX), count=strength.notes)
+                for strength in shared.strengths[:THEMES_SHOWN])))
     if shared.themes or shared.strengths:
-        lines.append("/insights turns them into a prep list." if shared.themes else
-                     "/insights shows them in full.")
+        lines.append(_("/insights turns them into a prep list.") if shared.themes else
+                     _("/insights shows them in full."))
     elif shared.notes < 2:
-        lines.append("After your next reflection or feedback note, I'll show what they have "
-                     "in common.")
+        lines.append(_("After your next reflection or feedback note, I'll show what they have "
+                       "in common."))
     else:
-        lines.append("Nothing repeats across your notes yet; patterns show up over time.")
+        lines.append(_("Nothing repeats across your notes yet; patterns show up over time."))
     return "\n".join(lines)
 
 
@@ -80,7 +93,7 @@ class ReflectionForm(EntryForm):
     """The five questions; its submission is saved by `Reflect.on_interaction`."""
 
     def __init__(self, entry: Rejection, earlier: Reflection | None) -> None:
-        super().__init__(title=entry_title(entry, "Reflect on"), prefix=FORM_PREFIX,
+        super().__init__(title=entry_title(entry), prefix=FORM_PREFIX,
                          entry_id=entry.id)
         answers = earlier.answers() if earlier else {}
         questions = prompts_for(entry.stage)
@@ -97,7 +110,7 @@ class ReflectButton(PersistentButton, template=custom_ids.REFLECT):
 
     def __init__(self, rejection_id: int) -> None:
         super().__init__(discord.ui.Button(
-            label="Reflect now", style=discord.ButtonStyle.primary,
+            label=_("Reflect now"), style=discord.ButtonStyle.primary,
             custom_id=custom_ids.reflect(rejection_id)))
         self.rejection_id = rejection_id
 
@@ -138,12 +151,16 @@ class Reflect(commands.Cog):
         entry, earlier = await self.reflection.start(interaction.user.id, rejection_id)
         await interaction.response.send_modal(ReflectionForm(entry, earlier))
 
+    # Translators: command and option names must stay lowercase, one word or hyphenated,
+    # at most 32 characters, with no spaces.
     @app_commands.command(
-        name="reflect", description="Five short questions about a rejection; skip any you like."
+        name=T_("reflect"),
+        description=T_("Five short questions about a rejection; skip any you like."),
     )
     @app_commands.describe(
         rejection=ENTRY_OPTION_HELP,
     )
+    @app_commands.rename(rejection=T_("rejection"))
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
     async def reflect(
         self, interaction: discord.Interaction,

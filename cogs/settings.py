@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str as T_
 from discord.ext import commands
 
 from bot.db.repositories.member_settings import MemberSettings
+from bot.i18n import N_, _
 from bot.services.dates import timezone_choices
 from bot.services.member_settings import DELAY_MAX_HOURS, MemberSettingsService
 
@@ -18,29 +20,36 @@ if TYPE_CHECKING:
 
 
 def on_off(value: bool) -> str:
-    return "on" if value else "off"
+    # Translators: a setting's state, as in "DM prompts: on".
+    return _("on") if value else _("off")
 
 
 def quiet_hours(prefs: MemberSettings) -> str:
-    return f"{prefs.quiet_start}–{prefs.quiet_end}" if prefs.quiet_start else "off"
+    return f"{prefs.quiet_start}–{prefs.quiet_end}" if prefs.quiet_start else _("off")
 
 
 def delay(prefs: MemberSettings) -> str:
     hours = prefs.reflection_delay_hours
-    return "right after you log one" if hours == 0 else f"{hours} h after you log one"
+    # Translators: when the reflection prompt comes, after logging a rejection.
+    return (_("right after you log one") if hours == 0 else
+            _("{hours} h after you log one").format(hours=hours))
+
+
+def accepted(prefs: MemberSettings) -> str:
+    # Translators: whether anonymous notes are accepted.
+    return _("accepted") if prefs.anonymous_notes else _("refused")
 
 
 # (label, the stored fields it shows, how it reads) for the "what changed" lines.
 CHANGE_LINES: tuple[tuple[str, tuple[str, ...], Callable[[MemberSettings], str]], ...] = (
-    ("Timezone", ("timezone",), lambda p: p.timezone or "not set"),
-    ("Quiet hours", ("quiet_start", "quiet_end"), quiet_hours),
-    ("DM prompts", ("dm_prompts",), lambda p: on_off(p.dm_prompts)),
-    ("Personal nudges", ("personal_nudges",), lambda p: on_off(p.personal_nudges)),
-    ("Reflection prompt", ("reflection_delay_hours",), delay),
-    ("Notes of encouragement by DM", ("encouragement_dms",),
+    (N_("Timezone"), ("timezone",), lambda p: p.timezone or _("not set")),
+    (N_("Quiet hours"), ("quiet_start", "quiet_end"), quiet_hours),
+    (N_("DM prompts"), ("dm_prompts",), lambda p: on_off(p.dm_prompts)),
+    (N_("Personal nudges"), ("personal_nudges",), lambda p: on_off(p.personal_nudges)),
+    (N_("Reflection prompt"), ("reflection_delay_hours",), delay),
+    (N_("Notes of encouragement by DM"), ("encouragement_dms",),
      lambda p: on_off(p.encouragement_dms)),
-    ("Anonymous notes", ("anonymous_notes",),
-     lambda p: "accepted" if p.anonymous_notes else "refused"),
+    (N_("Anonymous notes"), ("anonymous_notes",), accepted),
 )
 
 
@@ -51,30 +60,37 @@ def changes(changed: tuple[str, ...], before: MemberSettings | None,
     lines = []
     for label, fields, shown in CHANGE_LINES:
         if set(fields) & set(changed):
-            was = f" (was {shown(before)})" if before is not None else ""
-            lines.append(f"**{label}:** {shown(after)}{was}")
+            if before is not None:
+                line = _("**{setting}:** {value} (was {before})").format(
+                    setting=_(label), value=shown(after), before=shown(before))
+            else:
+                line = _("**{setting}:** {value}").format(setting=_(label), value=shown(after))
+            lines.append(line)
     return lines
 
 
 def describe(prefs: MemberSettings) -> str:
-    timezone = prefs.timezone or "not set (UTC is used)"
-    quiet = f"{prefs.quiet_start}–{prefs.quiet_end}" if prefs.quiet_start else "off"
-    delay = prefs.reflection_delay_hours
-    when = "right after you log one" if delay == 0 else f"{delay} h after you log one"
+    timezone = prefs.timezone or _("not set (UTC is used)")
     return "\n".join([
-        f"**Timezone:** {timezone}",
-        f"**Quiet hours:** {quiet} (no personal DMs then; they wait until it ends)",
-        f"**DM prompts** (reflection prompts, feedback follow-ups): {on_off(prefs.dm_prompts)}",
-        ("**Personal nudges** (when you're behind on your weekly goal): "
-         f"{on_off(prefs.personal_nudges)}"),
-        f"**Reflection prompt:** {when}",
-        ("**Notes of encouragement by DM:** "
-         f"{on_off(prefs.encouragement_dms)}"
-         + ("" if prefs.encouragement_dms else " (they wait for your next command instead)")),
-        ("**Anonymous notes** from other members: "
-         + ("accepted" if prefs.anonymous_notes else "refused (signed notes only)")),
-        "You get at most one personal DM a day.",
+        _("**Timezone:** {timezone}").format(timezone=timezone),
+        _("**Quiet hours:** {hours} (no personal DMs then; they wait until it ends)").format(
+            hours=quiet_hours(prefs)),
+        _("**DM prompts** (reflection prompts, feedback follow-ups): {state}").format(
+            state=on_off(prefs.dm_prompts)),
+        _("**Personal nudges** (when you're behind on your weekly goal): {state}").format(
+            state=on_off(prefs.personal_nudges)),
+        _("**Reflection prompt:** {when}").format(when=delay(prefs)),
+        (_("**Notes of encouragement by DM:** {state}") if prefs.encouragement_dms else
+         _("**Notes of encouragement by DM:** {state} (they wait for your next command "
+           "instead)")).format(state=on_off(prefs.encouragement_dms)),
+        (_("**Anonymous notes** from other members: accepted") if prefs.anonymous_notes else
+         _("**Anonymous notes** from other members: refused (signed notes only)")),
+        _("You get at most one personal DM a day."),
     ])
+
+
+DELAY_HELP = T_("Hours after logging before the reflection prompt (0–168).")
+assert f"(0–{DELAY_MAX_HOURS})" in DELAY_HELP.message, "the delay help names DELAY_MAX_HOURS"
 
 
 class Settings(commands.Cog):
@@ -84,21 +100,28 @@ class Settings(commands.Cog):
         self.bot = bot
         self.service = MemberSettingsService(bot.database, bot.clock)
 
+    # Translators: command and option names must stay lowercase, one word or hyphenated,
+    # at most 32 characters, with no spaces.
     @app_commands.command(
-        name="settings", description="Your preferences; give no options to see them."
+        name=T_("settings"), description=T_("Your preferences; give no options to see them.")
     )
     @app_commands.describe(
-        timezone="Your IANA timezone, like Europe/Berlin (start typing a city).",
-        quiet_hours="No DMs between these times, like 22:00-08:00; or off.",
-        dm_prompts="Reflection prompts and feedback follow-ups by DM.",
-        personal_nudges="A DM when you're behind on your weekly application goal.",
-        reflection_delay_hours=(
-            f"Hours after logging before the reflection prompt (0–{DELAY_MAX_HOURS})."
-        ),
-        encouragement_dms=(
+        timezone=T_("Your IANA timezone, like Europe/Berlin (start typing a city)."),
+        quiet_hours=T_("No DMs between these times, like 22:00-08:00; or off."),
+        dm_prompts=T_("Reflection prompts and feedback follow-ups by DM."),
+        personal_nudges=T_("A DM when you're behind on your weekly application goal."),
+        reflection_delay_hours=DELAY_HELP,
+        encouragement_dms=T_(
             "Notes of encouragement by DM; when off, they wait for your next command."
         ),
-        anonymous_notes="Accept notes from members who don't sign them (off: signed notes only).",
+        anonymous_notes=T_("Accept notes from members who don't sign them (off: signed notes "
+                           "only)."),
+    )
+    @app_commands.rename(
+        timezone=T_("timezone"), quiet_hours=T_("quiet_hours"), dm_prompts=T_("dm_prompts"),
+        personal_nudges=T_("personal_nudges"),
+        reflection_delay_hours=T_("reflection_delay_hours"),
+        encouragement_dms=T_("encouragement_dms"), anonymous_notes=T_("anonymous_notes"),
     )
     async def settings(
         self,
@@ -116,7 +139,8 @@ class Settings(commands.Cog):
         if all(option is None for option in given):
             prefs = await self.service.get(interaction.user.id)
             await interaction.response.send_message(
-                f"Your settings:\n{describe(prefs)}", ephemeral=True
+                _("Your settings:\n{settings}").format(settings=describe(prefs)),
+                ephemeral=True
             )
             return
         result = await self.service.update(
@@ -126,16 +150,18 @@ class Settings(commands.Cog):
             anonymous_notes=anonymous_notes,
         )
         if result.changed:
-            head = "\n".join(["Saved.", *changes(result.changed, result.before,
-                                                   result.settings), ""])
+            head = "\n".join([_("Saved."), *changes(result.changed, result.before,
+                                                      result.settings), ""])
         else:
-            head = "Nothing changed: those were already your settings.\n"
+            head = _("Nothing changed: those were already your settings.") + "\n"
         if result.settings.personal_nudges and not result.settings.weekly_goal:
-            head += "Nudges need a weekly goal to measure against: set one with /apply goal.\n"
+            head += _("Nudges need a weekly goal to measure against: set one with /apply "
+                      "goal.") + "\n"
         if "personal_nudges" in result.changed or "timezone" in result.changed:
             await self.bot.engine.wake()
         await interaction.response.send_message(
-            f"{head}\nYour settings:\n{describe(result.settings)}", ephemeral=True
+            head + "\n" + _("Your settings:\n{settings}").format(
+                settings=describe(result.settings)), ephemeral=True
         )
 
     @settings.autocomplete("timezone")
