@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from bot.client import Onward
     from cogs.encourage import Encourage
 
-# Choice names are what members see (translated); the values are stored.
+# Choice names are what members see (translated); the values are stored. A stored status is
+# shown through the same catalog text: `_(app.status)`.
 STATUSES = [
     app_commands.Choice(name=T_("applied"), value="applied"),
     app_commands.Choice(name=T_("screening"), value="screening"),
@@ -93,10 +94,10 @@ def describe(app: Application) -> str:
         # Translators: {status} is a status like "interviewing"; {since} a date.
         return _("**#{number}** {application} · applied {date} · {status} since {since}").format(
             number=app.number, application=what(app), date=in_words_iso(app.applied_on),
-            status=app.status, since=in_words_iso(app.status_changed_on))
+            status=_(app.status), since=in_words_iso(app.status_changed_on))
     return _("**#{number}** {application} · applied {date} · {status}").format(
         number=app.number, application=what(app), date=in_words_iso(app.applied_on),
-        status=app.status)
+        status=_(app.status))
 
 
 def fit_list(heading: str, lines: list[str], limit: int = 2000) -> str:
@@ -376,11 +377,11 @@ class Apply(commands.GroupCog, group_name=T_("apply"),
             if app.role:
                 # Translators: an autocomplete choice; {status} is like "applied".
                 label = _("#{number} {company} · {role} ({status}, {date})").format(
-                    number=app.number, company=app.company, role=app.role, status=app.status,
-                    date=in_words_iso(app.applied_on))
+                    number=app.number, company=app.company, role=app.role,
+                    status=_(app.status), date=in_words_iso(app.applied_on))
             else:
                 label = _("#{number} {company} ({status}, {date})").format(
-                    number=app.number, company=app.company, status=app.status,
+                    number=app.number, company=app.company, status=_(app.status),
                     date=in_words_iso(app.applied_on))
             if len(label) > 100:
                 label = label[:99] + "…"
@@ -453,13 +454,13 @@ class Apply(commands.GroupCog, group_name=T_("apply"),
         apps = await self.applications.list_applications(interaction.user.id, status, limit)
         if not apps:
             await interaction.response.send_message(
-                (_("No applications with status {status}.").format(status=status) if status
+                (_("No applications with status {status}.").format(status=_(status)) if status
                  else _("No applications yet. /apply log records one; /apply import reads a "
                         "CSV.")),
                 ephemeral=True)
             return
         # Translators: {status} is a status like "interviewing".
-        heading = (_("Your {status} applications, newest first:").format(status=status)
+        heading = (_("Your {status} applications, newest first:").format(status=_(status))
                    if status else _("Your applications, newest first:"))
         await interaction.response.send_message(
             fit_list(heading, [describe(a) for a in apps]), ephemeral=True)
@@ -540,7 +541,7 @@ class Apply(commands.GroupCog, group_name=T_("apply"),
             # Translators: {status} is a status like "interviewing".
             _("Delete **#{number}** {application} (applied {date}, {status})? This can't be "
               "undone.").format(number=app.number, application=what(app),
-                                date=in_words_iso(app.applied_on), status=app.status),
+                                date=in_words_iso(app.applied_on), status=_(app.status)),
             view=one_button(_("Delete it"), custom_ids.apply_delete(app.id),
                             discord.ButtonStyle.danger),
             ephemeral=True)
@@ -618,7 +619,8 @@ class Apply(commands.GroupCog, group_name=T_("apply"),
         else:
             head = _("Logged the rejection from {application} in your journal, linked to "
                      "#{number}.")
-        lines = [head.format(application=what(app), number=app.number, stage=stage),
+        lines = [head.format(application=what(app), number=app.number,
+                             stage=_(stage) if stage else stage),
                  "", f"> {logged.reframe}", ""]
         if stage is None:
             lines.append(_("Which stage it reached isn't known; /rejection edit can add it."))
@@ -635,7 +637,7 @@ def _shown(name: str, value: object) -> str:
     if name == "applied_on":
         return in_words(date.fromisoformat(str(value)))
     if name == "status":
-        return str(value)
+        return _(str(value))
     return inert(str(value), 200)
 
 

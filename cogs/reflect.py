@@ -60,7 +60,9 @@ def summary(saved: SavedReflection) -> str:
         head = _("Saved your reflection on **#{number}** {company} ({stage}).")
     else:
         head = _("Saved your reflection on **#{number}** {company}.")
-    lines = [head.format(number=entry.number, company=inert(entry.company), stage=entry.stage),
+    # The stage reads as the /rejection stage choice does.
+    lines = [head.format(number=entry.number, company=inert(entry.company),
+                         stage=_(entry.stage) if entry.stage else None),
              ""]
     for name, answer in saved.reflection.answers().items():
         if answer:

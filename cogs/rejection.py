@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Choice names are what members see (translated); the values are stored.
+# Choice names are what members see (translated); the values are stored. A stored stage is
+# shown through the same catalog text: `_(entry.stage)`.
 STAGES = [
     app_commands.Choice(name=T_("application"), value="application"),
     app_commands.Choice(name=T_("recruiter-screen"), value="recruiter-screen"),
@@ -100,7 +101,7 @@ def details(entry: Rejection) -> str:
     if entry.role:
         parts.append(inert(entry.role))
     if entry.stage:
-        parts.append(entry.stage)
+        parts.append(_(entry.stage))
     parts.append(in_words_iso(entry.occurred_on))
     return " · ".join(parts)
 
@@ -165,7 +166,7 @@ def _shown(name: str, value: object) -> str:
     if name == "occurred_on":
         return in_words_iso(str(value))
     if name == "stage":
-        return str(value)
+        return _(str(value))
     return inert(str(value), 200)
 
 

@@ -23,7 +23,8 @@ from bot.services.support import KindStatus, SupportService
 if TYPE_CHECKING:
     from bot.client import Onward
 
-# Choice names are what admins see (translated); the values are stored.
+# Choice names are what admins see (translated); the values are stored. A stored kind is
+# shown through the same catalog text: `_(kind)`.
 KINDS = [
     app_commands.Choice(name=T_("encouragement"), value="encouragement"),
     app_commands.Choice(name=T_("keep-applying"), value="keep-applying"),
@@ -68,21 +69,22 @@ def schedule_line(status: KindStatus) -> str:
     when = _("{days} at {time}").format(days=describe_days(s.days), time=s.time)
     # Translators: {kind} is a nudge kind like "keep-applying".
     if not s.enabled:
-        return _("• **{kind}**: off (was {when})").format(kind=s.kind, when=when)
+        return _("• **{kind}**: off (was {when})").format(kind=_(s.kind), when=when)
     if status.next_run is None:
-        return _("• **{kind}**: {when}, on hold while paused").format(kind=s.kind, when=when)
+        return _("• **{kind}**: {when}, on hold while paused").format(kind=_(s.kind),
+                                                                      when=when)
     return _("• **{kind}**: {when}. Next: {at} ({relative})").format(
-        kind=s.kind, when=when, at=timestamp(status.next_run.at, "F"),
+        kind=_(s.kind), when=when, at=timestamp(status.next_run.at, "F"),
         relative=timestamp(status.next_run.at, "R"))
 
 
 def problem_line(delivery) -> str:
     """A post being retried, or one that was missed, as the admin reads it in /support status."""
     # Translators: {kind} is a nudge kind like "digest"; {slot} a day and time.
-    what = (_("the {kind} post of {slot}").format(kind=delivery.kind,
+    what = (_("the {kind} post of {slot}").format(kind=_(delivery.kind),
                                                    slot=slot_words(delivery.slot))
             if not delivery.slot.startswith("now:")
-            else _("a /support nudge-now {kind}").format(kind=delivery.kind))
+            else _("a /support nudge-now {kind}").format(kind=_(delivery.kind)))
     if delivery.status == "sending":
         detail = inert(delivery.detail or _("no answer yet"))
         # Translators: follows the reason a post is being retried.

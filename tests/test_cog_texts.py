@@ -72,3 +72,12 @@ def test_english_is_the_text_itself():
     assert progress_line(week).startswith("This week (")
     assert progress_line(week).endswith("): 1 application. Set a weekly goal with /apply goal "
                                          "if a steady pace would help.")
+
+
+def test_stored_choices_read_as_their_choice_names(bracketing):
+    from cogs import apply, rejection
+
+    assert apply._shown("status", "no-response") == "⟦no-response⟧"
+    assert rejection._shown("stage", "phone-screen") == "⟦phone-screen⟧"
+    assert {c.value for c in apply.STATUSES} == {c.name for c in apply.STATUSES}
+    assert {c.value for c in rejection.STAGES} == {c.name for c in rejection.STAGES}
