@@ -125,10 +125,10 @@ async def answer_stale_command(interaction: discord.Interaction, error: BaseExce
     """A command, subcommand or option Discord still shows but this version no longer has:
     trying again can't help until the member's client refreshes, so say that, and make sure
     Discord has the current definitions."""
-    what = "changed options" if isinstance(error, app_commands.CommandSignatureMismatch) \
-        else "unknown command"
+    changed = isinstance(error, app_commands.CommandSignatureMismatch)
     log.warning("stale command %s from user %s (%s); checking the command sync",
-                command_name(interaction), interaction.user.id, what)
+                command_name(interaction), interaction.user.id,
+                "changed options" if changed else "unknown command")
     await reply_privately(interaction, _(STALE_COMMAND))
     tree = getattr(interaction.client, "tree", None)
     if isinstance(tree, OnwardTree):
