@@ -75,8 +75,8 @@ _PROBLEMS: dict[str, tuple[str, str, str]] = {
         N_("The interviewer's name contains control characters I can't store; please retype "
            "it."),
     ),
-    # {question} is one of the reflection questions, already translated.
     "answer": (
+        # Translators: {question} is one of the reflection questions.
         N_("Please give an answer to “{question}”; it can't be empty."),
         N_("The answer to “{question}” is {length} characters long; please keep it under "
            "{limit}."),
