@@ -13,12 +13,14 @@ from bot.db.repositories.reflections import ReflectionRepository
 from bot.db.repositories.rejections import Rejection
 from bot.db.repositories.timers import TimerRepository
 from bot.errors import InvalidInput
+from bot.i18n import N_, _
 from bot.services import text
 from bot.services.journal import JournalService
 from bot.services.reframes import reached_interview
 
 TONES = ("brief", "warm", "formal")
-SIGNATURE = "[Your name]"
+# Translators: stands in the draft where the member signs it.
+SIGNATURE = N_("[Your name]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +58,12 @@ def first_name(name: str) -> str:
 def greeting(interviewer: str | None, tone: str) -> str:
     """Brief and warm drafts greet by first name; formal ones by full name."""
     if tone == "formal":
-        return f"Dear {interviewer}," if interviewer else "Dear Hiring Team,"
-    return f"Hi {first_name(interviewer)}," if interviewer else "Hi there,"
+        if interviewer:
+            return _("Dear {name},").format(name=interviewer)
+        return _("Dear Hiring Team,")
+    if interviewer:
+        return _("Hi {first_name},").format(first_name=first_name(interviewer))
+    return _("Hi there,")
 
 
 def compose(
@@ -67,92 +73,162 @@ def compose(
     answer short, specific, thankful requests. An entry rejected before any interview asks
     what would strengthen the next application and never speaks of interviews."""
     if tone not in TONES:
-        raise InvalidInput(f"Tone must be one of: {', '.join(TONES)}.")
+        raise InvalidInput(_("Tone must be one of: {tones}.").format(tones=", ".join(TONES)))
     values = {
         "company": entry.company,
         "role": entry.role or "",
         "greeting": greeting(interviewer, tone),
-        "signature": signature or SIGNATURE,
+        "signature": signature or _(SIGNATURE),
     }
     stage = "interview" if reached_interview(entry.stage) else "application"
     subject, body = TEMPLATES[(stage, tone, bool(entry.role))]
-    return subject.format(**values), body.format(**values)
+    return _(subject).format(**values), _(body).format(**values)
 
 
-# (stage, tone, has role) -> (subject, body); whole sentences with named placeholders.
-TEMPLATES: dict[tuple[str, str, bool], tuple[str, str]] = {}
-
-
-def _add(stage: str, tone: str, subject: tuple[str, str], body: str) -> None:
-    role_words = {"brief": ("the {role} role", "the role"), "warm": ("the {role} role", "the role"),
-                  "formal": ("the {role} position", "the position")}[tone]
-    TEMPLATES[(stage, tone, True)] = (subject[0], body.replace("{about}", role_words[0]))
-    TEMPLATES[(stage, tone, False)] = (subject[1], body.replace("{about}", role_words[1]))
-
-
-_add("interview", "brief",
-     ("Feedback on my {role} interview at {company}", "Feedback on my interview at {company}"),
-     "{greeting}\n\n"
-     "Thank you for your time during the interviews for {about} at {company}, and for "
-     "letting me know the outcome.\n\n"
-     "Could you share any specific, honest feedback on where I could improve? Even a few "
-     "lines would help me a lot.\n\n"
-     "Thanks again,\n{signature}")
-_add("interview", "formal",
-     ("Request for feedback: {role} interview at {company}",
-      "Request for feedback: interview at {company}"),
-     "{greeting}\n\n"
-     "Thank you for the opportunity to interview for {about} at {company}, and for "
-     "informing me of your decision. I appreciate the time you and your colleagues "
-     "gave to the process.\n\n"
-     "I would be grateful for any specific and honest feedback on my interviews, in "
-     "particular the areas where I could improve. Your perspective would be valuable "
-     "to my professional development.\n\n"
-     "Thank you again for your consideration.\n\n"
-     "Kind regards,\n{signature}")
-_add("interview", "warm",
-     ("Thank you, and a small request about the {role} role at {company}",
-      "Thank you, and a small request about the role at {company}"),
-     "{greeting}\n\n"
-     "Thank you so much for the time you spent with me during the interviews for {about} "
-     "at {company}. I enjoyed learning about the team, and I appreciate you letting me "
-     "know the decision.\n\n"
-     "If you're open to it, I'd be grateful for any specific, honest feedback: what I "
-     "could have done better, and anything that stood out. It would really help me as I "
-     "keep preparing.\n\n"
-     "Thanks again, and I hope our paths cross in the future.\n\n"
-     "Best wishes,\n{signature}")
-_add("application", "brief",
-     ("Feedback on my application for the {role} role at {company}",
-      "Feedback on my application at {company}"),
-     "{greeting}\n\n"
-     "Thank you for considering my application for {about} at {company}, and for "
-     "letting me know the outcome.\n\n"
-     "Could you share what would have made my application stronger? Even a few lines "
-     "would help me a lot.\n\n"
-     "Thanks again,\n{signature}")
-_add("application", "formal",
-     ("Request for feedback: application for the {role} position at {company}",
-      "Request for feedback: application at {company}"),
-     "{greeting}\n\n"
-     "Thank you for considering my application for {about} at {company}, and for "
-     "informing me of your decision.\n\n"
-     "I would be grateful for any specific and honest feedback on my application, in "
-     "particular what would make a future application stronger. Your perspective would be "
-     "valuable to my professional development.\n\n"
-     "Thank you again for your consideration.\n\n"
-     "Kind regards,\n{signature}")
-_add("application", "warm",
-     ("Thank you, and a small request about the {role} role at {company}",
-      "Thank you, and a small request about the role at {company}"),
-     "{greeting}\n\n"
-     "Thank you so much for taking the time to consider my application for {about} at "
-     "{company}, and for letting me know the decision.\n\n"
-     "If you're open to it, I'd be grateful for any specific, honest feedback: what would "
-     "strengthen my next application, and anything that stood out. It would really help me "
-     "as I keep applying.\n\n"
-     "Thanks again, and I hope our paths cross in the future.\n\n"
-     "Best wishes,\n{signature}")
+# (stage, tone, has role) -> (subject, body): each a whole text with named placeholders
+# ({greeting}, {company}, {role}, {signature}), translated when a draft is made.
+TEMPLATES: dict[tuple[str, str, bool], tuple[str, str]] = {
+    ("interview", "brief", True): (
+        N_("Feedback on my {role} interview at {company}"),
+        N_("{greeting}\n\n"
+           "Thank you for your time during the interviews for the {role} role at {company}, "
+           "and for letting me know the outcome.\n\n"
+           "Could you share any specific, honest feedback on where I could improve? Even a "
+           "few lines would help me a lot.\n\n"
+           "Thanks again,\n"
+           "{signature}"),
+    ),
+    ("interview", "brief", False): (
+        N_("Feedback on my interview at {company}"),
+        N_("{greeting}\n\n"
+           "Thank you for your time during the interviews for the role at {company}, and for "
+           "letting me know the outcome.\n\n"
+           "Could you share any specific, honest feedback on where I could improve? Even a "
+           "few lines would help me a lot.\n\n"
+           "Thanks again,\n"
+           "{signature}"),
+    ),
+    ("interview", "formal", True): (
+        N_("Request for feedback: {role} interview at {company}"),
+        N_("{greeting}\n\n"
+           "Thank you for the opportunity to interview for the {role} position at {company}, "
+           "and for informing me of your decision. I appreciate the time you and your "
+           "colleagues gave to the process.\n\n"
+           "I would be grateful for any specific and honest feedback on my interviews, in "
+           "particular the areas where I could improve. Your perspective would be valuable "
+           "to my professional development.\n\n"
+           "Thank you again for your consideration.\n\n"
+           "Kind regards,\n"
+           "{signature}"),
+    ),
+    ("interview", "formal", False): (
+        N_("Request for feedback: interview at {company}"),
+        N_("{greeting}\n\n"
+           "Thank you for the opportunity to interview for the position at {company}, and "
+           "for informing me of your decision. I appreciate the time you and your colleagues "
+           "gave to the process.\n\n"
+           "I would be grateful for any specific and honest feedback on my interviews, in "
+           "particular the areas where I could improve. Your perspective would be valuable "
+           "to my professional development.\n\n"
+           "Thank you again for your consideration.\n\n"
+           "Kind regards,\n"
+           "{signature}"),
+    ),
+    ("interview", "warm", True): (
+        N_("Thank you, and a small request about the {role} role at {company}"),
+        N_("{greeting}\n\n"
+           "Thank you so much for the time you spent with me during the interviews for the "
+           "{role} role at {company}. I enjoyed learning about the team, and I appreciate "
+           "you letting me know the decision.\n\n"
+           "If you're open to it, I'd be grateful for any specific, honest feedback: what I "
+           "could have done better, and anything that stood out. It would really help me as "
+           "I keep preparing.\n\n"
+           "Thanks again, and I hope our paths cross in the future.\n\n"
+           "Best wishes,\n"
+           "{signature}"),
+    ),
+    ("interview", "warm", False): (
+        N_("Thank you, and a small request about the role at {company}"),
+        N_("{greeting}\n\n"
+           "Thank you so much for the time you spent with me during the interviews for the "
+           "role at {company}. I enjoyed learning about the team, and I appreciate you "
+           "letting me know the decision.\n\n"
+           "If you're open to it, I'd be grateful for any specific, honest feedback: what I "
+           "could have done better, and anything that stood out. It would really help me as "
+           "I keep preparing.\n\n"
+           "Thanks again, and I hope our paths cross in the future.\n\n"
+           "Best wishes,\n"
+           "{signature}"),
+    ),
+    ("application", "brief", True): (
+        N_("Feedback on my application for the {role} role at {company}"),
+        N_("{greeting}\n\n"
+           "Thank you for considering my application for the {role} role at {company}, and "
+           "for letting me know the outcome.\n\n"
+           "Could you share what would have made my application stronger? Even a few lines "
+           "would help me a lot.\n\n"
+           "Thanks again,\n"
+           "{signature}"),
+    ),
+    ("application", "brief", False): (
+        N_("Feedback on my application at {company}"),
+        N_("{greeting}\n\n"
+           "Thank you for considering my application for the role at {company}, and for "
+           "letting me know the outcome.\n\n"
+           "Could you share what would have made my application stronger? Even a few lines "
+           "would help me a lot.\n\n"
+           "Thanks again,\n"
+           "{signature}"),
+    ),
+    ("application", "formal", True): (
+        N_("Request for feedback: application for the {role} position at {company}"),
+        N_("{greeting}\n\n"
+           "Thank you for considering my application for the {role} position at {company}, "
+           "and for informing me of your decision.\n\n"
+           "I would be grateful for any specific and honest feedback on my application, in "
+           "particular what would make a future application stronger. Your perspective would "
+           "be valuable to my professional development.\n\n"
+           "Thank you again for your consideration.\n\n"
+           "Kind regards,\n"
+           "{signature}"),
+    ),
+    ("application", "formal", False): (
+        N_("Request for feedback: application at {company}"),
+        N_("{greeting}\n\n"
+           "Thank you for considering my application for the position at {company}, and for "
+           "informing me of your decision.\n\n"
+           "I would be grateful for any specific and honest feedback on my application, in "
+           "particular what would make a future application stronger. Your perspective would "
+           "be valuable to my professional development.\n\n"
+           "Thank you again for your consideration.\n\n"
+           "Kind regards,\n"
+           "{signature}"),
+    ),
+    ("application", "warm", True): (
+        N_("Thank you, and a small request about the {role} role at {company}"),
+        N_("{greeting}\n\n"
+           "Thank you so much for taking the time to consider my application for the {role} "
+           "role at {company}, and for letting me know the decision.\n\n"
+           "If you're open to it, I'd be grateful for any specific, honest feedback: what "
+           "would strengthen my next application, and anything that stood out. It would "
+           "really help me as I keep applying.\n\n"
+           "Thanks again, and I hope our paths cross in the future.\n\n"
+           "Best wishes,\n"
+           "{signature}"),
+    ),
+    ("application", "warm", False): (
+        N_("Thank you, and a small request about the role at {company}"),
+        N_("{greeting}\n\n"
+           "Thank you so much for taking the time to consider my application for the role at "
+           "{company}, and for letting me know the decision.\n\n"
+           "If you're open to it, I'd be grateful for any specific, honest feedback: what "
+           "would strengthen my next application, and anything that stood out. It would "
+           "really help me as I keep applying.\n\n"
+           "Thanks again, and I hope our paths cross in the future.\n\n"
+           "Best wishes,\n"
+           "{signature}"),
+    ),
+}
 
 
 class FeedbackService:
@@ -173,7 +249,7 @@ class FeedbackService:
         name) when given."""
         entry = await self.journal.get_entry(user_id, rejection_id)
         if tone not in TONES:
-            raise InvalidInput(f"Tone must be one of: {', '.join(TONES)}.")
+            raise InvalidInput(_("Tone must be one of: {tones}.").format(tones=", ".join(TONES)))
         name = text.clean_optional(interviewer, "interviewer's name", text.NAME_MAX)
         if name is None:
             # A name given in an earlier draft of this request is used again.

@@ -31,6 +31,7 @@ from bot.db.repositories.group_stats import GroupStatsRepository
 from bot.db.repositories.guild_config import GuildConfig, GuildConfigRepository
 from bot.db.repositories.schedules import NudgeSchedule, ScheduleRepository
 from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.i18n import N_, _, pgettext
 from bot.services import nudge_lines
 from bot.services.dates import zone
 from bot.services.text import literal
@@ -57,8 +58,10 @@ _DAY_SETS = {
     "weekdays": range(5), "weekends": (5, 6), "weekend": (5, 6),
 }
 _TIME = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(?:(a|p)\.?\s*m\.?)?$", re.IGNORECASE)
-DAYS_HELP = "Use day names like mon,wed,fri, or daily or weekdays."
-TIME_HELP = "Use HH:MM like 09:00 or 17:30, or 9am or 9:30 pm."
+# Translators: mon,wed,fri, daily and weekdays are typed as shown, in English.
+DAYS_HELP = N_("Use day names like mon,wed,fri, or daily or weekdays.")
+# Translators: the times are examples of what can be typed; 9am and 9:30 pm stay as they are.
+TIME_HELP = N_("Use HH:MM like 09:00 or 17:30, or 9am or 9:30 pm.")
 
 
 # Schedules as admins type them -------------------------------------------------------------
@@ -67,7 +70,7 @@ def parse_days(text: str) -> str:
     """'Mon, wed fri' → 'mon,wed,fri'; 'daily' and 'weekdays' expand. Always Monday first."""
     value = " ".join(text.lower().split())
     if not value:
-        raise InvalidInput(f"Please give the days. {DAYS_HELP}")
+        raise InvalidInput(_("Please give the days. {help}").format(help=_(DAYS_HELP)))
     if value in _DAY_SETS:
         return ",".join(DAY_NAMES[i] for i in _DAY_SETS[value])
     found: set[int] = set()
@@ -79,9 +82,10 @@ def parse_days(text: str) -> str:
         elif word in _DAY_WORDS:
             found.add(_DAY_WORDS[word])
         else:
-            raise InvalidInput(f"I don't know the day “{literal(word, 20)}”. {DAYS_HELP}")
+            raise InvalidInput(_("I don't know the day “{day}”. {help}").format(
+                day=literal(word, 20), help=_(DAYS_HELP)))
     if not found:
-        raise InvalidInput(f"Please give the days. {DAYS_HELP}")
+        raise InvalidInput(_("Please give the days. {help}").format(help=_(DAYS_HELP)))
     return ",".join(DAY_NAMES[i] for i in sorted(found))
 
 
@@ -89,14 +93,17 @@ def parse_time(text: str) -> str:
     """'9:00' → '09:00', '9am' → '09:00', '9:30 pm' → '21:30', '21:00' → '21:00'."""
     match = _TIME.match(text.strip())
     if not match or (match.group(2) is None and match.group(3) is None):
-        raise InvalidInput(f"I couldn't read the time “{literal(text, 20)}”. {TIME_HELP}")
+        raise InvalidInput(_("I couldn't read the time “{time}”. {help}").format(
+            time=literal(text, 20), help=_(TIME_HELP)))
     hour, minute = int(match.group(1)), int(match.group(2) or 0)
     if match.group(3) is not None:
         if not 1 <= hour <= 12:
-            raise InvalidInput(f"{literal(text.strip(), 20)} is not a time of day. {TIME_HELP}")
+            raise InvalidInput(_("{time} is not a time of day. {help}").format(
+                time=literal(text.strip(), 20), help=_(TIME_HELP)))
         hour = hour % 12 + (12 if match.group(3).lower() == "p" else 0)
     if hour > 23 or minute > 59:
-        raise InvalidInput(f"{text.strip()} is not a time of day. {TIME_HELP}")
+        raise InvalidInput(_("{time} is not a time of day. {help}").format(
+            time=literal(text.strip(), 20), help=_(TIME_HELP)))
     return f"{hour:02d}:{minute:02d}"
 
 
@@ -104,13 +111,23 @@ def weekdays_of(days: str) -> frozenset[int]:
     return frozenset(DAY_NAMES.index(d) for d in days.split(",") if d in DAY_NAMES)
 
 
+def _short_day(index: int) -> str:
+    """A weekday's short name (0 = Monday), in the current language."""
+    return (
+        pgettext("weekday", "Mon"), pgettext("weekday", "Tue"), pgettext("weekday", "Wed"),
+        pgettext("weekday", "Thu"), pgettext("weekday", "Fri"), pgettext("weekday", "Sat"),
+        pgettext("weekday", "Sun"),
+    )[index]
+
+
 def describe_days(days: str) -> str:
+    """The days of a schedule as an admin reads them ("daily", "weekdays", "Mon, Thu")."""
     chosen = weekdays_of(days)
     if chosen == frozenset(range(7)):
-        return "daily"
+        return pgettext("schedule", "daily")
     if chosen == frozenset(range(5)):
-        return "weekdays"
-    return ", ".join(DAY_NAMES[i].capitalize() for i in sorted(chosen))
+        return pgettext("schedule", "weekdays")
+    return ", ".join(_short_day(i) for i in sorted(chosen))
 
 
 # Slots: pure functions of the schedule and an instant --------------------------------------
@@ -134,7 +151,7 @@ def slot_on(day: date, hhmm: str, tz: ZoneInfo) -> Slot:
     instant = _exists(wall, tz)
     probe = wall
     # Spring gap: the first minute that exists after it is the moment the clocks jumped.
-    for _ in range(24 * 60):
+    for _minute in range(24 * 60):
         if instant is not None:
             break
         probe += timedelta(minutes=1)
@@ -146,7 +163,8 @@ def slot_on(day: date, hhmm: str, tz: ZoneInfo) -> Slot:
 def _candidates(days: str, hhmm: str, tz: ZoneInfo, around: date, span: Iterable[int]):
     chosen = weekdays_of(days)
     if not chosen:
-        raise InvalidInput(f"A schedule needs at least one day. {DAYS_HELP}")
+        raise InvalidInput(_("A schedule needs at least one day. {help}").format(
+            help=_(DAYS_HELP)))
     for offset in span:
         day = around + timedelta(days=offset)
         if day.weekday() in chosen:
@@ -179,11 +197,12 @@ class NudgePost:
     footer: str | None = None
     thanked: tuple[int, ...] = ()     # members a digest thanks by name (kept with its message id)
     nonce: str | None = None
+    line: int | None = None           # the pool line it says (kept: texts differ by language)
 
     def to_json(self) -> str:
         return json.dumps({"kind": self.kind, "title": self.title,
                            "description": self.description, "footer": self.footer,
-                           "thanked": list(self.thanked)})
+                           "thanked": list(self.thanked), "line": self.line})
 
     @classmethod
     def from_json(cls, text: str) -> NudgePost:
@@ -381,15 +400,14 @@ class NudgeService:
         """An extra post on request: claimed in a row of its own (retried like a slot's post),
         never under a scheduled slot's key, so it uses up no slot."""
         if kind not in KINDS:
-            raise InvalidInput(f"Kind must be one of: {', '.join(KINDS)}.")
+            raise InvalidInput(_("Kind must be one of: {kinds}.").format(kinds=", ".join(KINDS)))
         config = await self.configs.get(guild_id)
         if config is None or config.support_channel_id is None:
-            raise NotFound("This server has no support channel yet. Start with /support setup.")
+            raise NotFound(_("This server has no support channel yet. Start with /support setup."))
         if config.paused_reason:
-            raise NotAllowed(
-                f"Group nudges are paused: {config.paused_reason}. Fix it, then run "
-                "/support setup to resume."
-            )
+            raise NotAllowed(_(
+                "Group nudges are paused: {reason}. Fix it, then run /support setup to resume."
+            ).format(reason=config.paused_reason))
         now = self.clock.now()
         content = None
         if kind != "encouragement":
@@ -591,22 +609,26 @@ class NudgeService:
                 first_day=(today - timedelta(days=6)).isoformat(), last_day=today.isoformat(),
             )
             return digest_post(totals, today - timedelta(days=6), today)
-        raise InvalidInput(f"Kind must be one of: {', '.join(KINDS)}.")
+        raise InvalidInput(_("Kind must be one of: {kinds}.").format(kinds=", ".join(KINDS)))
 
     async def _keep_applying_turn(self, guild_id: int) -> int:
         """A keep-applying wording this server has not seen in the last four weeks (the least
         recently seen when every one has). Read from the posts themselves, so it holds across
-        restarts."""
+        restarts: by the line each post records (posts in any language), else by its English
+        text."""
         since = to_db(self.clock.now() - KEEP_APPLYING_NO_REPEAT)
         pool = nudge_lines.KEEP_APPLYING_LINES
         last_seen: dict[int, str] = {}
         for delivery in await self.deliveries.for_guild(guild_id):
             if delivery.kind != "keep-applying" or not delivery.payload:
                 continue
-            description = NudgePost.from_json(delivery.payload).description
-            for i, wording in enumerate(pool):
-                if wording in description:
-                    last_seen[i] = max(last_seen.get(i, ""), delivery.created_at)
+            posted = NudgePost.from_json(delivery.payload)
+            if posted.line is not None:
+                seen = [posted.line % len(pool)]
+            else:
+                seen = [i for i, wording in enumerate(pool) if wording in posted.description]
+            for i in seen:
+                last_seen[i] = max(last_seen.get(i, ""), delivery.created_at)
         fresh = [i for i in range(len(pool)) if last_seen.get(i, "") < since]
         if fresh:
             return self.rng.choice(fresh)
@@ -620,9 +642,9 @@ def encouragement_post(line: int) -> NudgePost:
     """An encouragement line; its footer varies with the line, so consecutive posts (which
     never share a line) rarely end the same way."""
     return NudgePost(
-        kind="encouragement", title=nudge_lines.ENCOURAGEMENT_TITLE,
-        description=nudge_lines.ENCOURAGEMENT_LINES[line],
-        footer=nudge_lines.footer_for(nudge_lines.ENCOURAGEMENT_FOOTERS, line),
+        kind="encouragement", title=_(nudge_lines.ENCOURAGEMENT_TITLE),
+        description=_(nudge_lines.ENCOURAGEMENT_LINES[line]),
+        footer=nudge_lines.footer_for(nudge_lines.ENCOURAGEMENT_FOOTERS, line), line=line,
     )
 
 
@@ -640,17 +662,15 @@ def keep_applying_post(applications: int, members_at_goal: int, monday: date,
     gets a warm sentence instead of a zero."""
     lines = nudge_lines
     sunday = monday + timedelta(days=6)
+    days = lines.day_range(monday, sunday)
+    line = turn % len(lines.KEEP_APPLYING_LINES)
     if applications == 0:
-        body = lines.KEEP_APPLYING_QUIET.format(days=lines.day_range(monday, sunday))
+        body = _(lines.KEEP_APPLYING_QUIET).format(days=days)
     else:
-        key = (lines.plural_form(applications),
-               lines.plural_form(members_at_goal) if members_at_goal else None)
-        count = lines.KEEP_APPLYING_COUNT[key].format(
-            period=lines.week_period(monday, sunday), applications=applications,
-            members=members_at_goal)
-        body = count + "\n" + lines.KEEP_APPLYING_LINES[turn % len(lines.KEEP_APPLYING_LINES)]
-    return NudgePost(kind="keep-applying", title=lines.KEEP_APPLYING_TITLE, description=body,
-                     footer=lines.footer_for(lines.KEEP_APPLYING_FOOTERS, turn))
+        count = lines.keep_applying_count(applications, members_at_goal, days)
+        body = count + "\n" + _(lines.KEEP_APPLYING_LINES[line])
+    return NudgePost(kind="keep-applying", title=_(lines.KEEP_APPLYING_TITLE), description=body,
+                     footer=lines.footer_for(lines.KEEP_APPLYING_FOOTERS, turn), line=line)
 
 
 def digest_post(totals, first_day: date, last_day: date) -> NudgePost:
@@ -665,41 +685,48 @@ def digest_post(totals, first_day: date, last_day: date) -> NudgePost:
     }
     named = tuple(totals.named_sharers) + tuple(
         uid for uid in totals.named_winners if uid not in totals.named_sharers)
+    days = nudge_lines.day_range(first_day, last_day)
     if any(counts.values()):
-        lines = [nudge_lines.DIGEST_INTRO.format(
-            period=nudge_lines.last_days_period(first_day, last_day))]
-        lines += [nudge_lines.plural(count, nudge_lines.DIGEST_LINES[name])
-                  for name, count in counts.items() if count]
+        lines = [nudge_lines.digest_intro(days)]
+        lines += [nudge_lines.digest_line(name, count) for name, count in counts.items() if count]
         if named:
             lines += ["", thanks_line(named)]
-        lines += ["", nudge_lines.DIGEST_CLOSE]
+        lines += ["", _(nudge_lines.DIGEST_CLOSE)]
     else:
-        lines = [nudge_lines.DIGEST_QUIET.format(
-            days=nudge_lines.day_range(first_day, last_day))]
+        lines = [_(nudge_lines.DIGEST_QUIET).format(days=days)]
         if named:
             lines += ["", thanks_line(named)]
     turn = first_day.toordinal() // 7
-    return NudgePost(kind="digest", title=nudge_lines.DIGEST_TITLE, description="\n".join(lines),
+    return NudgePost(kind="digest", title=_(nudge_lines.DIGEST_TITLE),
+                     description="\n".join(lines),
                      footer=nudge_lines.footer_for(nudge_lines.DIGEST_FOOTERS, turn),
                      thanked=named)
 
 
-THANKS_OPENING = "Thank you for showing up openly this week: "
+_MENTIONS = re.compile(r"<@\d+>(?:, <@\d+>)*")
+
+
+def _mentions(user_ids) -> str:
+    return ", ".join(f"<@{uid}>" for uid in user_ids)
 
 
 def thanks_line(user_ids) -> str:
-    return THANKS_OPENING + ", ".join(f"<@{uid}>" for uid in user_ids) + "."
+    # Translators: {members} is a list of member mentions, separated by commas.
+    return _("Thank you for showing up openly this week: {members}.").format(
+        members=_mentions(user_ids))
 
 
 def digest_without(description: str, user_id: int) -> str:
     """A digest's text with one member's name taken out of its thanks (the line goes when
-    nobody is left in it)."""
+    nobody is left in it). The thanks line is the one with mentions; its words stay in the
+    language it was posted in."""
     lines = description.split("\n")
     for i, line in enumerate(lines):
-        if line.startswith(THANKS_OPENING):
-            kept = [int(u) for u in re.findall(r"<@(\d+)>", line) if int(u) != user_id]
+        listed = _MENTIONS.search(line)
+        if listed is not None:
+            kept = [int(u) for u in re.findall(r"<@(\d+)>", listed.group()) if int(u) != user_id]
             if kept:
-                lines[i] = thanks_line(kept)
+                lines[i] = line[:listed.start()] + _mentions(kept) + line[listed.end():]
             else:
                 del lines[i]
                 if i > 0 and not lines[i - 1]:

@@ -36,6 +36,7 @@ from bot.db.repositories.outbox import OutboxRepository, OutboxRow
 from bot.db.repositories.rejections import RejectionRepository
 from bot.db.repositories.shares import ShareRepository
 from bot.db.repositories.timers import Timer, TimerRepository
+from bot.i18n import N_, _, ngettext
 from bot.services import text
 from bot.services.dates import zone
 from bot.services.personal import (
@@ -68,8 +69,8 @@ FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(minutes=30)
 MESSAGE_LIMIT = 2000
 NONCE_LENGTH = 25
-PAUSE_NOTES_LABEL = "Pause notes by DM"
-NOTES_FOOTER = "-# You can send one to someone else any time with /encourage."
+PAUSE_NOTES_LABEL = N_("Pause notes by DM")
+NOTES_FOOTER = N_("You can send one to someone else any time with /encourage.")
 
 
 def new_nonce() -> str:
@@ -78,7 +79,7 @@ def new_nonce() -> str:
 
 
 def pause_notes_button() -> Button:
-    return Button(PAUSE_NOTES_LABEL, custom_ids.pause_notes())
+    return Button(_(PAUSE_NOTES_LABEL), custom_ids.pause_notes())
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,13 +340,17 @@ class OutboxService:
         if lane == "notes":
             content = "\n\n".join(p.content for p in parts)
             if len(parts) > 1:
-                content = f"{len(parts)} notes of encouragement for you:\n\n" + content
+                content = ngettext("{count} note of encouragement for you:",
+                                   "{count} notes of encouragement for you:",
+                                   len(parts)).format(count=len(parts)) + "\n\n" + content
             # Each anonymous note keeps its own Report button; numbered when several share a DM.
             reports = [b for p in parts for b in p.buttons]
             if len(reports) > 1:
-                reports = [Button(f"{b.label} note {n}", b.custom_id, b.primary, b.row)
+                # Translators: a button label: {label} is "Report", {number} which note it is.
+                reports = [Button(_("{label} note {number}").format(label=b.label, number=n),
+                                  b.custom_id, b.primary, b.row)
                            for n, b in enumerate(reports, start=1)]
-            return Payload(f"{content}\n\n{NOTES_FOOTER}"[:MESSAGE_LIMIT],
+            return Payload((content + "\n\n-# " + _(NOTES_FOOTER))[:MESSAGE_LIMIT],
                            (pause_notes_button(), *reports[:24]))
         buttons: list[Button] = []
         for part in parts:

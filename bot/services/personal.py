@@ -32,6 +32,7 @@ from bot.db.repositories.reflections import ReflectionRepository
 from bot.db.repositories.rejections import Rejection, RejectionRepository
 from bot.db.repositories.timers import Timer, TimerRepository
 from bot.errors import UserFacingError
+from bot.i18n import N_, _
 from bot.services import text
 from bot.services.dates import zone
 from bot.services.dm_rules import prompt_wanted
@@ -48,21 +49,28 @@ NO_NUDGE_AFTER_REJECTION = timedelta(hours=48)  # give people room after a no
 NUDGE_EVERY = timedelta(days=7)                 # at most one personal nudge a week
 REMIND_AGAIN_AFTER = timedelta(hours=24)
 NOTICE_KIND = "personal_dm"
-PAUSE_LABELS = {"dm_prompts": "Pause DM prompts", "personal_nudges": "Pause nudges"}
+# Button labels, translated where shown (pause_label).
+PAUSE_LABELS = {"dm_prompts": N_("Pause DM prompts"), "personal_nudges": N_("Pause nudges")}
 
 # Kind, varied wordings for a personal nudge; {done} and {goal} are this week's figures.
+# The index of the wording is stored, never its text.
 NUDGE_TEXTS = (
-    "**This week:** {done} of {goal} applications so far. One small application today keeps "
-    "things moving; /apply log when you're ready.",
-    "**A gentle nudge:** {done} of {goal} applications this week. Even one today counts, and "
-    "it doesn't have to be perfect.",
-    "**Checking in:** you're at {done} of {goal} applications this week. A quick one sent "
-    "today is a step; /apply log keeps the count.",
-    "**Keep going:** {done} of {goal} applications this week. Twenty minutes on one can be "
-    "enough for today.",
-    "**Your week so far:** {done} of {goal} applications. Pick the easiest one on your list "
-    "and send it; that's a good day's work.",
+    N_("**This week:** {done} of {goal} applications so far. One small application today "
+       "keeps things moving; /apply log when you're ready."),
+    N_("**A gentle nudge:** {done} of {goal} applications this week. Even one today counts, "
+       "and it doesn't have to be perfect."),
+    N_("**Checking in:** you're at {done} of {goal} applications this week. A quick one sent "
+       "today is a step; /apply log keeps the count."),
+    N_("**Keep going:** {done} of {goal} applications this week. Twenty minutes on one can be "
+       "enough for today."),
+    N_("**Your week so far:** {done} of {goal} applications. Pick the easiest one on your "
+       "list and send it; that's a good day's work."),
 )
+
+
+def pause_label(setting: str) -> str:
+    """The label of the button that turns `setting` off, in the current language."""
+    return _(PAUSE_LABELS[setting])
 
 
 # Time helpers ---------------------------------------------------------------------------------
@@ -211,17 +219,11 @@ def item_buttons(items: Iterable[tuple[str, int | None]],
     for row, (kind, subject_id) in enumerate(with_buttons):
         assert subject_id is not None
         suffix = f" · #{(numbers or {}).get(subject_id, '?')}" if suffix_needed else ""
-        if kind == "reflection_prompt":
-            wanted = [("Reflect now", custom_ids.reflect(subject_id), True),
-                      ("Remind me tomorrow", custom_ids.prompt_later(subject_id), False),
-                      ("Not this one", custom_ids.prompt_skip(subject_id), False)]
-        else:
-            wanted = [("Log feedback", custom_ids.feedback_log(subject_id), True),
-                      ("Stop reminding", custom_ids.feedback_stop(subject_id), False)]
-        found += [Button(label + suffix, cid, main, row) for label, cid, main in wanted]
+        found += [Button(label + suffix, cid, main, row)
+                  for label, cid, main in entry_buttons(kind, subject_id)]
     row = min(len(with_buttons), 4)
-    found += [Button(PAUSE_LABELS[s], custom_ids.pause(s), False, row)
-              for s in pauses_for(k for k, _ in items)]
+    found += [Button(pause_label(s), custom_ids.pause(s), False, row)
+              for s in pauses_for(k for k, _subject in items)]
     return tuple(found)
 
 
@@ -232,37 +234,46 @@ def item_line(item: DueItem, escape: Callable[[str], str] = text.literal) -> str
         stage = f" ({entry.stage})" if entry.stage else ""
         about = f"**#{entry.number}** {escape(entry.company)}{stage}"
         if item.kind == "reflection_prompt":
-            return (f"{about}: when you have a few minutes, would you like to reflect on it? "
-                    "Five short questions, and you can skip any of them.")
-        keep = ("If so, log it and it will sit beside your reflection." if item.reflected
-                else "If so, log it and it stays with this entry.")
+            # Translators: {about} is an entry's number and company, such as "**#3** Acme".
+            return _("{about}: when you have a few minutes, would you like to reflect on it? "
+                     "Five short questions, and you can skip any of them.").format(about=about)
+        keep = (_("If so, log it and it will sit beside your reflection.") if item.reflected
+                else _("If so, log it and it stays with this entry."))
         if item.requested_at:
             asked_on = discord_time(from_db(item.requested_at), 'D')
-            return f"{about}: you asked for feedback on {asked_on}. Did you hear back? {keep}"
-        return f"{about}: you asked for feedback. Did you hear back? {keep}"
-    wording = NUDGE_TEXTS[(item.text_index or 0) % len(NUDGE_TEXTS)]
+            # Translators: {about} is an entry, {date} the day the feedback was asked for.
+            asked = _("{about}: you asked for feedback on {date}. Did you hear back?").format(
+                about=about, date=asked_on)
+        else:
+            asked = _("{about}: you asked for feedback. Did you hear back?").format(about=about)
+        return asked + " " + keep
+    wording = _(NUDGE_TEXTS[(item.text_index or 0) % len(NUDGE_TEXTS)])
     return wording.format(done=item.applications, goal=item.goal)
 
 
 def entry_buttons(kind: str, subject_id: int) -> list[tuple[str, str, bool]]:
-    """(label, custom_id, primary) of the buttons that act on one entry of a DM."""
+    """(label, custom_id, primary) of the buttons that act on one entry of a DM; the labels in
+    the current language."""
     if kind == "reflection_prompt":
-        return [("Reflect now", custom_ids.reflect(subject_id), True),
-                ("Remind me tomorrow", custom_ids.prompt_later(subject_id), False),
-                ("Not this one", custom_ids.prompt_skip(subject_id), False)]
-    return [("Log feedback", custom_ids.feedback_log(subject_id), True),
-            ("Stop reminding", custom_ids.feedback_stop(subject_id), False)]
+        return [(_("Reflect now"), custom_ids.reflect(subject_id), True),
+                (_("Remind me tomorrow"), custom_ids.prompt_later(subject_id), False),
+                (_("Not this one"), custom_ids.prompt_skip(subject_id), False)]
+    return [(_("Log feedback"), custom_ids.feedback_log(subject_id), True),
+            (_("Stop reminding"), custom_ids.feedback_stop(subject_id), False)]
 
 
 # A DM with several entries: one line each, the shared words said once.
-MERGED_INTRO = "A few gentle check-ins from Onward, all in one message:"
-MERGED_REFLECT = "{about}: ready when you are to reflect on it"
-MERGED_FEEDBACK_ON = "{about}: you asked for feedback on {asked_on}; did you hear back?"
-MERGED_FEEDBACK = "{about}: you asked for feedback; did you hear back?"
-MERGED_HOW = ("**Choose an entry** to reflect on it (five short questions, skip any), log the "
-              "feedback you got, or set it aside.")
-PAUSE_HINT = "Not now? The buttons below pause these messages; /settings turns them back on."
-CHOOSE_LABEL = "Choose an entry"
+MERGED_INTRO = N_("A few gentle check-ins from Onward, all in one message:")
+# Translators: {about} is a bullet with an entry's number and company, such as "• **#3** Acme".
+MERGED_REFLECT = N_("{about}: ready when you are to reflect on it")
+# Translators: {asked_on} is the day the feedback was asked for.
+MERGED_FEEDBACK_ON = N_("{about}: you asked for feedback on {asked_on}; did you hear back?")
+MERGED_FEEDBACK = N_("{about}: you asked for feedback; did you hear back?")
+# Translators: "Choose an entry" is the label of the button under the message.
+MERGED_HOW = N_("**Choose an entry** to reflect on it (five short questions, skip any), log "
+                "the feedback you got, or set it aside.")
+PAUSE_HINT = N_("Not now? The buttons below pause these messages; /settings turns them back on.")
+CHOOSE_LABEL = N_("Choose an entry")
 
 
 def merged_line(item: DueItem, escape: Callable[[str], str] = text.literal) -> str:
@@ -271,11 +282,11 @@ def merged_line(item: DueItem, escape: Callable[[str], str] = text.literal) -> s
     stage = f" ({entry.stage})" if entry.stage else ""
     about = f"• **#{entry.number}** {escape(entry.company)}{stage}"
     if item.kind == "reflection_prompt":
-        return MERGED_REFLECT.format(about=about)
+        return _(MERGED_REFLECT).format(about=about)
     if item.requested_at:
-        return MERGED_FEEDBACK_ON.format(
+        return _(MERGED_FEEDBACK_ON).format(
             about=about, asked_on=discord_time(from_db(item.requested_at), "D"))
-    return MERGED_FEEDBACK.format(about=about)
+    return _(MERGED_FEEDBACK).format(about=about)
 
 
 def render_merged(items: list[DueItem], escape: Callable[[str], str] = text.literal) -> Payload:
@@ -283,14 +294,14 @@ def render_merged(items: list[DueItem], escape: Callable[[str], str] = text.lite
     menu of them), then the pause buttons; other items (a nudge) keep their own line."""
     entries = [i for i in items if i.kind in PROMPT_KINDS and i.subject_id is not None]
     others = [i for i in items if i not in entries]
-    lines = [MERGED_INTRO, "", *(merged_line(i, escape) for i in entries)]
-    lines += ["", MERGED_HOW]
+    lines = [_(MERGED_INTRO), "", *(merged_line(i, escape) for i in entries)]
+    lines += ["", _(MERGED_HOW)]
     if others:
         lines += ["", *(item_line(i, escape) for i in others)]
-    lines += ["", PAUSE_HINT]
+    lines += ["", _(PAUSE_HINT)]
     picks = [("r" if i.kind == "reflection_prompt" else "f", i.subject_id or 0) for i in entries]
-    buttons = [Button(CHOOSE_LABEL, custom_ids.dm_pick(picks), True, 0)]
-    buttons += [Button(PAUSE_LABELS[s], custom_ids.pause(s), False, 1)
+    buttons = [Button(_(CHOOSE_LABEL), custom_ids.dm_pick(picks), True, 0)]
+    buttons += [Button(pause_label(s), custom_ids.pause(s), False, 1)
                 for s in pauses_for(i.kind for i in items)]
     return Payload("\n".join(lines), tuple(buttons))
 
@@ -298,10 +309,9 @@ def render_merged(items: list[DueItem], escape: Callable[[str], str] = text.lite
 def render_batch(items: list[DueItem], escape: Callable[[str], str] = text.literal) -> Payload:
     if sum(1 for i in items if i.kind in PROMPT_KINDS and i.subject_id is not None) > 1:
         return render_merged(items, escape)
-    intro = ("A gentle check-in from Onward:" if len(items) == 1
-             else "A few gentle check-ins from Onward, all in one message:")
-    lines = [intro, "", *(item_line(i, escape) for i in items), "",
-             "Not now? The buttons below pause these messages; /settings turns them back on."]
+    intro = (_("A gentle check-in from Onward:") if len(items) == 1
+             else _(MERGED_INTRO))
+    lines = [intro, "", *(item_line(i, escape) for i in items), "", _(PAUSE_HINT)]
     numbers = {i.entry.id: i.entry.number for i in items if i.entry is not None}
     return Payload("\n".join(lines),
                    item_buttons(((i.kind, i.subject_id) for i in items), numbers))
@@ -448,10 +458,9 @@ class PersonalDMService:
     ) -> tuple[Rejection, datetime]:
         entry = await self.journal.get_entry(user_id, rejection_id)
         if await self.reflections.exists(user_id, entry.id):
-            raise UserFacingError(
-                f"You've already reflected on #{entry.number}; /reflect lets you add to it "
-                "any time."
-            )
+            raise UserFacingError(_(
+                "You've already reflected on #{number}; /reflect lets you add to it any time."
+            ).format(number=entry.number))
         now = self.clock.now()
         due = now + REMIND_AGAIN_AFTER
         async with self.db.transaction() as tx:

@@ -15,41 +15,55 @@ from bot.db.repositories.reflections import PROMPT_FIELDS, Reflection, Reflectio
 from bot.db.repositories.rejections import Rejection
 from bot.db.repositories.timers import TimerRepository
 from bot.errors import InvalidInput
+from bot.i18n import N_, _
 from bot.services import text
 from bot.services.insights import Insights, InsightsService, PhraseExtractor, Theme
 from bot.services.journal import JournalService, entry_label  # noqa: F401 - re-exported
 from bot.services.reframes import reached_interview
 
-# The questions, as the member reads them (also the modal's labels: at most 45 characters).
+# The questions, as the member reads them (also the modal's labels: at most 45 characters);
+# translated where shown (questions_for).
 PROMPTS: dict[str, str] = {
-    "struggled": "Which questions did you struggle with?",
-    "unprepared": "Where did you feel unprepared?",
-    "differently": "What would you do differently?",
-    "went_well": "What went well?",
-    "practise": "One thing to practise next",
+    # Translators: a question and a form label; at most 45 characters.
+    "struggled": N_("Which questions did you struggle with?"),
+    "unprepared": N_("Where did you feel unprepared?"),
+    "differently": N_("What would you do differently?"),
+    "went_well": N_("What went well?"),
+    "practise": N_("One thing to practise next"),
 }
 # The same five questions for a rejection before any interview (an application or no stage):
 # they ask what would strengthen the next application.
 APPLICATION_PROMPTS: dict[str, str] = {
-    "struggled": "Which part of the application was hardest?",
-    "unprepared": "Where did your fit feel weakest?",
-    "differently": "What would strengthen your next application?",
-    "went_well": "What went well?",
-    "practise": "One thing to try on the next application",
+    # Translators: a question and a form label; at most 45 characters.
+    "struggled": N_("Which part of the application was hardest?"),
+    "unprepared": N_("Where did your fit feel weakest?"),
+    "differently": N_("What would strengthen your next application?"),
+    "went_well": N_("What went well?"),
+    "practise": N_("One thing to try on the next application"),
 }
 # Short names for the summary lines.
 SUMMARY_LABELS: dict[str, str] = {
-    "struggled": "Struggled with",
-    "unprepared": "Felt unprepared",
-    "differently": "Would do differently",
-    "went_well": "Went well",
-    "practise": "To practise",
+    "struggled": N_("Struggled with"),
+    "unprepared": N_("Felt unprepared"),
+    "differently": N_("Would do differently"),
+    "went_well": N_("Went well"),
+    "practise": N_("To practise"),
 }
 
 
 def prompts_for(stage: str | None) -> dict[str, str]:
     """The questions that fit the entry's stage."""
     return PROMPTS if reached_interview(stage) else APPLICATION_PROMPTS
+
+
+def questions_for(stage: str | None) -> dict[str, str]:
+    """The questions that fit the entry's stage, in the current language (modal labels)."""
+    return {name: _(question) for name, question in prompts_for(stage).items()}
+
+
+def summary_label(name: str) -> str:
+    """The short name of a question for a summary line, in the current language."""
+    return _(SUMMARY_LABELS[name])
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,17 +103,17 @@ class ReflectionService:
         """Stores the answers, then reads the member's themes: the first reading of many
         notes takes a while (it runs off the event loop), so callers answer Discord first."""
         entry = await self.journal.get_entry(user_id, rejection_id)
-        questions = prompts_for(entry.stage)
+        questions = questions_for(entry.stage)
         cleaned = {
-            name: text.clean_optional(answers.get(name), f"answer to “{questions[name]}”",
-                                      text.REFLECTION_FIELD_MAX) or ""
+            name: text.clean_optional(answers.get(name), "answer", text.REFLECTION_FIELD_MAX,
+                                      question=questions[name]) or ""
             for name in PROMPT_FIELDS
         }
         if not any(cleaned.values()):
-            raise InvalidInput(
+            raise InvalidInput(_(
                 "Every question can be skipped, but not all of them: "
                 "write a line for at least one and I'll save it."
-            )
+            ))
         now = to_db(self.clock.now())
         async with self.db.transaction() as tx:
             earlier = await self.reflections.for_entry(user_id, entry.id)

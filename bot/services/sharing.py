@@ -31,14 +31,15 @@ from bot.db.repositories.shares import POSTING, SCHEDULED, Share, ShareRepositor
 from bot.db.repositories.timers import TimerRepository
 from bot.db.repositories.wins import WinShare, WinShareRepository
 from bot.errors import InvalidInput, NotAllowed, NotFound, UserFacingError
+from bot.i18n import N_, _, ngettext
 from bot.services import text
 from bot.services.privacy import DELETED, DataDeleted
 
-NO_CHANNEL = (
+NO_CHANNEL = N_(
     "This group has no support channel yet, so there's nowhere to share it. An admin can set "
     "one up with /support setup; your entry stays private until then."
 )
-FROM_A_DM = (
+FROM_A_DM = N_(
     "Sharing happens in a server, where the group is: run /rejection share there and pick this "
     "entry. You'll see exactly what the group will see before anything is posted."
 )
@@ -55,15 +56,16 @@ ANON_DELAY_MAX = timedelta(minutes=60)
 RETRY_POST_AFTER = timedelta(minutes=10)
 SHARE_TIMER = "share_post"
 
+# Each ends the sentence "… got a no {stage}." of a shared post (translated in share_post).
 STAGE_PHRASES = {
-    "application": "on an application",
-    "recruiter-screen": "after a recruiter screen",
-    "phone-screen": "after a phone screen",
-    "technical": "after a technical interview",
-    "take-home": "after a take-home assignment",
-    "onsite": "after an onsite interview",
-    "final": "after a final-round interview",
-    "offer": "at the offer stage",
+    "application": N_("on an application"),
+    "recruiter-screen": N_("after a recruiter screen"),
+    "phone-screen": N_("after a phone screen"),
+    "technical": N_("after a technical interview"),
+    "take-home": N_("after a take-home assignment"),
+    "onsite": N_("after an onsite interview"),
+    "final": N_("after a final-round interview"),
+    "offer": N_("at the offer stage"),
 }
 
 
@@ -122,41 +124,74 @@ class FallbackMention:
 
 
 def stage_phrase(stage: str | None) -> str | None:
-    """How a post names the stage. An application-stage or stage-less no never mentions an
-    interview."""
-    return STAGE_PHRASES.get(stage) if stage else None
+    """How a post names the stage, in the current language. An application-stage or stage-less
+    no never mentions an interview."""
+    phrase = STAGE_PHRASES.get(stage) if stage else None
+    return _(phrase) if phrase else None
+
+
+def _shared_sentence(author_name: str | None, company: str | None, phrase: str | None) -> str:
+    """The first sentence of a shared post: one whole sentence for each thing it says."""
+    values = {"name": author_name, "company": company, "stage": phrase}
+    if author_name and company and phrase:
+        # Translators: {stage} is a phrase such as "after a phone screen".
+        text = _("**{name}** got a no from **{company}** {stage}.")
+    elif author_name and company:
+        text = _("**{name}** got a no from **{company}**.")
+    elif author_name and phrase:
+        # Translators: {stage} is a phrase such as "after a phone screen".
+        text = _("**{name}** got a no {stage}.")
+    elif author_name:
+        text = _("**{name}** got a no.")
+    elif company and phrase:
+        # Translators: {stage} is a phrase such as "after a phone screen".
+        text = _("Someone in the group got a no from **{company}** {stage}.")
+    elif company:
+        text = _("Someone in the group got a no from **{company}**.")
+    elif phrase:
+        # Translators: {stage} is a phrase such as "after a phone screen".
+        text = _("Someone in the group got a no {stage}.")
+    else:
+        text = _("Someone in the group got a no.")
+    return text.format(**values)
+
+
+def _shared_footer(named: bool) -> str:
+    if named:
+        return _("Shared with their name, by their choice.")
+    return _("Shared anonymously: the group doesn't see who.")
 
 
 def share_post(*, company: str | None, stage: str | None, author_name: str | None) -> SharePost:
     """What the group sees: who (only when shared named), the company (only when the member
     ticked show_company; else None) and the stage; never the role or the note. `company` and
     `author_name` are member text, rendered inert by the caller."""
-    who = f"**{author_name}**" if author_name else "Someone in the group"
-    what = f"{who} got a no" + (f" from **{company}**" if company else "")
-    phrase = stage_phrase(stage)
     return SharePost(
-        title="Shared with the group",
+        title=_("Shared with the group"),
         description=(
-            what + (f" {phrase}." if phrase else ".")
-            + "\n\nSharing that takes courage. If you've been there, a few kind words help: "
-            "the buttons below send them a private note."
+            _shared_sentence(author_name, company, stage_phrase(stage)) + "\n\n"
+            + _("Sharing that takes courage. If you've been there, a few kind words help: "
+                "the buttons below send them a private note.")
         ),
-        footer=("Shared with their name, by their choice." if author_name else
-                "Shared anonymously: the group doesn't see who."),
+        footer=_shared_footer(bool(author_name)),
     )
 
 
 def win_post(*, status: str, author_name: str | None) -> SharePost:
     """Good news as the group sees it: who (only when shared named) and what: never the company,
     the role or any note. `author_name` is member text, rendered inert by the caller."""
-    who = f"**{author_name}**" if author_name else "Someone in the group"
-    what = "got an offer" if status == "offer" else "reached the interviews"
+    if status == "offer":
+        what = (_("**{name}** got an offer!") if author_name else
+                _("Someone in the group got an offer!"))
+    else:
+        what = (_("**{name}** reached the interviews!") if author_name else
+                _("Someone in the group reached the interviews!"))
     return SharePost(
-        title="Good news from the group",
-        description=(f"{who} {what}!\n\nEvery application and every no before it led here. "
-                     "Wins count too: keep going, all of you."),
-        footer=("Shared with their name, by their choice." if author_name else
-                "Shared anonymously: the group doesn't see who."),
+        title=_("Good news from the group"),
+        description=(what.format(name=author_name) + "\n\n"
+                     + _("Every application and every no before it led here. "
+                         "Wins count too: keep going, all of you.")),
+        footer=_shared_footer(bool(author_name)),
     )
 
 
@@ -205,20 +240,20 @@ class SharingService:
         if entry is None:
             if from_button:
                 raise DataDeleted(DELETED)
-            raise NotFound(
-                f"You have no entry #{rejection_id}. /rejection list shows your entries."
-            )
+            raise NotFound(_(
+                "You have no entry #{number}. /rejection list shows your entries."
+            ).format(number=rejection_id))
         return entry
 
     async def _channel(self, guild_id: int) -> GuildConfig:
         config = await self.configs.get(guild_id)
         if config is None or config.support_channel_id is None:
-            raise NotFound(NO_CHANNEL)
+            raise NotFound(_(NO_CHANNEL))
         if config.paused_reason:
-            raise NotAllowed(
-                f"I can't post in the support channel right now ({config.paused_reason}). "
-                "An admin can fix it with /support setup; your entry stays private until then."
-            )
+            raise NotAllowed(_(
+                "I can't post in the support channel right now ({reason}). An admin can fix it "
+                "with /support setup; your entry stays private until then."
+            ).format(reason=config.paused_reason))
         return config
 
     async def _not_yet_shared(self, entry: Rejection, guild_id: int) -> None:
@@ -226,14 +261,14 @@ class SharingService:
         if existing is None:
             return
         if existing.status == SCHEDULED and existing.post_at:
-            raise AlreadyShared(
-                f"Already done: #{entry.number} is on its way to this group (anonymously). "
+            raise AlreadyShared(_(
+                "Already done: #{number} is on its way to this group (anonymously). "
                 "/rejection unshare takes it back before it's posted."
-            )
-        raise AlreadyShared(
-            f"Already done: you've shared #{entry.number} with this group, so it's there once. "
+            ).format(number=entry.number))
+        raise AlreadyShared(_(
+            "Already done: you've shared #{number} with this group, so it's there once. "
             "/rejection unshare takes it down."
-        )
+        ).format(number=entry.number))
 
     async def preview(
         self, user_id: int, guild_id: int | None, rejection_id: int | str, *, named: bool,
@@ -290,7 +325,9 @@ class SharingService:
                                       due_at=to_db(post_at), created_at=to_db(now))
         if share_id is None:
             await self._not_yet_shared(entry, guild_id)
-            raise AlreadyShared(f"Already done: #{entry.number} is already shared with this group.")
+            raise AlreadyShared(_(
+                "Already done: #{number} is already shared with this group."
+            ).format(number=entry.number))
         return ShareClaim(share_id=share_id, entry=entry, named=named, show_company=show_company,
                           channel_id=config.support_channel_id, post_at=post_at)
 
@@ -298,10 +335,10 @@ class SharingService:
         """Cancel on a preview: nothing to undo, but say so when it was posted meanwhile."""
         entry = await self._own_entry(user_id, rejection_id, from_button=True)
         if guild_id is not None and await self.shares.find(entry.id, guild_id) is not None:
-            raise AlreadyShared(
-                f"Already done: #{entry.number} was posted (or is on its way) from another "
+            raise AlreadyShared(_(
+                "Already done: #{number} was posted (or is on its way) from another "
                 "preview. /rejection unshare takes it back."
-            )
+            ).format(number=entry.number))
 
     async def finish_share(self, share_id: int, message_id: int) -> None:
         async with self.db.transaction() as tx:
@@ -370,9 +407,9 @@ class SharingService:
         entry = await self._own_entry(user_id, _entry_id(rejection_id), from_button=False)
         shares = await self.take_down_entry(user_id, entry.id)
         if not shares:
-            raise NotFound(
-                f"#{entry.number} isn't shared with any group, so there's nothing to take down."
-            )
+            raise NotFound(_(
+                "#{number} isn't shared with any group, so there's nothing to take down."
+            ).format(number=entry.number))
         return entry, shares
 
     async def get_share(self, share_id: int) -> Share:
@@ -380,7 +417,7 @@ class SharingService:
         if share is None:
             raise DataDeleted(DELETED)
         if share.message_id is None:
-            raise UserFacingError("This post is still going up; try again in a moment.")
+            raise UserFacingError(_("This post is still going up; try again in a moment."))
         return share
 
     # Good news -----------------------------------------------------------------------------
@@ -389,19 +426,19 @@ class SharingService:
                           named: bool) -> WinPreview:
         """What "Share the good news" would post, checked as Post it would check it."""
         if guild_id is None:
-            raise InvalidInput(
+            raise InvalidInput(_(
                 "Good news is shared in a server, where the group is: run /apply update there "
-                "and press Share the good news. You'll see the post before it goes up.")
+                "and press Share the good news. You'll see the post before it goes up."))
         app = await self.applications.get(application_id)
         if app is None or app.user_id != user_id:
             raise DataDeleted(DELETED)
         if app.status not in WIN_STATUSES:
-            raise NotFound(f"#{app.number} is no longer at interviewing or offer, so there's "
-                           "no good news to share from it.")
+            raise NotFound(_("#{number} is no longer at interviewing or offer, so there's "
+                             "no good news to share from it.").format(number=app.number))
         config = await self._channel(guild_id)
         assert config.support_channel_id is not None
         if await self.wins.find(app.id, guild_id, app.status) is not None:
-            raise AlreadyShared("Already done: this good news is shared with this group.")
+            raise AlreadyShared(_("Already done: this good news is shared with this group."))
         return WinPreview(application_id=app.id, number=app.number, status=app.status,
                           named=named, channel_id=config.support_channel_id)
 
@@ -426,7 +463,7 @@ class SharingService:
                 await self.timers.add(tx, user_id=user_id, kind=WIN_TIMER, subject_id=win_id,
                                       due_at=to_db(post_at), created_at=to_db(now))
         if win_id is None:
-            raise AlreadyShared("Already done: this good news is shared with this group.")
+            raise AlreadyShared(_("Already done: this good news is shared with this group."))
         return WinClaim(win_id=win_id, status=preview.status, named=named,
                         channel_id=preview.channel_id, post_at=post_at)
 
@@ -462,51 +499,54 @@ class SharingService:
         """The rules an anonymous note must pass, checked before it is typed and again when it
         is sent. The limits never reveal the recipient's settings."""
         if guild_id is None:
-            raise InvalidInput(
+            raise InvalidInput(_(
                 "Anonymous notes are sent from a server, so its admins can look after them. "
                 "Run /encourage there, or send this one with your name."
-            )
+            ))
         if await self.safety.is_blocked(guild_id, sender_id):
-            raise NotAllowed(
+            raise NotAllowed(_(
                 "This server's admins have turned off anonymous notes from you. You can still "
                 "send a note with your name."
-            )
+            ))
         since = to_db(self.clock.now() - ANON_WINDOW)
         if await self.safety.anonymous_sent_since(sender_id, since) >= ANON_PER_SENDER:
-            raise NotAllowed(
-                f"You've sent {ANON_PER_SENDER} anonymous notes in the last day, the most there "
+            raise NotAllowed(ngettext(
+                "You've sent {count} anonymous note in the last day, the most there "
                 "can be. Notes with your name have no such limit; anonymous ones open up again "
-                "tomorrow."
-            )
+                "tomorrow.",
+                "You've sent {count} anonymous notes in the last day, the most there "
+                "can be. Notes with your name have no such limit; anonymous ones open up again "
+                "tomorrow.", ANON_PER_SENDER).format(count=ANON_PER_SENDER))
         if await self.safety.anonymous_sent_since(sender_id, since, recipient_id) >= (
                 ANON_PER_RECIPIENT):
-            raise NotAllowed(
+            raise NotAllowed(_(
                 "You've already sent this member an anonymous note in the last day; one a day "
                 "is the most. You can send one with your name any time."
-            )
+            ))
         if not (await self.member_settings.get(recipient_id)).anonymous_notes:
-            raise NotAllowed(
+            raise NotAllowed(_(
                 "This member takes signed notes only. Send it with your name if you'd like."
-            )
+            ))
 
     async def encourage(
         self, *, sender_id: int, recipient_id: int, guild_id: int | None, message: str,
         anonymous: bool, recipient_is_bot: bool = False, share_id: int | None = None,
     ) -> Encouragement:
         if recipient_id == sender_id:
-            raise InvalidInput(
+            raise InvalidInput(_(
                 "That's you! Notes go to someone else in the group; be kind to yourself, too."
-            )
+            ))
         if recipient_is_bot:
-            raise InvalidInput("Bots can't read encouragement. Pick a member of the group.")
+            raise InvalidInput(_("Bots can't read encouragement. Pick a member of the group."))
         body = text.clean_required(message, "message", text.MESSAGE_MAX)
         now = self.clock.now()
         recent = await self.encouragements.count_sent_since(sender_id, to_db(now - SEND_WINDOW))
         if recent >= SEND_LIMIT:
-            raise NotAllowed(
-                f"You've sent {recent} notes in the last hour, which is lovely; please wait a "
-                "little before sending more."
-            )
+            raise NotAllowed(ngettext(
+                "You've sent {count} note in the last hour, which is lovely; please wait a "
+                "little before sending more.",
+                "You've sent {count} notes in the last hour, which is lovely; please wait a "
+                "little before sending more.", recent).format(count=recent))
         if anonymous:
             await self.check_anonymous(sender_id=sender_id, recipient_id=recipient_id,
                                        guild_id=guild_id)
@@ -525,9 +565,9 @@ class SharingService:
         """Refuse before the member types a note that can't be sent."""
         share = await self.get_share(share_id)
         if share.user_id == sender_id:
-            raise InvalidInput(
+            raise InvalidInput(_(
                 "This is your own post. The notes people send will reach you by DM."
-            )
+            ))
         if anonymous:
             await self.check_anonymous(sender_id=sender_id, recipient_id=share.user_id,
                                        guild_id=share.guild_id)
@@ -551,8 +591,8 @@ class SharingService:
         if note is None or note.recipient_id != reporter_id:
             raise DataDeleted(DELETED)
         if note.guild_id is None:
-            raise NotAllowed("This note wasn't sent from a server, so there are no admins to "
-                             "tell. You can pause notes by DM with the button under it.")
+            raise NotAllowed(_("This note wasn't sent from a server, so there are no admins to "
+                               "tell. You can pause notes by DM with the button under it."))
         config = await self.configs.get(note.guild_id)
         return NoteReport(note=note, guild_id=note.guild_id,
                           reports_channel_id=config.reports_channel_id if config else None)
@@ -585,23 +625,54 @@ def note_text(encouragement: Encouragement, *, sender_name: str | None,
     """The DM (or waiting notice) a member receives. Names are passed in already escaped, and
     `message` is the escaped note; `about` names the shared entry it answers ("#3 Acme",
     escaped), for the recipient alone."""
-    group = f" in {group_name}" if group_name else ""
-    who = "Someone" if encouragement.anonymous or not sender_name else f"**{sender_name}**"
-    about = (f" about **{about}**, which you shared" if about else
-             " about the rejection you shared" if encouragement.share_id else "")
+    named = bool(sender_name) and not encouragement.anonymous
+    kind = "entry" if about else "share" if encouragement.share_id else None
+    opening = _(_NOTE_OPENINGS[(named, bool(group_name), kind)]).format(
+        name=sender_name, group=group_name, about=about)
     return (
-        f"{who}{group} sent you a note of encouragement{about}:\n{quote(message)}\n\n"
-        "-# You can send one to someone else any time with /encourage."
+        opening + "\n" + quote(message) + "\n\n-# "
+        + _("You can send one to someone else any time with /encourage.")
     )
+
+
+# The line above a note: (signed, sent in a server, what it answers) -> one whole sentence.
+# {name} is the sender, {group} the server, {about} the shared entry ("#3 Acme").
+_NOTE_OPENINGS: dict[tuple[bool, bool, str | None], str] = {
+    (True, True, "entry"): N_(
+        "**{name}** in {group} sent you a note of encouragement about **{about}**, "
+        "which you shared:"),
+    (True, True, "share"): N_(
+        "**{name}** in {group} sent you a note of encouragement about the rejection you "
+        "shared:"),
+    (True, True, None): N_("**{name}** in {group} sent you a note of encouragement:"),
+    (True, False, "entry"): N_(
+        "**{name}** sent you a note of encouragement about **{about}**, which you shared:"),
+    (True, False, "share"): N_(
+        "**{name}** sent you a note of encouragement about the rejection you shared:"),
+    (True, False, None): N_("**{name}** sent you a note of encouragement:"),
+    (False, True, "entry"): N_(
+        "Someone in {group} sent you a note of encouragement about **{about}**, "
+        "which you shared:"),
+    (False, True, "share"): N_(
+        "Someone in {group} sent you a note of encouragement about the rejection you shared:"),
+    (False, True, None): N_("Someone in {group} sent you a note of encouragement:"),
+    (False, False, "entry"): N_(
+        "Someone sent you a note of encouragement about **{about}**, which you shared:"),
+    (False, False, "share"): N_(
+        "Someone sent you a note of encouragement about the rejection you shared:"),
+    (False, False, None): N_("Someone sent you a note of encouragement:"),
+}
 
 
 def _entry_id(value: int | str) -> int:
     try:
         wanted = int(str(value).strip().lstrip("#"))
     except ValueError:
-        raise NotFound(
+        raise NotFound(_(
             "Pick one of your entries from the list, or give its id (see /rejection list)."
-        ) from None
+        )) from None
     if not 0 < wanted < 2**63:
-        raise NotFound(f"You have no entry #{wanted}. /rejection list shows your entries.")
+        raise NotFound(_(
+            "You have no entry #{number}. /rejection list shows your entries."
+        ).format(number=wanted))
     return wanted

@@ -10,12 +10,13 @@ from bot.db.repositories.guild_config import GuildConfig, GuildConfigRepository
 from bot.db.repositories.note_safety import NoteSafetyRepository
 from bot.db.repositories.schedules import NudgeSchedule, ScheduleRepository
 from bot.errors import InvalidInput, NotFound
+from bot.i18n import N_, _
 from bot.services.dates import valid_timezone
 from bot.services.nudges import DEFAULT_SCHEDULES, KINDS, Slot, next_slot, parse_days, parse_time
 
 # Only admins reach the commands that raise this, so it speaks to the admin.
-NOT_SET_UP = ("This server has no support channel yet. Run /support setup to choose one; "
-              "the schedules start from there.")
+NOT_SET_UP = N_("This server has no support channel yet. Run /support setup to choose one; "
+                "the schedules start from there.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +86,10 @@ class SupportService:
     ) -> KindStatus:
         """Change what was given, keep the rest."""
         if kind not in KINDS:
-            raise InvalidInput(f"Kind must be one of: {', '.join(KINDS)}.")
+            raise InvalidInput(_("Kind must be one of: {kinds}.").format(kinds=", ".join(KINDS)))
         config = await self.configs.get(guild_id)
         if config is None or config.support_channel_id is None:
-            raise NotFound(NOT_SET_UP)
+            raise NotFound(_(NOT_SET_UP))
         current = await self.schedules.get(guild_id, kind)
         default_days, default_time = DEFAULT_SCHEDULES[kind]
         schedule = NudgeSchedule(
@@ -107,7 +108,7 @@ class SupportService:
     async def status(self, guild_id: int) -> SupportStatus:
         config = await self.configs.get(guild_id)
         if config is None or config.support_channel_id is None:
-            raise NotFound(NOT_SET_UP)
+            raise NotFound(_(NOT_SET_UP))
         by_kind = {s.kind: s for s in await self.schedules.for_guild(guild_id)}
         return SupportStatus(
             config=config,
