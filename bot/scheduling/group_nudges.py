@@ -26,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.db.connection import StorageUnavailable
 from bot.errors import FailureLog
+from bot.i18n import _
 from bot.scheduling.pacing import NUDGE_CONCURRENCY, NUDGE_POSTS_PER_SECOND, Pacer
 from bot.scheduling.posting import describe, post_to_channel
 from bot.services.nudges import KINDS, NudgePost, NudgeService, Outcome, PostFailed, Slot
@@ -52,6 +53,11 @@ def nudge_embed(post: NudgePost) -> discord.Embed:
     if post.footer:
         embed.set_footer(text=post.footer)
     return embed
+
+
+def _unreadable(error: BaseException) -> str:
+    # Translators: why a group post is not sent again yet; {why} says what went wrong.
+    return _("couldn't read the channel ({why})").format(why=describe(error))
 
 
 @contextlib.contextmanager
@@ -162,7 +168,9 @@ class GroupNudgeScheduler:
             raise
         except StorageUnavailable as refused:
             # Not claimed, so not posted: the sweep tries again while the slot is in grace.
-            self._recheck[(guild_id, kind)] = f"the database refused writes ({refused.reason})"
+            # Translators: why a group post is late; {reason} is the database's own words.
+            self._recheck[(guild_id, kind)] = _("the database refused writes ({reason})").format(
+                reason=refused.reason)
             failures.log(logging.ERROR, "could not claim the %s nudge of guild %s: %s; "
                          "trying again shortly", refused, kind, guild_id, refused.reason)
             await self.arm(guild_id, kind)
@@ -279,11 +287,9 @@ class GroupNudgeScheduler:
         except discord.HTTPException as error:
             if error.status != 429 and error.status < 500:
                 raise       # e.g. no Read Message History: can't tell, so don't post again
-            raise PostFailed(f"couldn't read the channel ({describe(error)})",
-                             maybe_posted=True, tries=0) from error
+            raise PostFailed(_unreadable(error), maybe_posted=True, tries=0) from error
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
-            raise PostFailed(f"couldn't read the channel ({describe(error)})",
-                             maybe_posted=True, tries=0) from error
+            raise PostFailed(_unreadable(error), maybe_posted=True, tries=0) from error
         return found
 
     async def _paced_post(self, channel_id: int, post: NudgePost) -> int:

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 import discord
 
+from bot.i18n import _
 from bot.services.nudges import ChannelUnavailable, PostFailed
 
 log = logging.getLogger(__name__)
@@ -20,9 +21,14 @@ RETRIED_BY_DISCORD_PY = {500, 502, 504, 524}
 
 
 def unavailable_reason(error: discord.HTTPException, channel_id: int) -> str:
+    """Why group posts are paused, as admins read it (kept with the server's settings)."""
     if isinstance(error, discord.NotFound):
-        return f"the support channel <#{channel_id}> no longer exists"
-    return f"I no longer have permission to post in <#{channel_id}>"
+        # Translators: why group posts are paused; {channel} is a channel mention.
+        return _("the support channel {channel} no longer exists").format(
+            channel=f"<#{channel_id}>")
+    # Translators: why group posts are paused; {channel} is a channel mention.
+    return _("I no longer have permission to post in {channel}").format(
+        channel=f"<#{channel_id}>")
 
 
 def route_of(error: discord.HTTPException) -> str:
@@ -56,8 +62,11 @@ async def send_with_retries(
             if error.status != 429 and error.status < 500:
                 log.error("Discord refused a post to channel %s: %s answered %s (code %s): %s",
                           channel_id, route_of(error), error.status, error.code, error.text)
-                raise PostFailed(f"Discord refused the post ({error.status}: {error.text})",
-                                 retryable=False, tries=tries) from error
+                # Translators: why a group post failed; {status} is an HTTP status code and
+                # {reason} Discord's own words.
+                why = _("Discord refused the post ({status}: {reason})").format(
+                    status=error.status, reason=error.text)
+                raise PostFailed(why, retryable=False, tries=tries) from error
             last = error
             maybe_posted = maybe_posted or error.status >= 500
             if error.status in RETRIED_BY_DISCORD_PY:
@@ -80,11 +89,14 @@ async def send_with_retries(
 
 
 def describe(error: BaseException | None) -> str:
+    """What went wrong with a post, in the words admins read in its status."""
     if isinstance(error, discord.HTTPException):
-        return f"Discord answered {error.status}"
+        # Translators: {status} is an HTTP status code such as 503.
+        return _("Discord answered {status}").format(status=error.status)
     if isinstance(error, TimeoutError):
-        return "timed out"
-    return f"{type(error).__name__}: {error}" if error is not None else "no answer"
+        # Translators: a post to Discord got no answer in time.
+        return _("timed out")
+    return f"{type(error).__name__}: {error}" if error is not None else _("no answer")
 
 
 async def post_to_channel(

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.errors import InvalidInput, UserFacingError
+from bot.i18n import N_, _
 from bot.services.text import literal
 
 MAX_BYTES = 1024 * 1024
@@ -94,13 +95,17 @@ class ParsedFile:
     ignored_columns: list[str] = field(default_factory=list)
 
 
+EMPTY = N_("That file is empty. Nothing was imported.")
+
+
 def check_size(size: int) -> None:
     if size > MAX_BYTES:
         raise InvalidInput(
-            f"That file is {size / (1024 * 1024):.1f} MB; I read CSV files up to 1 MB. "
-            "Split it or export a shorter period. Nothing was imported.")
+            _("That file is {size} MB; I read CSV files up to 1 MB. "
+              "Split it or export a shorter period. Nothing was imported.")
+            .format(size=f"{size / (1024 * 1024):.1f}"))
     if size == 0:
-        raise InvalidInput("That file is empty. Nothing was imported.")
+        raise InvalidInput(_(EMPTY))
 
 
 def decode(data: bytes) -> str:
@@ -109,18 +114,18 @@ def decode(data: bytes) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput(
-            "That file isn't UTF-8 text. Save it as “CSV UTF-8” in your spreadsheet and try "
-            "again. Nothing was imported.") from None
+            _("That file isn't UTF-8 text. Save it as “CSV UTF-8” in your spreadsheet and try "
+              "again. Nothing was imported.")) from None
     if not text.strip():
-        raise InvalidInput("That file is empty. Nothing was imported.")
+        raise InvalidInput(_(EMPTY))
     if "\x00" in text:
-        raise InvalidInput("That file isn't a CSV text file. Nothing was imported.")
+        raise InvalidInput(_("That file isn't a CSV text file. Nothing was imported."))
     return text
 
 
-NOT_CSV = ("I couldn't find a header row naming a company column (company, organization or "
-           "employer) in that file; it needs to be a CSV file with a header row. "
-           "Nothing was imported.")
+NOT_CSV = N_("I couldn't find a header row naming a company column (company, organization or "
+             "employer) in that file; it needs to be a CSV file with a header row. "
+             "Nothing was imported.")
 
 
 def _fields(header: list[str]) -> tuple[list[str | None], list[str]]:
@@ -138,13 +143,13 @@ def _fields(header: list[str]) -> tuple[list[str | None], list[str]]:
             continue
         if field_name in seen:
             raise InvalidInput(
-                f"The header has two columns for the same thing: “{literal(seen[field_name], 40)}”"
-                f" and “{literal(name.strip(), 40)}”. Keep one and try again. "
-                "Nothing was imported.")
+                _("The header has two columns for the same thing: “{first}” and “{second}”. "
+                  "Keep one and try again. Nothing was imported.")
+                .format(first=literal(seen[field_name], 40), second=literal(name.strip(), 40)))
         seen[field_name] = name.strip()
         fields.append(field_name)
     if "company" not in seen:
-        raise InvalidInput(NOT_CSV)
+        raise InvalidInput(_(NOT_CSV))
     return fields, ignored
 
 
@@ -170,20 +175,21 @@ def parse(
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error:
-        raise InvalidInput(NOT_CSV) from None
+        raise InvalidInput(_(NOT_CSV)) from None
     # The line each record starts on (quoted cells may hold line breaks).
     header_index = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
     if header_index is None:
-        raise InvalidInput("That file is empty. Nothing was imported.")
+        raise InvalidInput(_(EMPTY))
     fields, ignored = _fields(records[header_index])
     body = [(i, r) for i, r in enumerate(records) if i > header_index and any(
         c.strip() for c in r)]
     if len(body) > MAX_ROWS:
         raise InvalidInput(
-            f"That file has {len(body):,} rows; I import up to {MAX_ROWS:,} at a time. Split it "
-            "and import the parts. Nothing was imported.")
+            _("That file has {rows} rows; I import up to {most} at a time. Split it "
+              "and import the parts. Nothing was imported.")
+            .format(rows=f"{len(body):,}", most=f"{MAX_ROWS:,}"))
     if not body:
-        raise InvalidInput("That file has a header but no rows. Nothing was imported.")
+        raise InvalidInput(_("That file has a header but no rows. Nothing was imported."))
     lines = _line_numbers(text, len(records), delimiter)
     parsed = ParsedFile(ignored_columns=ignored)
     for index, record in body:
@@ -211,11 +217,24 @@ def _line_numbers(text: str, count: int, delimiter: str) -> list[int]:
     starts = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     previous_end = 0
-    for _ in range(count):
+    for _record in range(count):
         starts.append(previous_end + 1)
         next(reader)
         previous_end = reader.line_num
     return starts
+
+
+# Why a row is refused: a cell that starts like a formula, by the field it fills. Each reads
+# after "line {number}: " in the import preview.
+FORMULA_REFUSALS = {
+    "company": N_("the company “{value}” starts like a spreadsheet formula"),
+    "role": N_("the role “{value}” starts like a spreadsheet formula"),
+    "link": N_("the link “{value}” starts like a spreadsheet formula"),
+    "note": N_("the note “{value}” starts like a spreadsheet formula"),
+    "applied_on": N_("the applied on “{value}” starts like a spreadsheet formula"),
+    "status": N_("the status “{value}” starts like a spreadsheet formula"),
+    "status_changed_on": N_("the status changed on “{value}” starts like a spreadsheet formula"),
+}
 
 
 def _row(line: int, raw: dict[str, str], read_date: Callable[[str], date],
@@ -225,12 +244,12 @@ def _row(line: int, raw: dict[str, str], read_date: Callable[[str], date],
         if name == "number" or value.strip() == "-":
             continue
         if value.strip().startswith(FORMULA_START) or value.startswith(FORMULA_START):
-            shown = literal(value.strip(), 30)
-            raise InvalidInput(
-                f"the {name.replace('_', ' ')} “{shown}” starts like a spreadsheet formula")
+            raise InvalidInput(_(FORMULA_REFUSALS[name]).format(
+                value=literal(value.strip(), 30)))
     cells = {name: _cell(value) for name, value in raw.items()}
     if not cells.get("applied_on"):
-        raise InvalidInput("no date applied")
+        # Translators: why a row of an imported file is refused; reads after "line 4: ".
+        raise InvalidInput(_("no date applied"))
     applied = read_date(cells["applied_on"])
     checked = clean({"company": cells.get("company"), "role": cells.get("role") or None,
                      "link": cells.get("link") or None, "note": cells.get("note") or None})
@@ -238,8 +257,9 @@ def _row(line: int, raw: dict[str, str], read_date: Callable[[str], date],
     status = STATUS_WORDS.get(typed_status)
     if status is None:
         status = "applied"
-        warnings.append((line, f"status “{literal(cells['status'], 30)}” is not one I know, "
-                               "so it comes in as applied"))
+        # Translators: reads after "line 4: "; "applied" is the status name, kept as is.
+        why = _("status “{status}” is not one I know, so it comes in as applied")
+        warnings.append((line, why.format(status=literal(cells["status"], 30))))
     changed = cells.get("status_changed_on")
     changed_on = read_date(changed) if changed else applied
     if changed_on < applied:

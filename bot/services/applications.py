@@ -19,6 +19,7 @@ from bot.db.repositories.applications import (
 )
 from bot.db.repositories.member_settings import MemberSettingsRepository
 from bot.errors import InvalidInput, NotAllowed, NotFound, UserFacingError
+from bot.i18n import N_, _
 from bot.services import application_csv, text
 from bot.services.dates import local_today, parse_day
 
@@ -103,7 +104,8 @@ def clean_link(value: str | None) -> str | None:
         return None
     parts = urlsplit(link)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in link:
-        raise InvalidInput("The link must be a web address starting with http:// or https://.")
+        raise InvalidInput(
+            _("The link must be a web address starting with http:// or https://."))
     return link
 
 
@@ -126,9 +128,17 @@ def parse_number(typed: str | int | None) -> int:
     """An application's number as typed or chosen in autocomplete ("3", "#3")."""
     value = str(typed if typed is not None else "").strip().lstrip("#").strip()
     if not value.isdigit() or len(value) > 9 or int(value) < 1:
-        raise NotFound("Pick one of your applications from the list, or give its number "
-                       "(see /apply list).")
+        raise NotFound(_("Pick one of your applications from the list, or give its number "
+                         "(see /apply list)."))
     return int(value)
+
+
+# What a button of a finished request answers, by how it finished.
+_ALREADY_FINISHED = {
+    "imported": N_("Already done: those rows were imported."),
+    "logged": N_("Already done: that application is logged."),
+    "cancelled": N_("Already done: that import was cancelled, nothing was imported."),
+}
 
 
 class ApplicationService:
@@ -188,7 +198,7 @@ class ApplicationService:
         def write(tx: SyncTransaction) -> LoggedApplication:
             pending = self._own_pending(tx, user_id, pending_id, "log")
             if not self.applications.finish_pending_sync(tx, pending_id, "logged"):
-                raise AlreadyDone("Already done: that application is logged.")
+                raise AlreadyDone(_("Already done: that application is logged."))
             (row,) = pending.rows
             prefs = self.settings.get_sync(tx, user_id)
             return self._store(tx, user_id, row["guild_id"], row, row["applied_on"],
@@ -200,19 +210,17 @@ class ApplicationService:
                      kind: str) -> PendingImport:
         pending = self.applications.pending_sync(tx, pending_id)
         if pending is None or pending.kind != kind:
-            raise NotFound("That request is no longer here; nothing was changed.")
+            raise NotFound(_("That request is no longer here; nothing was changed."))
         if pending.user_id != user_id:
-            raise NotAllowed("This button belongs to someone else; nothing was changed.")
+            raise NotAllowed(_("This button belongs to someone else; nothing was changed."))
         if pending.finished is not None:
-            raise AlreadyDone({
-                "imported": "Already done: those rows were imported.",
-                "logged": "Already done: that application is logged.",
-                "cancelled": "Already done: that import was cancelled, nothing was imported.",
-            }.get(pending.finished, "Already done."))
+            raise AlreadyDone(_(_ALREADY_FINISHED.get(pending.finished, N_("Already done."))))
         if from_db(pending.expires_at) < self.clock.now():
             raise UserFacingError(
-                "This was waiting for a day and has expired; nothing was changed. "
-                + ("Run /apply import again." if kind == "import" else "Run /apply log again."))
+                _("This was waiting for a day and has expired; nothing was changed. "
+                  "Run /apply import again.") if kind == "import" else
+                _("This was waiting for a day and has expired; nothing was changed. "
+                  "Run /apply log again."))
         return pending
 
     async def undo(self, user_id: int, application_id: int) -> Application:
@@ -222,11 +230,12 @@ class ApplicationService:
         def write(tx: SyncTransaction) -> Application:
             app = self.applications.get_owned_sync(tx, user_id, application_id)
             if app is None:
-                raise AlreadyDone("Already done: that application is no longer in your list.")
+                raise AlreadyDone(
+                    _("Already done: that application is no longer in your list."))
             if now - from_db(app.created_at) > UNDO_WINDOW:
                 raise UserFacingError(
-                    "The time for undo has passed (15 minutes). /apply delete removes "
-                    f"#{app.number} if you still want it gone.")
+                    _("The time for undo has passed (15 minutes). /apply delete removes "
+                      "#{number} if you still want it gone.").format(number=app.number))
             self.applications.delete_sync(tx, user_id, application_id)
             return app
 
@@ -236,7 +245,8 @@ class ApplicationService:
 
     async def set_goal(self, user_id: int, per_week: int) -> WeekProgress:
         if not GOAL_MIN <= per_week <= GOAL_MAX:
-            raise InvalidInput(f"The weekly goal must be between {GOAL_MIN} and {GOAL_MAX}.")
+            raise InvalidInput(_("The weekly goal must be between {lowest} and {highest}.")
+                               .format(lowest=GOAL_MIN, highest=GOAL_MAX))
         prefs = await self.settings.get(user_id)
         async with self.db.transaction() as tx:
             await self.settings.save(
@@ -259,9 +269,11 @@ class ApplicationService:
     async def list_applications(self, user_id: int, status: str | None = None,
                                 limit: int = 10) -> list[Application]:
         if not 1 <= limit <= LIST_MAX:
-            raise InvalidInput(f"Limit must be between 1 and {LIST_MAX}.")
+            raise InvalidInput(_("Limit must be between 1 and {highest}.").format(
+                highest=LIST_MAX))
         if status is not None and status not in STATUSES:
-            raise InvalidInput(f"Status must be one of: {', '.join(STATUSES)}.")
+            raise InvalidInput(_("Status must be one of: {statuses}.").format(
+                statuses=", ".join(STATUSES)))
         return await self.applications.list_recent(user_id, status, limit)
 
     async def get(self, user_id: int, typed: str | int | None) -> Application:
@@ -269,16 +281,17 @@ class ApplicationService:
         number = parse_number(typed)
         app = await self.applications.by_number(user_id, number)
         if app is None:
-            raise NotFound(f"You have no application #{number}. /apply list shows yours.")
+            raise NotFound(_("You have no application #{number}. /apply list shows yours.")
+                           .format(number=number))
         return app
 
     async def get_by_id(self, user_id: int, application_id: int) -> Application:
         """For buttons, whose custom_id carries the internal id."""
         app = await self.applications.get(application_id)
         if app is None:
-            raise AlreadyDone("That application is no longer in your list.")
+            raise AlreadyDone(_("That application is no longer in your list."))
         if app.user_id != user_id:
-            raise NotAllowed("This button belongs to someone else; nothing was changed.")
+            raise NotAllowed(_("This button belongs to someone else; nothing was changed."))
         return app
 
     async def suggest(self, user_id: int, typed: str) -> list[Application]:
@@ -296,7 +309,8 @@ class ApplicationService:
         date: str | None = None, note: str | None = None, locale: str | None = None,
     ) -> UpdatedApplication:
         if status is not None and status not in STATUSES:
-            raise InvalidInput(f"Status must be one of: {', '.join(STATUSES)}.")
+            raise InvalidInput(_("Status must be one of: {statuses}.").format(
+                statuses=", ".join(STATUSES)))
         app = await self.get(user_id, application)
         now = self.clock.now()
         new_company = (text.clean_required(company, "company", text.COMPANY_MAX)
@@ -310,7 +324,8 @@ class ApplicationService:
         def write(tx: SyncTransaction) -> UpdatedApplication:
             current = self.applications.get_owned_sync(tx, user_id, app.id)
             if current is None:
-                raise NotFound(f"You have no application #{app.number}. /apply list shows yours.")
+                raise NotFound(_("You have no application #{number}. /apply list shows yours.")
+                               .format(number=app.number))
             prefs = self.settings.get_sync(tx, user_id)
             applied_on = (parse_day(date, now, prefs.timezone, locale).isoformat()
                           if date is not None else current.applied_on)
@@ -340,7 +355,7 @@ class ApplicationService:
         def write(tx: SyncTransaction) -> Application:
             app = self.applications.delete_sync(tx, user_id, application_id)
             if app is None:
-                raise AlreadyDone("Already done: that application was deleted.")
+                raise AlreadyDone(_("Already done: that application was deleted."))
             return app
 
         return await self.db.run(write)
@@ -362,8 +377,8 @@ class ApplicationService:
                     to_db(self.clock.now()))
             except sqlite3.IntegrityError:
                 raise AlreadyDone(
-                    f"Already done: the rejection for #{application.number} is in your "
-                    "journal.") from None
+                    _("Already done: the rejection for #{number} is in your journal.")
+                    .format(number=application.number)) from None
         return link
 
     async def linked_rejection(self, application_id: int) -> int | None:
@@ -378,7 +393,8 @@ class ApplicationService:
         first_day = parse_day(first, now, prefs.timezone, locale) if first else None
         last_day = parse_day(last, now, prefs.timezone, locale) if last else None
         if first_day and last_day and first_day > last_day:
-            raise InvalidInput("The “from” date is after the “to” date; swap them and try again.")
+            raise InvalidInput(
+                _("The “from” date is after the “to” date; swap them and try again."))
         apps = await self.applications.between(
             user_id, first_day.isoformat() if first_day else None,
             last_day.isoformat() if last_day else None)
@@ -476,14 +492,15 @@ def applications_csv(rows: list[dict]) -> str:
     return csv_of(sorted(apps, key=lambda a: (a.number or 0, a.id))).decode("utf-8")
 
 
-_LABELS = (("status", "Status"), ("company", "Company"), ("role", "Role"), ("link", "Link"),
-           ("applied_on", "Date applied"), ("note", "Note"))
+_LABELS = (("status", N_("Status")), ("company", N_("Company")), ("role", N_("Role")),
+           ("link", N_("Link")), ("applied_on", N_("Date applied")), ("note", N_("Note")))
 
 
 def _describe_changes(before: Application, after: Application) -> list[str]:
     """What an update changed, field by field (raw values; the cog renders them)."""
-    return [name for name, _ in _LABELS if getattr(before, name) != getattr(after, name)]
+    return [name for name, _label in _LABELS if getattr(before, name) != getattr(after, name)]
 
 
 def change_label(name: str) -> str:
-    return dict(_LABELS)[name]
+    """The name of a field as members read it, in their language."""
+    return _(dict(_LABELS)[name])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
+from bot.i18n import _
 from bot.services.progress import WeekPoint
 
 TEXT = "#8A8F98"          # mid grey: legible on #313338 (dark) and #FFFFFF (light)
@@ -25,6 +26,12 @@ FEEDBACK = "#E2645A"
 RECEIVED = "#2BA5A5"
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 3.6, 110
+
+
+def _label(order: list[str], label: str) -> str:
+    """`label`, noted in `order` so the legend keeps the order the labels were made in."""
+    order.append(label)
+    return label
 
 
 def render_progress_chart(weeks: Sequence[WeekPoint], goal: int | None) -> bytes:
@@ -46,24 +53,29 @@ def render_progress_chart(weeks: Sequence[WeekPoint], goal: int | None) -> bytes
     apps = [w.applications for w in weeks]
     colours = [BAR_MET if goal and a >= goal else BAR for a in apps]
     # Applications lead (a wide bar); the other efforts stand beside it as slim bars, so none
-    # sits on top of another and each has its own legend entry.
-    ax.bar([x - 0.17 for x in xs], apps, width=0.42, color=colours, label="Applications",
-           zorder=2)
+    # sits on top of another and each has its own legend entry. The legend lists them in the
+    # order their labels are made here, whatever the language.
+    order: list[str] = []
+    ax.bar([x - 0.17 for x in xs], apps, width=0.42, color=colours,
+           label=_label(order, _("Applications")), zorder=2)
+    goal_met_label = _label(order, _("Goal met"))
     if goal:
         ax.axhline(goal, color=GOAL, linestyle="--", linewidth=1.8, zorder=3,
-                   label=f"Goal ({goal}/week)")
+                   # Translators: the goal line of the /progress chart, e.g. "Goal (5/week)".
+                   label=_label(order, _("Goal ({goal}/week)").format(goal=goal)))
 
     series = (
-        ([w.reflections for w in weeks], REFLECTION, "Reflections"),
-        ([w.feedback_asked for w in weeks], FEEDBACK, "Feedback asked"),
-        ([w.feedback_received for w in weeks], RECEIVED, "Feedback received"),
+        ([w.reflections for w in weeks], REFLECTION, _label(order, _("Reflections"))),
+        ([w.feedback_asked for w in weeks], FEEDBACK, _label(order, _("Feedback asked"))),
+        ([w.feedback_received for w in weeks], RECEIVED,
+         _label(order, _("Feedback received"))),
     )
     for offset, (values, colour, label) in zip((0.1, 0.23, 0.36), series, strict=True):
         if any(values):
             ax.bar([x + offset for x in xs], values, width=0.12, color=colour, label=label,
                    zorder=2)
 
-    top = max([*apps, goal or 0, *(v for values, _, _ in series for v in values), 1])
+    top = max([*apps, goal or 0, *(v for values, _c, _l in series for v in values), 1])
     ax.set_ylim(0, top * 1.18 + 0.5)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
     ax.set_xticks(xs, [f"{w.monday:%b} {w.monday.day}" for w in weeks])
@@ -76,17 +88,14 @@ def render_progress_chart(weeks: Sequence[WeekPoint], goal: int | None) -> bytes
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     ax.spines["bottom"].set_color(TEXT)
-    ax.set_title("Your effort per week (week starting)", color=TEXT, fontsize=10.5,
+    ax.set_title(_("Your effort per week (week starting)"), color=TEXT, fontsize=10.5,
                  loc="left", pad=10)
     handles, labels = ax.get_legend_handles_labels()
     if goal and any(a >= goal for a in apps):
         handles.append(Patch(color=BAR_MET))
-        labels.append("Goal met")
-    order = ["Applications", "Goal met", "Goal", "Reflections", "Feedback asked",
-             "Feedback received"]
-    pairs = sorted(zip(handles, labels, strict=True),
-                   key=lambda p: next(i for i, o in enumerate(order) if p[1].startswith(o)))
-    handles, labels = [h for h, _ in pairs], [lab for _, lab in pairs]
+        labels.append(goal_met_label)
+    pairs = sorted(zip(handles, labels, strict=True), key=lambda p: order.index(p[1]))
+    handles, labels = [h for h, _lab in pairs], [lab for _h, lab in pairs]
     legend = ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.1),
                        ncols=min(len(handles), 4), fontsize=8, frameon=False, handlelength=1.6,
                        columnspacing=1.4)

@@ -26,6 +26,7 @@ import yake
 from bot.clock import Clock
 from bot.db.connection import Database
 from bot.db.repositories.progress import Note, ProgressRepository
+from bot.i18n import N_, _, ngettext
 
 # The newest notes are read; a prep list is about where the member is now, and the bound
 # keeps /insights quick for someone with years of entries.
@@ -317,34 +318,42 @@ def analyse(notes: Sequence[Note], extractor: PhraseExtractor, limited: bool) ->
 
 def theme_line(theme: Theme, insights: Insights) -> str:
     """'system design came up in 3 of your 4 reflections' — plain text, no markdown."""
-    parts = []
-    if theme.reflections:
-        parts.append(
-            f"{theme.reflections} of your {insights.reflections} reflection"
-            f"{'s' if insights.reflections != 1 else ''}"
-            if not theme.feedback_notes else
-            f"{theme.reflections} reflection{'s' if theme.reflections != 1 else ''}"
-        )
-    if theme.feedback_notes:
-        parts.append(
-            f"{theme.feedback_notes} feedback note{'s' if theme.feedback_notes != 1 else ''}"
-        )
-    return f"{theme.phrase} came up in {' and '.join(parts)}"
+    if theme.reflections and not theme.feedback_notes:
+        # Translators: {phrase} is a topic from the member's own notes, e.g. "system design".
+        return ngettext("{phrase} came up in {count} of your {total} reflection",
+                        "{phrase} came up in {count} of your {total} reflections",
+                        insights.reflections).format(
+            phrase=theme.phrase, count=theme.reflections, total=insights.reflections)
+    if not theme.reflections:
+        # Translators: {phrase} is a topic from the member's own notes, e.g. "system design".
+        return ngettext("{phrase} came up in {count} feedback note",
+                        "{phrase} came up in {count} feedback notes",
+                        theme.feedback_notes).format(phrase=theme.phrase,
+                                                     count=theme.feedback_notes)
+    reflections = ngettext("{count} reflection", "{count} reflections",
+                           theme.reflections).format(count=theme.reflections)
+    feedback_notes = ngettext("{count} feedback note", "{count} feedback notes",
+                              theme.feedback_notes).format(count=theme.feedback_notes)
+    # Translators: {phrase} is a topic from the member's own notes, e.g. "system design";
+    # e.g. "system design came up in 3 reflections and 1 feedback note".
+    return _("{phrase} came up in {reflections} and {feedback_notes}").format(
+        phrase=theme.phrase, reflections=reflections, feedback_notes=feedback_notes)
 
 
 # Prep items, each a whole sentence with named placeholders.
-PLAN_OWN = "Your own plan: “{plan}”"
-PLAN_FEEDBACK = "The feedback you got mentions it too. Ask a peer for a mock round on {phrase}."
-PLAN_PRACTICE = "Block one practice session on {phrase} this week, then note what changed."
+PLAN_OWN = N_("Your own plan: “{plan}”")
+PLAN_FEEDBACK = N_(
+    "The feedback you got mentions it too. Ask a peer for a mock round on {phrase}.")
+PLAN_PRACTICE = N_("Block one practice session on {phrase} this week, then note what changed.")
 
 
 def next_step(theme: Theme) -> str:
     """Turns a theme into one prep item, in the member's own words when they wrote some."""
     if theme.plan:
-        return PLAN_OWN.format(plan=theme.plan)
+        return _(PLAN_OWN).format(plan=theme.plan)
     if theme.feedback_notes:
-        return PLAN_FEEDBACK.format(phrase=theme.phrase)
-    return PLAN_PRACTICE.format(phrase=theme.phrase)
+        return _(PLAN_FEEDBACK).format(phrase=theme.phrase)
+    return _(PLAN_PRACTICE).format(phrase=theme.phrase)
 
 
 class InsightsService:

@@ -17,6 +17,7 @@ from bot.db.repositories.rejections import Rejection, RejectionRepository
 from bot.db.repositories.shares import Share, ShareRepository
 from bot.db.repositories.timers import TimerRepository
 from bot.errors import InvalidInput, NotAllowed, NotFound, UserFacingError
+from bot.i18n import N_, _
 from bot.services import text
 from bot.services.applications import AlreadyDone
 from bot.services.dates import in_words_iso, parse_day, zone
@@ -33,8 +34,8 @@ LIST_MAX = 25
 UNDO_WINDOW = timedelta(minutes=15)
 PENDING_LIFETIME = timedelta(days=1)
 # The fields /rejection edit changes, in the order members read them.
-EDITABLE = (("company", "Company"), ("role", "Role"), ("stage", "Stage"),
-            ("occurred_on", "Date"), ("note", "Note"))
+EDITABLE = (("company", N_("Company")), ("role", N_("Role")), ("stage", N_("Stage")),
+            ("occurred_on", N_("Date")), ("note", N_("Note")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,8 @@ def entry_label(entry: Rejection) -> str:
 
 
 def change_label(name: str) -> str:
-    return dict(EDITABLE)[name]
+    """The name of a field as members read it, in their language."""
+    return _(dict(EDITABLE)[name])
 
 
 def parse_number(typed: str | int | None) -> int:
@@ -88,14 +90,15 @@ def parse_number(typed: str | int | None) -> int:
     value = str(typed if typed is not None else "").strip().lstrip("#").strip()
     if not value.isdigit() or len(value) > 9 or int(value) < 1:
         raise NotFound(
-            "Pick one of your entries from the list, or give its number (see /rejection list)."
+            _("Pick one of your entries from the list, or give its number (see /rejection list).")
         )
     return int(value)
 
 
 def no_entry(number: int) -> NotFound:
     """The one answer for a number that isn't the member's: missing and not theirs alike."""
-    return NotFound(f"You have no entry #{number}. /rejection list shows yours.")
+    return NotFound(
+        _("You have no entry #{number}. /rejection list shows yours.").format(number=number))
 
 
 class JournalService:
@@ -152,10 +155,12 @@ class JournalService:
         role = text.clean_optional(role, "role", text.ROLE_MAX)
         note = text.clean_optional(note, "note", text.NOTE_MAX)
         if stage is not None and stage not in STAGES:
-            raise InvalidInput(f"Stage must be one of: {', '.join(STAGES)}.")
+            raise InvalidInput(
+                _("Stage must be one of: {stages}.").format(stages=", ".join(STAGES)))
         share = share or "private"
         if share not in SHARE_CHOICES:
-            raise InvalidInput("Share must be private, anonymous or named.")
+            # Translators: private, anonymous and named are the option's values, kept as is.
+            raise InvalidInput(_("Share must be private, anonymous or named."))
 
         def write(tx: SyncTransaction) -> LoggedRejection | PossibleDuplicate:
             # One trip to the database thread: the member's settings, the date checked
@@ -208,14 +213,14 @@ class JournalService:
         def write(tx: SyncTransaction) -> LoggedRejection:
             pending = self.rejections.pending_sync(tx, pending_id)
             if pending is None:
-                raise NotFound("That request is no longer here; nothing was changed.")
+                raise NotFound(_("That request is no longer here; nothing was changed."))
             if pending.user_id != user_id:
-                raise NotAllowed("This button belongs to someone else; nothing was changed.")
+                raise NotAllowed(_("This button belongs to someone else; nothing was changed."))
             if pending.finished is not None:
-                raise AlreadyDone("Already done: that entry is logged.")
+                raise AlreadyDone(_("Already done: that entry is logged."))
             if from_db(pending.expires_at) < now:
-                raise UserFacingError("This was waiting for a day and has expired; nothing was "
-                                      "changed. Run /rejection log again.")
+                raise UserFacingError(_("This was waiting for a day and has expired; nothing "
+                                        "was changed. Run /rejection log again."))
             self.rejections.finish_pending_sync(tx, pending_id)
             return self._store(tx, user_id, self.settings.get_sync(tx, user_id),
                                pending.fields, None)
@@ -227,7 +232,8 @@ class JournalService:
     async def list_entries(self, user_id: int, limit: int = 10) -> list[Rejection]:
         """By the rejection's date, newest first (on one date, the one logged last first)."""
         if not 1 <= limit <= LIST_MAX:
-            raise InvalidInput(f"Limit must be between 1 and {LIST_MAX}.")
+            raise InvalidInput(_("Limit must be between 1 and {highest}.").format(
+                highest=LIST_MAX))
         return await self.rejections.list_recent(user_id, limit)
 
     async def get_entry(self, user_id: int, ref: int | str | None) -> Rejection:
@@ -240,7 +246,8 @@ class JournalService:
         if ref is None or not ref.strip():
             entry = await self.rejections.latest(user_id)
             if entry is None:
-                raise NotFound("You haven't logged a rejection yet. Start with /rejection log.")
+                raise NotFound(
+                    _("You haven't logged a rejection yet. Start with /rejection log."))
             return entry
         number = parse_number(ref)
         entry = await self.rejections.by_number(user_id, number)
@@ -282,7 +289,8 @@ class JournalService:
         """/rejection edit: change what's given; the rest stays."""
         found = await self.get_entry(user_id, entry)
         if stage is not None and stage not in STAGES:
-            raise InvalidInput(f"Stage must be one of: {', '.join(STAGES)}.")
+            raise InvalidInput(
+                _("Stage must be one of: {stages}.").format(stages=", ".join(STAGES)))
         now = self.clock.now()
         new = {
             "company": (text.clean_required(company, "company", text.COMPANY_MAX)
@@ -303,7 +311,7 @@ class JournalService:
                 prefs = self.settings.get_sync(tx, user_id)
                 changed["occurred_on"] = parse_day(date, now, prefs.timezone, locale).isoformat()
             updated = replace(current, **changed)
-            changes = [name for name, _ in EDITABLE
+            changes = [name for name, _label in EDITABLE
                        if getattr(current, name) != getattr(updated, name)]
             if changes:
                 updated = self.rejections.update_sync(tx, updated)
@@ -316,8 +324,8 @@ class JournalService:
         entry = await self.entry_for_button(user_id, rejection_id)
         if self.clock.now() - from_db(entry.created_at) > UNDO_WINDOW:
             raise UserFacingError(
-                "The time for undo has passed (15 minutes). /rejection delete removes "
-                f"#{entry.number} if you still want it gone.")
+                _("The time for undo has passed (15 minutes). /rejection delete removes "
+                  "#{number} if you still want it gone.").format(number=entry.number))
         return entry
 
     async def delete(self, user_id: int, rejection_id: int) -> Rejection:

@@ -13,13 +13,15 @@ from bot.db.repositories.member_settings import MemberSettings, MemberSettingsRe
 from bot.db.repositories.privacy import PrivacyRepository
 from bot.db.repositories.timers import TimerRepository
 from bot.errors import InvalidInput
+from bot.i18n import N_, _
 from bot.services.dates import timezone_choices, valid_timezone
 from bot.services.personal import next_nudge_due
 from bot.services.privacy import DELETED, DataDeleted
 from bot.services.text import literal
 
 DELAY_MAX_HOURS = 168
-QUIET_HELP = "Use HH:MM-HH:MM in your timezone, like 22:00-08:00, or “off”."
+# Translators: "off" is what the member types to turn quiet hours off, kept as is.
+QUIET_HELP = N_("Use HH:MM-HH:MM in your timezone, like 22:00-08:00, or “off”.")
 _QUIET = re.compile(r"^(\d{1,2}):(\d{2})\s*[-–—]\s*(\d{1,2}):(\d{2})$")
 PAUSABLE = ("dm_prompts", "personal_nudges", "encouragement_dms")
 
@@ -31,13 +33,18 @@ def parse_quiet_hours(value: str) -> tuple[str | None, str | None]:
         return None, None
     match = _QUIET.match(typed)
     if not match:
-        raise InvalidInput(f"I couldn't read “{literal(value, 40)}” as quiet hours. {QUIET_HELP}")
+        # Translators: {help} is the sentence on how to write quiet hours.
+        raise InvalidInput(_("I couldn't read “{value}” as quiet hours. {help}").format(
+            value=literal(value, 40), help=_(QUIET_HELP)))
     start_h, start_m, end_h, end_m = (int(g) for g in match.groups())
     if not (0 <= start_h <= 23 and 0 <= end_h <= 23 and 0 <= start_m <= 59 and 0 <= end_m <= 59):
-        raise InvalidInput(f"Hours go from 00 to 23 and minutes from 00 to 59. {QUIET_HELP}")
+        raise InvalidInput(_("Hours go from 00 to 23 and minutes from 00 to 59. {help}").format(
+            help=_(QUIET_HELP)))
     start, end = f"{start_h:02d}:{start_m:02d}", f"{end_h:02d}:{end_m:02d}"
     if start == end:
-        raise InvalidInput(f"Quiet hours need to start and end at different times. {QUIET_HELP}")
+        raise InvalidInput(
+            _("Quiet hours need to start and end at different times. {help}").format(
+                help=_(QUIET_HELP)))
     return start, end
 
 
@@ -46,16 +53,18 @@ def checked_timezone(name: str) -> str:
     try:
         return valid_timezone(name)
     except InvalidInput as refused:
-        if "Did you mean" in refused.message:
-            raise
         typed = name.strip()
+        if timezone_choices(typed, limit=3):
+            raise       # the refusal already suggests names close to what was typed
         by_name = {z.lower(): z for z in available_timezones()}
         close = difflib.get_close_matches(typed.lower().replace(" ", "_"), by_name, n=3, cutoff=0.6)
         city = typed.rsplit("/", 1)[-1]
         suggestions = [by_name[z] for z in close] or timezone_choices(city, limit=3)
         if not suggestions:
             raise
-        raise InvalidInput(f"{refused.message} Did you mean {', '.join(suggestions)}?") from None
+        # Translators: {problem} says the timezone is not known; {names} lists real ones.
+        raise InvalidInput(_("{problem} Did you mean {names}?").format(
+            problem=refused.message, names=", ".join(suggestions))) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +113,8 @@ class MemberSettingsService:
         if reflection_delay_hours is not None:
             if not 0 <= reflection_delay_hours <= DELAY_MAX_HOURS:
                 raise InvalidInput(
-                    f"The reflection delay is in hours, from 0 (right away) to {DELAY_MAX_HOURS} "
-                    "(a week)."
+                    _("The reflection delay is in hours, from 0 (right away) to {highest} "
+                      "(a week).").format(highest=DELAY_MAX_HOURS)
                 )
             changes["reflection_delay_hours"] = int(reflection_delay_hours)
         return await self._apply(user_id, changes)
@@ -115,7 +124,7 @@ class MemberSettingsService:
         A member who deleted their data gets DELETED and nothing is written: the pause would
         be a new row about them."""
         if setting not in PAUSABLE:
-            raise InvalidInput("That isn't something I can pause.")
+            raise InvalidInput(_("That isn't something I can pause."))
         if not await PrivacyRepository(self.db).has_any(user_id):
             raise DataDeleted(DELETED)
         return await self._apply(user_id, {setting: False})

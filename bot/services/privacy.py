@@ -17,6 +17,7 @@ Decisions:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +31,7 @@ from bot.db.repositories.privacy import (
     SharedPost,
 )
 from bot.errors import NotAllowed, NotFound, UserFacingError
+from bot.i18n import N_, _, ngettext
 from bot.services.applications import applications_csv
 from bot.services.nudges import digest_without
 
@@ -37,20 +39,29 @@ EXPORT_FORMAT = "onward-export"
 EXPORT_VERSION = 1
 CONFIRM_SECONDS = 60
 
-# What a member reads for each table, in the summary before deleting.
-LABELS = {
-    "rejections": ("rejection entry", "rejection entries"),
-    "reflections": ("reflection", "reflections"),
-    "reflection_history": ("earlier reflection version", "earlier reflection versions"),
-    "feedback_requests": ("feedback request", "feedback requests"),
-    "applications": ("application", "applications"),
-    "shares": ("shared post", "shared posts"),
-    "note_blocks": ("block on anonymous notes", "blocks on anonymous notes"),
-    "digest_thanks": ("thank-you by name in a digest", "thank-yous by name in digests"),
-    "encouragements": ("encouragement note", "encouragement notes"),
-    "timers": ("scheduled reminder", "scheduled reminders"),
-    "pending_notices": ("waiting notice", "waiting notices"),
-    "member_settings": ("settings record", "settings records"),
+# What a member reads for each table, in the summary before deleting: "{count} ..." for a
+# count of rows.
+LABELS: dict[str, Callable[[int], str]] = {
+    "rejections": lambda n: ngettext(
+        "{count} rejection entry", "{count} rejection entries", n),
+    "reflections": lambda n: ngettext("{count} reflection", "{count} reflections", n),
+    "reflection_history": lambda n: ngettext(
+        "{count} earlier reflection version", "{count} earlier reflection versions", n),
+    "feedback_requests": lambda n: ngettext(
+        "{count} feedback request", "{count} feedback requests", n),
+    "applications": lambda n: ngettext("{count} application", "{count} applications", n),
+    "shares": lambda n: ngettext("{count} shared post", "{count} shared posts", n),
+    "note_blocks": lambda n: ngettext(
+        "{count} block on anonymous notes", "{count} blocks on anonymous notes", n),
+    "digest_thanks": lambda n: ngettext(
+        "{count} thank-you by name in a digest", "{count} thank-yous by name in digests", n),
+    "encouragements": lambda n: ngettext(
+        "{count} encouragement note", "{count} encouragement notes", n),
+    "timers": lambda n: ngettext("{count} scheduled reminder", "{count} scheduled reminders", n),
+    "pending_notices": lambda n: ngettext(
+        "{count} waiting notice", "{count} waiting notices", n),
+    "member_settings": lambda n: ngettext(
+        "{count} settings record", "{count} settings records", n),
 }
 SUMMARY_ORDER = (
     "rejections", "reflections", "reflection_history", "feedback_requests", "applications",
@@ -81,11 +92,14 @@ class Deletion:
         return sum(self.counts.values())
 
 
-DELETED = "That was deleted."
+DELETED = N_("That was deleted.")
 
 
 class DataDeleted(NotFound):
     """A button or form about data the member deleted: it answers DELETED and writes nothing."""
+
+    def __init__(self, message: str = DELETED) -> None:
+        super().__init__(_(message))
 
 
 class ConfirmationExpired(UserFacingError):
@@ -94,15 +108,16 @@ class ConfirmationExpired(UserFacingError):
 
 def describe_counts(counts: dict[str, int]) -> str:
     """'3 rejection entries, 1 reflection and 2 applications' (only what is there)."""
-    parts = []
-    for table in SUMMARY_ORDER:
-        n = counts.get(table, 0)
-        if n:
-            one, many = LABELS[table]
-            parts.append(f"{n:,} {one if n == 1 else many}")
+    parts = [LABELS[table](counts[table]).format(count=f"{counts[table]:,}")
+             for table in SUMMARY_ORDER if counts.get(table, 0)]
     if not parts:
-        return "nothing"
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        # Translators: what a data summary says when there is no data at all.
+        return _("nothing")
+    if len(parts) == 1:
+        return parts[0]
+    # Translators: the end of a list, e.g. "2 reflections, 1 application and 3 timers":
+    # {items} is everything before the last item, already joined with ", ".
+    return _("{items} and {last}").format(items=", ".join(parts[:-1]), last=parts[-1])
 
 
 class PrivacyService:
@@ -126,7 +141,7 @@ class PrivacyService:
             "version": EXPORT_VERSION,
             "user_id": user_id,
             "exported_at": to_db(now),
-            "about": (
+            "about": _(
                 "Every row Onward stores about you, table by table, as stored. Times are UTC; "
                 "dates are in your timezone. The sender of an anonymous note you received is "
                 "left out, as it was when you got it."
@@ -152,11 +167,12 @@ class PrivacyService:
     def check_confirmation(self, *, owner_id: int, clicker_id: int, deadline_epoch: int) -> None:
         """The button only works for the member who asked, and only until its deadline."""
         if clicker_id != owner_id:
-            raise NotAllowed("This button belongs to someone else's request; nothing was deleted.")
+            raise NotAllowed(
+                _("This button belongs to someone else's request; nothing was deleted."))
         if self.clock.now().timestamp() > deadline_epoch:
             raise ConfirmationExpired(
-                "This confirmation expired, so nothing was deleted. "
-                "Run /privacy delete again if you still want to."
+                _("This confirmation expired, so nothing was deleted. "
+                  "Run /privacy delete again if you still want to.")
             )
 
     async def delete_everything(self, user_id: int) -> Deletion:

@@ -14,6 +14,7 @@ from bot.clock import Clock, to_db
 from bot.db.connection import Database
 from bot.db.repositories.member_settings import MemberSettingsRepository
 from bot.db.repositories.progress import ProgressRepository, Totals
+from bot.i18n import N_, _, ngettext
 from bot.services.dates import local_today, zone
 
 CHART_WEEKS = 12
@@ -134,33 +135,23 @@ class ProgressReport:
         return self.weeks[first:]
 
 
-def plural(count: int, one: str, other: str, **values: object) -> str:
-    """The sentence for `count` in its plural form; both forms take a {count} placeholder
-    and any other named values."""
-    return (one if count == 1 else other).format(count=count, **values)
-
-
-def _plural(n: int, word: str, plural_word: str | None = None) -> str:
-    return plural(n, f"{{count}} {word}", f"{{count}} {plural_word or word + 's'}")
-
-
-ONLY_REJECTIONS = (
+ONLY_REJECTIONS = N_(
     "Logging a no takes honesty, and it's the first step. Next, you could:\n"
     "• **/reflect** on the latest one: five short questions, skip any you like.\n"
     "• **/feedback draft** to ask them what would make your next try stronger.\n"
     "• **/apply log** your next application; your week fills up here."
 )
-ONLY_REJECTIONS_GOAL = "Your goal is {goal} applications a week: **/apply log** counts each one."
-ONLY_REJECTIONS_GOAL_ONE = "Your goal is one application a week: **/apply log** counts it."
 
 
 def only_rejections_text(report: ProgressReport) -> str:
     """For a member whose journal so far holds only rejections: what they can do next, and no
     count of their rejections."""
-    lines = [ONLY_REJECTIONS]
+    lines = [_(ONLY_REJECTIONS)]
     if report.goal:
-        lines.append(plural(report.goal, ONLY_REJECTIONS_GOAL_ONE, ONLY_REJECTIONS_GOAL,
-                            goal=report.goal))
+        lines.append(ngettext(
+            "Your goal is one application a week: **/apply log** counts it.",
+            "Your goal is {goal} applications a week: **/apply log** counts each one.",
+            report.goal).format(goal=report.goal))
     return "\n".join(lines)
 
 
@@ -175,58 +166,85 @@ def summary_fields(report: ProgressReport) -> list[tuple[str, str]]:
     if report.goal:
         left = report.goal - week.applications
         if week.applications == 0:
-            lines.append(plural(report.goal, "Your goal: {count} application this week.",
-                                "Your goal: {count} applications this week."))
+            lines.append(ngettext("Your goal: {count} application this week.",
+                                  "Your goal: {count} applications this week.",
+                                  report.goal).format(count=report.goal))
+        elif left > 0:
+            # Translators: this week's applications against the weekly goal, e.g.
+            # "2 of 5 applications · 3 to go".
+            lines.append(ngettext("{done} of {count} application · {left} to go",
+                                  "{done} of {count} applications · {left} to go",
+                                  report.goal).format(done=week.applications,
+                                                      count=report.goal, left=left))
         else:
-            done = plural(report.goal, "{done} of {count} application",
-                          "{done} of {count} applications", done=week.applications)
-            lines.append(done + (f" · {left} to go" if left > 0 else " · goal met"))
+            lines.append(ngettext("{done} of {count} application · goal met",
+                                  "{done} of {count} applications · goal met",
+                                  report.goal).format(done=week.applications,
+                                                      count=report.goal))
     elif week.applications:
-        lines.append(_plural(week.applications, "application") + ". "
-                     "Set a weekly goal with /apply goal to see how you're pacing.")
+        lines.append(ngettext(
+            "{count} application. Set a weekly goal with /apply goal to see how you're pacing.",
+            "{count} applications. Set a weekly goal with /apply goal to see how you're pacing.",
+            week.applications).format(count=week.applications))
     else:
-        lines.append("Set a weekly goal with /apply goal to see how you're pacing.")
+        lines.append(_("Set a weekly goal with /apply goal to see how you're pacing."))
     if t.applications:
-        lines.append(plural(t.applications, "{count} application in total",
-                            "{count} applications in total"))
-    fields.append(("This week", "\n".join(lines)))
+        lines.append(ngettext("{count} application in total", "{count} applications in total",
+                              t.applications).format(count=t.applications))
+    # Translators: the name of a field of /progress.
+    fields.append((_("This week"), "\n".join(lines)))
 
     if report.streak is None:
-        streak = "Set a weekly goal with /apply goal and your streak starts counting."
+        streak = _("Set a weekly goal with /apply goal and your streak starts counting.")
     elif report.streak.weeks == 0:
-        streak = "Meet this week's goal to start a streak."
+        streak = _("Meet this week's goal to start a streak.")
     else:
-        streak = _plural(report.streak.weeks, "week") + " meeting your goal"
+        streak = ngettext("{count} week meeting your goal", "{count} weeks meeting your goal",
+                          report.streak.weeks).format(count=report.streak.weeks)
         if report.streak.grace_used:
-            streak += (f" ({_plural(report.streak.grace_used, 'grace week')} forgiven:"
-                       f" one per {GRACE_EVERY} good weeks)")
+            forgiven = ngettext("{count} grace week forgiven", "{count} grace weeks forgiven",
+                                report.streak.grace_used).format(count=report.streak.grace_used)
+            # Translators: {streak} is e.g. "6 weeks meeting your goal", {forgiven} e.g.
+            # "1 grace week forgiven"; a missed week is forgiven once per {every} met weeks.
+            streak = _("{streak} ({forgiven}: one per {every} good weeks)").format(
+                streak=streak, forgiven=forgiven, every=GRACE_EVERY)
         if not report.streak.this_week_met:
-            streak += "\nThis week can add one more."
-    fields.append(("Streak", streak))
+            streak += "\n" + _("This week can add one more.")
+    fields.append((_("Streak"), streak))
 
     if t.reflections:
-        value = f"{t.reflections} written"
+        # Translators: how many reflections the member has written.
+        value = ngettext("{count} written", "{count} written", t.reflections).format(
+            count=t.reflections)
         if week.reflections:
-            value += f" · {week.reflections} this week"
-        fields.append(("Reflections", value))
-    feedback = [part for count, part in ((t.feedback_asked, f"{t.feedback_asked} asked"),
-                                         (t.feedback_received, f"{t.feedback_received} received"))
-                if count]
+            value += " · " + ngettext("{count} this week", "{count} this week",
+                                      week.reflections).format(count=week.reflections)
+        fields.append((_("Reflections"), value))
+    feedback = []
+    if t.feedback_asked:
+        # Translators: how many feedback requests the member has sent.
+        feedback.append(ngettext("{count} asked", "{count} asked", t.feedback_asked)
+                        .format(count=t.feedback_asked))
+    if t.feedback_received:
+        # Translators: how many times the member has received feedback.
+        feedback.append(ngettext("{count} received", "{count} received", t.feedback_received)
+                        .format(count=t.feedback_received))
     if feedback:
-        fields.append(("Feedback", " · ".join(feedback)))
+        fields.append((_("Feedback"), " · ".join(feedback)))
     wins = []
     if t.interviews_won:
-        wins.append(_plural(t.interviews_won, "interview") + " reached")
+        wins.append(ngettext("{count} interview reached", "{count} interviews reached",
+                             t.interviews_won).format(count=t.interviews_won))
     if t.offers:
-        wins.append(_plural(t.offers, "offer"))
+        wins.append(ngettext("{count} offer", "{count} offers", t.offers).format(count=t.offers))
     if wins:
-        fields.append(("Wins", " · ".join(wins)))
+        fields.append((_("Wins"), " · ".join(wins)))
     if t.interviews_reached:
-        fields.append(("Interviews reached", plural(
-            t.interviews_reached, "{count} entry got to an interview",
-            "{count} entries got to an interview")))
+        fields.append((_("Interviews reached"), ngettext(
+            "{count} entry got to an interview", "{count} entries got to an interview",
+            t.interviews_reached).format(count=t.interviews_reached)))
     if t.rejections:
-        fields.append(("Rejections logged", f"{t.rejections}"))
+        fields.append((_("Rejections logged"), f"{t.rejections}"))
     return fields
 
 
