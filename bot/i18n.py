@@ -11,17 +11,23 @@ Texts defined at import time (module constants, tuples of choices) are marked wi
 which only marks them for extraction, and translated where they are used: `_(CONSTANT)`.
 Placeholders are always named (`{company}`), so a translation can move them.
 
-Catalogs: `bot/locales/<locale>/LC_MESSAGES/onward.po` (sources) compiled to `.mo`.
+Catalogs: `bot/locales/<locale>/LC_MESSAGES/onward.po` (sources) compiled to `.mo` by an
+install; in a checkout a missing or older `.mo` is compiled here the first time a language is
+used (bot/catalogs.py has the maintainers' commands).
 """
 
 from __future__ import annotations
 
 import gettext
+import io
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 DOMAIN = "onward"
 LOCALE_DIR = Path(__file__).parent / "locales"
@@ -76,9 +82,31 @@ def set_for_task(locale: object | None) -> str:
 
 @cache
 def translations(locale: str) -> gettext.NullTranslations:
-    if locale == DEFAULT:
+    """The catalog of one of LOCALES (English: the texts themselves)."""
+    if locale == DEFAULT or locale not in LOCALES:
         return gettext.NullTranslations()
-    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[locale], fallback=True)
+    po = LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    mo = po.with_suffix(".mo")
+    if po.exists() and (not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime):
+        return _compiled_now(po, mo)
+    if not mo.exists():
+        log.warning("no catalog for %s at %s; texts stay in English", locale, mo)
+        return gettext.NullTranslations()
+    with mo.open("rb") as fileobj:
+        return gettext.GNUTranslations(fileobj)
+
+
+def _compiled_now(po: Path, mo: Path) -> gettext.NullTranslations:
+    # A checkout (or an editable install): compile the .po once, and keep the .mo if we may.
+    from bot.catalogs import compile_bytes
+
+    data = compile_bytes(po)
+    try:
+        mo.write_bytes(data)
+        log.info("compiled %s", mo)
+    except OSError as exc:
+        log.warning("compiled %s in memory only (%s)", po, exc)
+    return gettext.GNUTranslations(io.BytesIO(data))
 
 
 def _(message: str) -> str:
