@@ -36,6 +36,8 @@ DEFAULT = "en"
 LOCALES = ("en", "de", "es_ES", "es_419", "fr", "pt_BR")
 
 _current: ContextVar[str] = ContextVar("onward_locale", default=DEFAULT)
+# Who the interaction being handled is from (None outside interactions).
+_member: ContextVar[int | None] = ContextVar("onward_member", default=None)
 
 
 def locale_of(discord_locale: object | None) -> str:
@@ -69,6 +71,25 @@ def using(locale: object | None) -> Iterator[str]:
     try:
         yield chosen
     finally:
+        _current.reset(token)
+
+
+def member() -> int | None:
+    """The member whose interaction is being handled right now (None outside one)."""
+    return _member.get()
+
+
+@contextmanager
+def interaction(locale: object | None, user_id: int | None) -> Iterator[str]:
+    """Where an interaction begins: its texts in `locale`, and who it is from. Tasks started
+    inside (the library's handler tasks) keep both."""
+    chosen = locale_of(locale)
+    token = _current.set(chosen)
+    member_token = _member.set(user_id)
+    try:
+        yield chosen
+    finally:
+        _member.reset(member_token)
         _current.reset(token)
 
 
@@ -107,6 +128,22 @@ def _compiled_now(po: Path, mo: Path) -> gettext.NullTranslations:
     except OSError as exc:
         log.warning("compiled %s in memory only (%s)", po, exc)
     return gettext.GNUTranslations(io.BytesIO(data))
+
+
+def language_name(locale: str) -> str:
+    """A language's name in itself ("Deutsch", "Español (España)"), for choosing one."""
+    return LANGUAGE_NAMES.get(locale, locale)
+
+
+# Each language named in itself, as people look for it in a list.
+LANGUAGE_NAMES = {
+    "en": "English",
+    "de": "Deutsch",
+    "es_ES": "Español (España)",
+    "es_419": "Español (Latinoamérica)",
+    "fr": "Français",
+    "pt_BR": "Português (Brasil)",
+}
 
 
 def _(message: str) -> str:

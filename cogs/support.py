@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str as T_
 from discord.ext import commands
 
+from bot import i18n
 from bot.clock import from_db
 from bot.errors import InvalidInput, NotAllowed
 from bot.formatting import inert, timestamp
@@ -22,6 +24,9 @@ if TYPE_CHECKING:
     from bot.client import Onward
 
 Kind = Literal["encouragement", "keep-applying", "digest"]
+# The languages group posts can be in, each named in itself.
+LANGUAGE_CHOICES = [app_commands.Choice(name=i18n.language_name(code), value=code)
+                    for code in i18n.LOCALES]
 
 # (permission attribute, the name admins see in Discord's settings)
 NEEDED_PERMISSIONS = (
@@ -141,6 +146,14 @@ class Support(commands.GroupCog, group_name="support",
         line = pause_line(config.paused_reason if config else None)
         return [line] if line else []
 
+    async def _language_line(self, guild_id: int) -> str:
+        chosen = await self.bot.languages.configs.language_of(guild_id)
+        name = i18n.language_name(await self.bot.server_language(guild_id))
+        if chosen:
+            return i18n._("Group posts are in **{language}**.").format(language=name)
+        return i18n._("Group posts are in **{language}**, the server's language in Discord "
+                      "(language: sets another).").format(language=name)
+
     # Commands --------------------------------------------------------------------------------
 
     @app_commands.command(name="setup",
@@ -150,11 +163,14 @@ class Support(commands.GroupCog, group_name="support",
         timezone="The group's timezone as an IANA name, like Europe/Berlin (default UTC).",
         reports_channel=("Where reports of anonymous notes go (default: the server owner, "
                          "by DM)."),
+        language=T_("The language of group posts (default: the server's language in Discord)."),
     )
+    @app_commands.choices(language=LANGUAGE_CHOICES)
     async def setup_command(
         self, interaction: discord.Interaction, channel: discord.TextChannel,
         timezone: app_commands.Range[str, 1, 64] | None = None,
         reports_channel: discord.TextChannel | None = None,
+        language: app_commands.Choice[str] | None = None,
     ) -> None:
         guild_id = admin_guild(interaction)
         guild = interaction.guild
@@ -174,6 +190,8 @@ class Support(commands.GroupCog, group_name="support",
                 )
         result = await self.support.setup(guild_id, channel.id, timezone,
                                           reports_channel.id if reports_channel else None)
+        if language is not None:
+            await self.bot.languages.set_server(guild_id, language.value)
         await self.scheduler.arm_guild(guild_id)
         status = await self.support.status(guild_id)
         verb = "Set up" if result.created else "Updated"
@@ -183,6 +201,7 @@ class Support(commands.GroupCog, group_name="support",
         lines.append(f"Reports of anonymous notes go to <#{reports}>." if reports else
                      "Reports of anonymous notes go to the server owner by DM "
                      "(reports_channel: sends them to a channel instead).")
+        lines.append(await self._language_line(guild_id))
         if result.lifted_pause:
             lines.append(f"Group nudges were paused ({result.lifted_pause}); they're back on.")
         lines += ["", "Group nudges:", *(schedule_line(k) for k in status.kinds), "",
@@ -224,6 +243,7 @@ class Support(commands.GroupCog, group_name="support",
         config = status.config
         lines = [
             f"Support channel: <#{config.support_channel_id}> · timezone **{config.timezone}**",
+            await self._language_line(guild_id),
             *await self._pause_notice(guild_id),
             "",
             "Group nudges:",
@@ -241,7 +261,9 @@ class Support(commands.GroupCog, group_name="support",
     async def nudge_now(self, interaction: discord.Interaction, kind: Kind) -> None:
         guild_id = admin_guild(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        outcome = await self.nudges.post_now(guild_id, kind, self.scheduler.post)
+        # The post speaks the server's language; the reply, the admin's.
+        with i18n.using(await self.bot.server_language(guild_id)):
+            outcome = await self.nudges.post_now(guild_id, kind, self.scheduler.post)
         config = await self.support.config(guild_id)
         where = f"<#{config.support_channel_id}>" if config else "the support channel"
         if outcome.status == "posted":
