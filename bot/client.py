@@ -23,6 +23,7 @@ from bot.scheduling.engine import TimerEngine
 from bot.scheduling.outbox import Outbox
 from bot.services.languages import Languages
 from bot.settings import Settings
+from bot.translator import CatalogTranslator
 from bot.tree import OnwardTree
 
 log = logging.getLogger(__name__)
@@ -180,6 +181,8 @@ class Onward(commands.Bot):
         self._outbox = Outbox(self, self._engine, self.database, self.clock)
         for name in self.cog_modules:
             await self.load_extension(name)
+        # Command names and descriptions in every language of the catalogs.
+        await self.tree.set_translator(CatalogTranslator(self.tree))
         await self.sync_commands_if_changed()
         # Handlers are registered by now: start running what is due.
         await self._outbox.start()
@@ -199,7 +202,10 @@ class Onward(commands.Bot):
         guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
-        payload = [c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)]
+        # What Discord receives, translations included: a new translation syncs again.
+        translator = self.tree.translator
+        payload = [await c.get_translated_payload(self.tree, translator) if translator
+                   else c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)]
         digest = hashlib.sha256(
             json.dumps(payload, sort_keys=True, default=str).encode()
         ).hexdigest()
