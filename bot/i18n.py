@@ -130,6 +130,16 @@ def _compiled_now(po: Path, mo: Path) -> gettext.NullTranslations:
     return gettext.GNUTranslations(io.BytesIO(data))
 
 
+# Babel's locale for each catalog: dates, times and numbers. English writes "2 Dec 2025", 14:05.
+BABEL_LOCALES = {"en": "en_GB", "de": "de_DE", "es_ES": "es_ES", "es_419": "es_419",
+                 "fr": "fr_FR", "pt_BR": "pt_BR"}
+
+
+def babel_locale() -> str:
+    """The Babel locale for formatting dates and numbers in the current language."""
+    return BABEL_LOCALES.get(_current.get(), "en_GB")
+
+
 def language_name(locale: str) -> str:
     """A language's name in itself ("Deutsch", "Español (España)"), for choosing one."""
     return LANGUAGE_NAMES.get(locale, locale)
