@@ -10,7 +10,7 @@ from bot.db.connection import Database, Transaction
 from bot.db.repositories.guild_config import GuildConfigRepository
 from bot.db.repositories.member_settings import MemberSettingsRepository
 from bot.errors import NotFound
-from bot.i18n import DEFAULT, LOCALES, _, locale_of
+from bot.i18n import LOCALES, _, locale_of
 
 log = logging.getLogger(__name__)
 
@@ -63,5 +63,3 @@ class Languages:
                 raise NotFound(_("Run /support setup first."))
             await self.configs.set_language(tx, guild_id, language, to_db(self.clock.now()))
 
-
-__all__ = ["DEFAULT", "Languages"]
