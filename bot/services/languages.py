@@ -36,8 +36,14 @@ class Languages:
         return chosen
 
     async def seen(self, user_id: int, locale: str) -> None:
-        """Keep a changed locale for a member who has settings (never makes a row)."""
-        await self.settings.update_locale(user_id, locale)
+        """Keep a changed locale for a member who has settings (never makes a row: one made
+        later during their interaction takes it then; until a row exists, each interaction
+        looks again, reading only)."""
+        has_row, stored = await self.settings.stored_locale(user_id)
+        if not has_row:
+            self._members.pop(user_id, None)
+        elif stored != locale:
+            await self.settings.update_locale(user_id, locale)
 
     async def remember(self, tx: Transaction, user_id: int, locale: str) -> None:
         """Keep the member's locale with what is about to be sent to them (makes their row)."""

@@ -137,6 +137,12 @@ class MemberSettingsRepository:
             (user_id, locale, at),
         )
 
+    async def stored_locale(self, user_id: int) -> tuple[bool, str | None]:
+        """(whether the member has a settings row, the locale kept in it)."""
+        row = await self.db.fetchone(
+            "SELECT locale FROM member_settings WHERE user_id = ?", (user_id,))
+        return (row is not None, row["locale"] if row is not None else None)
+
     async def update_locale(self, user_id: int, locale: str) -> None:
         """The member's Discord locale changed: keep it, if they have settings at all (never
         makes a row, so a member who keeps nothing here keeps nothing; a row made later during
