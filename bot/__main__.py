@@ -1,4 +1,5 @@
-"""`python -m bot` runs Onward; `python -m bot sandbox` tries it against the local emulator."""
+"""`python -m bot` runs Onward; `python -m bot sandbox` tries it against the local emulator;
+`python -m bot catalogs update|compile` maintains the translations."""
 
 from __future__ import annotations
 
@@ -123,6 +124,10 @@ def main(argv: list[str] | None = None) -> None:
         from bot.sandbox.cli import main as sandbox_main
 
         raise SystemExit(sandbox_main(argv[1:]))
+    if argv and argv[0] == "catalogs":
+        from bot.catalogs import main as catalogs_main
+
+        raise SystemExit(catalogs_main(argv[1:]))
     settings = load_settings()
     logging.basicConfig(
         level=settings.log_level.upper(),

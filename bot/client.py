@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import hashlib
 import json
 import logging
-from typing import cast
+from contextlib import AbstractContextManager
+from typing import Any, cast
 
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
-from bot import compat
+from bot import compat, i18n
 from bot.clock import Clock
 from bot.db.backends import AnyDatabase, open_database
 from bot.db.connection import Database
 from bot.db.migrate import migrate
 from bot.scheduling.engine import TimerEngine
 from bot.scheduling.outbox import Outbox
+from bot.services.languages import Languages
 from bot.settings import Settings
+from bot.translator import CatalogTranslator
 from bot.tree import OnwardTree
 
 log = logging.getLogger(__name__)
@@ -96,11 +100,15 @@ class Onward(commands.Bot):
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._engine: TimerEngine | None = None
         self._outbox: Outbox | None = None
+        self._languages: Languages | None = None
+        self._locale_writes: set[asyncio.Task] = set()
 
         self._invite_logged = False
         point_at(settings)
         # A malformed gateway event is logged and dropped instead of ending the process.
         compat.guard_gateway_parsers(self)
+        # Every interaction's texts follow its member's Discord locale.
+        compat.localize_interactions(self, self._interaction_begins)
 
     @property
     def database(self) -> Database:
@@ -121,6 +129,44 @@ class Onward(commands.Bot):
         assert self._outbox is not None, "the outbox is built in setup_hook"
         return self._outbox
 
+    @property
+    def languages(self) -> Languages:
+        """Which language a group post or a DM is made in."""
+        assert self._languages is not None, "built in setup_hook"
+        return self._languages
+
+    async def server_language(self, guild_id: int) -> str:
+        """The catalog a server's group posts are made in: `with i18n.using(it): ...`."""
+        guild = self.get_guild(guild_id)
+        return await self.languages.server(
+            guild_id, guild.preferred_locale if guild is not None else None)
+
+    async def member_language(self, user_id: int) -> str:
+        """The catalog a member's DMs and notices are made in."""
+        return await self.languages.member(user_id)
+
+    def _interaction_begins(self, data: dict) -> AbstractContextManager[Any]:
+        user = (data.get("member") or {}).get("user") or data.get("user") or {}
+        try:
+            user_id: int | None = int(user["id"])
+        except (KeyError, TypeError, ValueError):
+            user_id = None
+        locale = data.get("locale")
+        if user_id is not None and self._languages is not None:
+            changed = self._languages.changed(user_id, locale)
+            if changed is not None:
+                task = asyncio.get_running_loop().create_task(
+                    self._keep_locale(user_id, changed), name="onward-locale")
+                self._locale_writes.add(task)
+                task.add_done_callback(self._locale_writes.discard)
+        return i18n.interaction(locale, user_id)
+
+    async def _keep_locale(self, user_id: int, locale: str) -> None:
+        try:
+            await self.languages.seen(user_id, locale)
+        except Exception:  # noqa: BLE001 - a DM in the old language is no reason to fail
+            log.warning("could not keep the locale of user %s", user_id, exc_info=True)
+
     async def setup_hook(self) -> None:
         self.db = await open_database(
             self.settings.database_url, pool_size=self.settings.database_pool_size,
@@ -131,9 +177,12 @@ class Onward(commands.Bot):
         self.scheduler.start()
         self._engine = TimerEngine(self.database, self.clock, self.scheduler,
                                    ready=self.wait_until_ready)
+        self._languages = Languages(self.database, self.clock)
         self._outbox = Outbox(self, self._engine, self.database, self.clock)
         for name in self.cog_modules:
             await self.load_extension(name)
+        # Command names and descriptions in every language of the catalogs.
+        await self.tree.set_translator(CatalogTranslator(self.tree))
         await self.sync_commands_if_changed()
         # Handlers are registered by now: start running what is due.
         await self._outbox.start()
@@ -153,7 +202,10 @@ class Onward(commands.Bot):
         guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
-        payload = [c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)]
+        # What Discord receives, translations included: a new translation syncs again.
+        translator = self.tree.translator
+        payload = [await c.get_translated_payload(self.tree, translator) if translator
+                   else c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)]
         digest = hashlib.sha256(
             json.dumps(payload, sort_keys=True, default=str).encode()
         ).hexdigest()

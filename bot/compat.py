@@ -8,6 +8,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, cast
 
 import aiosqlite
@@ -73,6 +74,22 @@ def intercept_interactions(client: discord.Client, take: Callable[[dict], bool])
 
     def parse(data: dict) -> None:
         if not take(data):
+            handle(data)
+
+    parsers["INTERACTION_CREATE"] = _guarded("INTERACTION_CREATE", parse)
+
+
+def localize_interactions(
+    client: discord.Client, begin: Callable[[dict], AbstractContextManager[Any]]
+) -> None:
+    """Each INTERACTION_CREATE is handled inside `begin(data)`: discord.py starts the task of a
+    command, autocomplete, button, select or modal while parsing it, and a task copies the
+    context it starts in, so a context variable set there holds for every handler."""
+    parsers = _parsers(client)
+    handle = parsers["INTERACTION_CREATE"]
+
+    def parse(data: dict) -> None:
+        with begin(data):
             handle(data)
 
     parsers["INTERACTION_CREATE"] = _guarded("INTERACTION_CREATE", parse)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import discord
+from babel.numbers import format_decimal, format_percent
 
+from bot import i18n
 from bot.plain import untag
 
 
@@ -34,3 +36,13 @@ def inert(value: str | None, limit: int | None = None, *, markdown: bool = True)
 
 def timestamp(moment, style: str = "F") -> str:
     return f"<t:{int(moment.timestamp())}:{style}>"
+
+
+def number(value: float) -> str:
+    """A number as the current language writes it: 1,234.5 in English, 1.234,5 in German."""
+    return format_decimal(value, locale=i18n.babel_locale())
+
+
+def percent(fraction: float) -> str:
+    """A share (0.25) as a percentage in the current language: "25%", "25 %" in German."""
+    return format_percent(fraction, locale=i18n.babel_locale())

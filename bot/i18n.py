@@ -11,17 +11,23 @@ Texts defined at import time (module constants, tuples of choices) are marked wi
 which only marks them for extraction, and translated where they are used: `_(CONSTANT)`.
 Placeholders are always named (`{company}`), so a translation can move them.
 
-Catalogs: `bot/locales/<locale>/LC_MESSAGES/onward.po` (sources) compiled to `.mo`.
+Catalogs: `bot/locales/<locale>/LC_MESSAGES/onward.po` (sources) compiled to `.mo` by an
+install; in a checkout a missing or older `.mo` is compiled here the first time a language is
+used (bot/catalogs.py has the maintainers' commands).
 """
 
 from __future__ import annotations
 
 import gettext
+import io
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 DOMAIN = "onward"
 LOCALE_DIR = Path(__file__).parent / "locales"
@@ -30,6 +36,8 @@ DEFAULT = "en"
 LOCALES = ("en", "de", "es_ES", "es_419", "fr", "pt_BR")
 
 _current: ContextVar[str] = ContextVar("onward_locale", default=DEFAULT)
+# Who the interaction being handled is from (None outside interactions).
+_member: ContextVar[int | None] = ContextVar("onward_member", default=None)
 
 
 def locale_of(discord_locale: object | None) -> str:
@@ -66,6 +74,25 @@ def using(locale: object | None) -> Iterator[str]:
         _current.reset(token)
 
 
+def member() -> int | None:
+    """The member whose interaction is being handled right now (None outside one)."""
+    return _member.get()
+
+
+@contextmanager
+def interaction(locale: object | None, user_id: int | None) -> Iterator[str]:
+    """Where an interaction begins: its texts in `locale`, and who it is from. Tasks started
+    inside (the library's handler tasks) keep both."""
+    chosen = locale_of(locale)
+    token = _current.set(chosen)
+    member_token = _member.set(user_id)
+    try:
+        yield chosen
+    finally:
+        _member.reset(member_token)
+        _current.reset(token)
+
+
 def set_for_task(locale: object | None) -> str:
     """Make texts in `locale` from here to the end of the current task (and in the tasks it
     starts). For the one place an interaction begins; elsewhere prefer `using`."""
@@ -76,9 +103,57 @@ def set_for_task(locale: object | None) -> str:
 
 @cache
 def translations(locale: str) -> gettext.NullTranslations:
-    if locale == DEFAULT:
+    """The catalog of one of LOCALES (English: the texts themselves)."""
+    if locale == DEFAULT or locale not in LOCALES:
         return gettext.NullTranslations()
-    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[locale], fallback=True)
+    po = LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    mo = po.with_suffix(".mo")
+    if po.exists() and (not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime):
+        return _compiled_now(po, mo)
+    if not mo.exists():
+        log.warning("no catalog for %s at %s; texts stay in English", locale, mo)
+        return gettext.NullTranslations()
+    with mo.open("rb") as fileobj:
+        return gettext.GNUTranslations(fileobj)
+
+
+def _compiled_now(po: Path, mo: Path) -> gettext.NullTranslations:
+    # A checkout (or an editable install): compile the .po once, and keep the .mo if we may.
+    from bot.catalogs import compile_bytes
+
+    data = compile_bytes(po)
+    try:
+        mo.write_bytes(data)
+        log.info("compiled %s", mo)
+    except OSError as exc:
+        log.warning("compiled %s in memory only (%s)", po, exc)
+    return gettext.GNUTranslations(io.BytesIO(data))
+
+
+# Babel's locale for each catalog: dates, times and numbers. English writes "2 Dec 2025", 14:05.
+BABEL_LOCALES = {"en": "en_GB", "de": "de_DE", "es_ES": "es_ES", "es_419": "es_419",
+                 "fr": "fr_FR", "pt_BR": "pt_BR"}
+
+
+def babel_locale() -> str:
+    """The Babel locale for formatting dates and numbers in the current language."""
+    return BABEL_LOCALES.get(_current.get(), "en_GB")
+
+
+def language_name(locale: str) -> str:
+    """A language's name in itself ("Deutsch", "Español (España)"), for choosing one."""
+    return LANGUAGE_NAMES.get(locale, locale)
+
+
+# Each language named in itself, as people look for it in a list.
+LANGUAGE_NAMES = {
+    "en": "English",
+    "de": "Deutsch",
+    "es_ES": "Español (España)",
+    "es_419": "Español (Latinoamérica)",
+    "fr": "Français",
+    "pt_BR": "Português (Brasil)",
+}
 
 
 def _(message: str) -> str:

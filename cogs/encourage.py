@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as T_
 from discord.ext import commands
 
-from bot import custom_ids
+from bot import custom_ids, i18n
 from bot.clock import from_db
 from bot.errors import NotAllowed, UserFacingError
 from bot.formatting import inert, timestamp
@@ -384,14 +384,16 @@ class Encourage(commands.Cog):
         await self._post_named(interaction, claim)
 
     async def _post_named(self, interaction: discord.Interaction, claim: ShareClaim) -> None:
-        post = render_post(self.sharing, claim.entry, named=True,
-                           show_company=claim.show_company,
-                           author_name=interaction.user.display_name)
+        # A group post speaks the server's language.
+        with i18n.using(await self.bot.server_language(interaction.guild_id or 0)):
+            post = render_post(self.sharing, claim.entry, named=True,
+                               show_company=claim.show_company,
+                               author_name=interaction.user.display_name)
+            embed, view = post_embed(post), encourage_buttons(claim.share_id)
         try:
             message = await post_to_channel(
                 self.bot, claim.channel_id, guild_id=interaction.guild_id,
-                embed=post_embed(post), view=encourage_buttons(claim.share_id),
-                nonce=share_nonce(claim.share_id))
+                embed=embed, view=view, nonce=share_nonce(claim.share_id))
         except ChannelUnavailable as gone:
             await self.sharing.abandon_share(claim.share_id, pause_guild=interaction.guild_id,
                                              reason=gone.reason)
@@ -443,12 +445,14 @@ class Encourage(commands.Cog):
         if ready is None:
             return
         share = ready.share
-        post = render_post(self.sharing, ready.entry, named=False,
-                           show_company=share.show_company, author_name=None)
+        with i18n.using(await self.bot.server_language(share.guild_id)):
+            post = render_post(self.sharing, ready.entry, named=False,
+                               show_company=share.show_company, author_name=None)
+            embed, view = post_embed(post), encourage_buttons(share.id)
         try:
             message = await post_to_channel(
-                self.bot, ready.channel_id, guild_id=share.guild_id, embed=post_embed(post),
-                view=encourage_buttons(share.id), nonce=share_nonce(share.id))
+                self.bot, ready.channel_id, guild_id=share.guild_id, embed=embed,
+                view=view, nonce=share_nonce(share.id))
         except ChannelUnavailable as gone:
             await self.sharing.abandon_share(share.id, pause_guild=share.guild_id,
                                              reason=gone.reason)
@@ -491,10 +495,12 @@ class Encourage(commands.Cog):
             await self.bot.engine.wake(at)
             return
         await interaction.response.edit_message(content=_("Posting…"), view=done)
-        post = win_post(status=claim.status, author_name=inert(interaction.user.display_name))
+        with i18n.using(await self.bot.server_language(interaction.guild_id or 0)):
+            embed = post_embed(win_post(status=claim.status,
+                                        author_name=inert(interaction.user.display_name)))
         try:
             message = await post_to_channel(self.bot, claim.channel_id,
-                                            guild_id=interaction.guild_id, embed=post_embed(post))
+                                            guild_id=interaction.guild_id, embed=embed)
         except (ChannelUnavailable, PostFailed) as failed:
             await self.sharing.abandon_win(claim.win_id)
             raise UserFacingError(_("Discord didn't accept the post, so nothing was shared. "
@@ -515,10 +521,11 @@ class Encourage(commands.Cog):
         win = await self.sharing.scheduled_win(timer.subject_id or 0)
         if win is None:
             return
-        post = win_post(status=win.status, author_name=None)
+        with i18n.using(await self.bot.server_language(win.guild_id)):
+            embed = post_embed(win_post(status=win.status, author_name=None))
         try:
             message = await post_to_channel(self.bot, win.channel_id, guild_id=win.guild_id,
-                                            embed=post_embed(post), nonce=f"win-{win.id}")
+                                            embed=embed, nonce=f"win-{win.id}")
         except (ChannelUnavailable, PostFailed) as error:
             log.warning("good news %s not posted: %s", win.id, error)
             await self.sharing.abandon_win(win.id)
@@ -599,14 +606,16 @@ class Encourage(commands.Cog):
         the sender's reply is the same whatever happens."""
         guild = interaction.guild
         outbox = self.bot.outbox
-        content = note_text(
-            encouragement, sender_name=inert(interaction.user.display_name),
-            group_name=inert(guild.name) if guild is not None else None,
-            message=inert(encouragement.message),
-            about=await outbox.service.note_about(encouragement),
-        )
-        report = ([Button(REPORT_LABEL, custom_ids.report_note(encouragement.id))]
-                  if encouragement.anonymous else [])
+        # Made in the recipient's language, not the sender's.
+        with i18n.using(await self.bot.member_language(encouragement.recipient_id)):
+            content = note_text(
+                encouragement, sender_name=inert(interaction.user.display_name),
+                group_name=inert(guild.name) if guild is not None else None,
+                message=inert(encouragement.message),
+                about=await outbox.service.note_about(encouragement),
+            )
+            report = ([Button(_(REPORT_LABEL), custom_ids.report_note(encouragement.id))]
+                      if encouragement.anonymous else [])
         await outbox.enqueue(encouragement.recipient_id, NOTE_KIND,
                              subject_id=encouragement.id, content=content, buttons=report)
 

@@ -19,7 +19,7 @@ from bot.services.reflection import (
     SUMMARY_LABELS,
     ReflectionService,
     SavedReflection,
-    prompts_for,
+    questions_for,
 )
 from bot.ui import (
     ENTRY_OPTION_HELP,
@@ -98,7 +98,7 @@ class ReflectionForm(EntryForm):
         super().__init__(title=entry_title(entry), prefix=FORM_PREFIX,
                          entry_id=entry.id)
         answers = earlier.answers() if earlier else {}
-        questions = prompts_for(entry.stage)
+        questions = questions_for(entry.stage)
         for name in PROMPT_FIELDS:
             self.add_item(discord.ui.TextInput(
                 label=questions[name], custom_id=name, style=discord.TextStyle.paragraph,

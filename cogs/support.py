@@ -11,6 +11,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as T_
 from discord.ext import commands
 
+from bot import i18n
 from bot.clock import from_db
 from bot.errors import InvalidInput, NotAllowed
 from bot.formatting import inert, timestamp
@@ -30,6 +31,9 @@ KINDS = [
     app_commands.Choice(name=T_("keep-applying"), value="keep-applying"),
     app_commands.Choice(name=T_("digest"), value="digest"),
 ]
+# The languages group posts can be in, each named in itself.
+LANGUAGE_CHOICES = [app_commands.Choice(name=i18n.language_name(code), value=code)
+                    for code in i18n.LOCALES]
 
 # (permission attribute, the name admins see in Discord's settings)
 NEEDED_PERMISSIONS = (
@@ -172,6 +176,14 @@ class Support(commands.GroupCog, group_name=T_("support"),
         line = pause_line(config.paused_reason if config else None)
         return [line] if line else []
 
+    async def _language_line(self, guild_id: int) -> str:
+        chosen = await self.bot.languages.configs.language_of(guild_id)
+        name = i18n.language_name(await self.bot.server_language(guild_id))
+        if chosen:
+            return i18n._("Group posts are in **{language}**.").format(language=name)
+        return i18n._("Group posts are in **{language}**, the server's language in Discord "
+                      "(language: sets another).").format(language=name)
+
     # Commands --------------------------------------------------------------------------------
 
     @app_commands.command(name=T_("setup"),
@@ -181,13 +193,16 @@ class Support(commands.GroupCog, group_name=T_("support"),
         timezone=T_("The group's timezone as an IANA name, like Europe/Berlin (default UTC)."),
         reports_channel=T_("Where reports of anonymous notes go (default: the server owner, "
                            "by DM)."),
+        language=T_("The language of group posts (default: the server's language in Discord)."),
     )
     @app_commands.rename(channel=T_("channel"), timezone=T_("timezone"),
-                         reports_channel=T_("reports_channel"))
+                         reports_channel=T_("reports_channel"), language=T_("language"))
+    @app_commands.choices(language=LANGUAGE_CHOICES)
     async def setup_command(
         self, interaction: discord.Interaction, channel: discord.TextChannel,
         timezone: app_commands.Range[str, 1, 64] | None = None,
         reports_channel: discord.TextChannel | None = None,
+        language: app_commands.Choice[str] | None = None,
     ) -> None:
         guild_id = admin_guild(interaction)
         guild = interaction.guild
@@ -208,6 +223,8 @@ class Support(commands.GroupCog, group_name=T_("support"),
                 )
         result = await self.support.setup(guild_id, channel.id, timezone,
                                           reports_channel.id if reports_channel else None)
+        if language is not None:
+            await self.bot.languages.set_server(guild_id, language.value)
         await self.scheduler.arm_guild(guild_id)
         status = await self.support.status(guild_id)
         head = (_("Set up: support channel {channel}, timezone **{timezone}**.")
@@ -219,6 +236,7 @@ class Support(commands.GroupCog, group_name=T_("support"),
                          channel=f"<#{reports}>") if reports else
                      _("Reports of anonymous notes go to the server owner by DM "
                        "(reports_channel: sends them to a channel instead)."))
+        lines.append(await self._language_line(guild_id))
         if result.lifted_pause:
             lines.append(_("Group nudges were paused ({reason}); they're back on.").format(
                 reason=result.lifted_pause))
@@ -268,6 +286,7 @@ class Support(commands.GroupCog, group_name=T_("support"),
         lines = [
             _("Support channel: {channel} · timezone **{timezone}**").format(
                 channel=f"<#{config.support_channel_id}>", timezone=config.timezone),
+            await self._language_line(guild_id),
             *await self._pause_notice(guild_id),
             "",
             _("Group nudges:"),
@@ -288,7 +307,9 @@ class Support(commands.GroupCog, group_name=T_("support"),
     async def nudge_now(self, interaction: discord.Interaction, kind: str) -> None:
         guild_id = admin_guild(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        outcome = await self.nudges.post_now(guild_id, kind, self.scheduler.post)
+        # The post speaks the server's language; the reply, the admin's.
+        with i18n.using(await self.bot.server_language(guild_id)):
+            outcome = await self.nudges.post_now(guild_id, kind, self.scheduler.post)
         config = await self.support.config(guild_id)
         # Translators: where a nudge was posted, when the channel can't be named.
         where = f"<#{config.support_channel_id}>" if config else _("the support channel")

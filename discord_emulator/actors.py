@@ -504,8 +504,9 @@ class Actor:
             perms = channel_permissions(guild, channel, self.user_id)
             member = guild.members[self.user_id]
             payload["guild_id"] = str(guild.id)
-            payload["guild"] = {"id": str(guild.id), "locale": "en-US", "features": []}
-            payload["guild_locale"] = "en-US"
+            payload["guild"] = {"id": str(guild.id), "locale": guild.preferred_locale,
+                                "features": []}
+            payload["guild_locale"] = guild.preferred_locale
             payload["member"] = member.to_json(store.state.users[self.user_id], permissions=perms)
             payload["channel"]["permissions"] = str(perms)
             payload["app_permissions"] = str(store.bot_permissions(channel))

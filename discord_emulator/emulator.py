@@ -214,13 +214,23 @@ class DiscordEmulator:
         return self.store.add_user(name, bot=bot, user_id=user_id)
 
     def add_guild(
-        self, name: str, *, owner_id: int | None = None, guild_id: int | None = None
+        self, name: str, *, owner_id: int | None = None, guild_id: int | None = None,
+        preferred_locale: str = "en-US",
     ) -> Guild:
         """A server with the bot in it. ``guild_id`` fixes its id (a kept database refers to
-        it across runs); ids below the current time's snowflakes never collide."""
+        it across runs); ids below the current time's snowflakes never collide.
+        ``preferred_locale`` is the server's language in Discord (e.g. "es-419")."""
         guild = self.store.new_guild(name, owner_id, guild_id)
+        guild.preferred_locale = preferred_locale
         self.events.guild_available(guild)
         return guild
+
+    def set_preferred_locale(self, guild_id: int, locale: str) -> None:
+        """An admin changes the server's language in Discord: GUILD_UPDATE follows."""
+        guild = self.store.guild(guild_id)
+        guild.preferred_locale = locale
+        if guild.bot_present:
+            self.events.dispatch("GUILD_UPDATE", self.store.guild_create_payload(guild))
 
     def add_channel(
         self,

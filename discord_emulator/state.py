@@ -217,6 +217,7 @@ class Guild:
     members: dict[int, Member] = field(default_factory=dict)
     bot_present: bool = True
     joined_at: str = field(default_factory=now_iso)
+    preferred_locale: str = "en-US"     # the server's language in Discord
 
     @property
     def everyone_role_id(self) -> int:
@@ -249,7 +250,7 @@ class Guild:
             "premium_tier": 0,
             "premium_subscription_count": 0,
             "premium_progress_bar_enabled": False,
-            "preferred_locale": "en-US",
+            "preferred_locale": self.preferred_locale,
             "vanity_url_code": None,
             "features": [],
             "roles": [r.to_json() for r in self.roles.values()],

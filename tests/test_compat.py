@@ -17,7 +17,7 @@ import yarl
 from apscheduler.executors import base as executors_base
 from discord.app_commands import CommandTree
 
-from bot import compat
+from bot import compat, i18n
 
 
 def test_versions_are_the_ones_compat_was_checked_against():
@@ -124,3 +124,24 @@ async def test_aiosqlite_runs_functions_in_its_thread_and_holds_a_sqlite3_connec
         assert value == 41 and ident != threading.get_ident()
     finally:
         await conn.close()
+
+
+async def test_an_interactions_handlers_run_in_the_context_set_where_it_is_parsed():
+    client = discord.Client(intents=discord.Intents.none())
+    seen: list[str] = []
+    tasks = []
+
+    async def handler() -> None:
+        seen.append(i18n.current())
+
+    # As discord.py's parser does: the handler's task is started while parsing.
+    compat._parsers(client)["INTERACTION_CREATE"] = lambda data: tasks.append(
+        asyncio.get_running_loop().create_task(handler()))
+    try:
+        compat.localize_interactions(client, lambda data: i18n.using(data.get("locale")))
+        compat._parsers(client)["INTERACTION_CREATE"]({"locale": "de"})
+        assert i18n.current() == "en"           # reset once parsed
+        await asyncio.gather(*tasks)
+        assert seen == ["de"]
+    finally:
+        await client.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import fcntl
 import os
 import sqlite3
@@ -230,7 +231,13 @@ class Database:
         `transaction()`, so the two never interleave."""
         loop = asyncio.get_running_loop()
         outcome: asyncio.Future[T] = loop.create_future()
-        self._queued.append((work, outcome))
+        # In the caller's context (e.g. the language of the interaction), not the committer's.
+        context = contextvars.copy_context()
+
+        def in_context(tx: SyncTransaction) -> T:
+            return context.run(work, tx)
+
+        self._queued.append((in_context, outcome))
         if self._committer is None or self._committer.done():
             # A task of its own, so a caller cancelled while waiting never strands the others.
             self._committer = loop.create_task(self._commit_queued())

@@ -24,6 +24,7 @@ from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot import i18n
 from bot.db.connection import StorageUnavailable
 from bot.errors import FailureLog
 from bot.i18n import _
@@ -190,8 +191,11 @@ class GroupNudgeScheduler:
         async with self._delivering:
             if self._stopping:
                 return Outcome("idle")      # not claimed: the next start catches it up
-            return await self.nudges.deliver_due(
-                guild_id, kind, self._paced_post, why_late=self._recheck.get((guild_id, kind)))
+            # A group post speaks the server's language.
+            with i18n.using(await self.bot.server_language(guild_id)):
+                return await self.nudges.deliver_due(
+                    guild_id, kind, self._paced_post,
+                    why_late=self._recheck.get((guild_id, kind)))
 
     async def _sweep_soon(self) -> None:
         """The interval job: start a sweep unless one is still under way (a round of sends in
@@ -246,7 +250,10 @@ class GroupNudgeScheduler:
         async with self._delivering:
             if self._stopping:
                 return Outcome("idle")      # still claimed: the next start sends it
-            outcome = await self.nudges.retry(delivery_id, self._paced_post, self.find_post)
+            row = await self.nudges.deliveries.by_id(delivery_id)
+            language = await self.bot.server_language(row.guild_id) if row else None
+            with i18n.using(language):
+                outcome = await self.nudges.retry(delivery_id, self._paced_post, self.find_post)
         if outcome.status == "paused":
             row = await self.nudges.deliveries.by_id(delivery_id)
             if row is not None:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import dateparser
+from babel.dates import format_skeleton, format_time, get_day_names
 
+from bot import i18n
 from bot.errors import InvalidInput
+from bot.i18n import N_, _
 from bot.services.text import literal
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -17,14 +21,29 @@ _NUMERIC = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
 # "-3 days ago", "in 2 days", "3 days from now": a relative date that isn't in the past.
 _NOT_BACK = re.compile(r"(^-|^\+|\bin\s+\d|\bin\s+(a|an|one)\b|from now|\blater\b|\bnext\b|"
                        r"\bago\s*-|\s-\d)", re.IGNORECASE)
-DATE_HELP = "Use YYYY-MM-DD, today, yesterday or “3 days ago”."
+DATE_HELP = N_("Use YYYY-MM-DD, today, yesterday or “3 days ago”.")
 YEARS_BACK = 20
 MONTH_FIRST_LOCALES = frozenset({"en-US"})
 
 
 def in_words(day: date) -> str:
-    """A stored date as a member reads it back, so a misread is visible: "Tue 2 Dec 2025"."""
-    return f"{day:%a} {day.day} {day:%b %Y}"
+    """A stored date as a member reads it back, so a misread is visible: "Tue 2 Dec 2025"
+    (in the current language: "Di., 2. Dez. 2025")."""
+    if i18n.current() == i18n.DEFAULT:
+        return f"{day:%a} {day.day} {day:%b %Y}"
+    return format_skeleton("yMMMEd", day, locale=i18n.babel_locale())
+
+
+def weekday_name(
+    index: int, width: Literal["abbreviated", "narrow", "short", "wide"] = "wide"
+) -> str:
+    """Monday is 0: "Monday" ("abbreviated": "Mon"), in the current language."""
+    return get_day_names(width, locale=i18n.babel_locale())[index]
+
+
+def time_in_words(moment: time | datetime) -> str:
+    """A time of day as the current language writes it ("14:05"; "2:05 p.m." in es-419)."""
+    return format_time(moment, "short", locale=i18n.babel_locale())
 
 
 def in_words_iso(text: str | None) -> str:
@@ -45,10 +64,11 @@ def _numeric_day(match: re.Match, locale: str | None, value: str) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        order = "month/day/year" if month_first(locale) else "day/month/year"
+        order = _("month/day/year") if month_first(locale) else _("day/month/year")
         raise InvalidInput(
-            f"{literal(value, 40)} is not a real date (read as {order}, from your Discord "
-            f"language). {DATE_HELP}") from None
+            _("{value} is not a real date (read as {order}, from your Discord language). "
+              "{help}").format(value=literal(value, 40), order=order, help=_(DATE_HELP))
+        ) from None
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -72,36 +92,45 @@ def parse_day(
         return today
     value = text.strip()
     if len(value) > 40:
-        raise InvalidInput(f"I couldn't read that date. {DATE_HELP}")
+        raise InvalidInput(_("I couldn't read that date. {help}").format(help=_(DATE_HELP)))
     if _ISO.match(value):
         try:
             day = date.fromisoformat(value)
         except ValueError:
-            raise InvalidInput(f"{value} is not a real date. {DATE_HELP}") from None
+            raise InvalidInput(_("{value} is not a real date. {help}").format(
+                value=literal(value, 40), help=_(DATE_HELP))) from None
     elif (numeric := _NUMERIC.match(value)) is not None:
         day = _numeric_day(numeric, locale, value)
     elif _NOT_BACK.search(value):
         raise InvalidInput(
-            f"“{literal(value, 40)}” is not a day in the past. Relative dates count back from "
-            f"today, like “3 days ago”. {DATE_HELP}")
+            _("“{value}” is not a day in the past. Relative dates count back from today, like "
+              "“3 days ago”. {help}").format(value=literal(value, 40), help=_(DATE_HELP)))
     else:
         base = datetime.combine(today, datetime.min.time()).replace(hour=12)
         parsed = dateparser.parse(
             value,
-            languages=["en"],
+            # What they type may be in their Discord language ("gestern") or in English.
+            languages=_dateparser_languages(),
             settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past", "DATE_ORDER": "YMD"},
         )
         if parsed is None:
-            raise InvalidInput(f"I couldn't read the date “{literal(value, 40)}”. {DATE_HELP}")
+            raise InvalidInput(_("I couldn't read the date “{value}”. {help}").format(
+                value=literal(value, 40), help=_(DATE_HELP)))
         day = parsed.date()
     if day > today:
         raise InvalidInput(
-            f"{in_words(day)} is in the future; log it once it has happened.")
+            _("{day} is in the future; log it once it has happened.").format(day=in_words(day)))
     if day < _years_back(today, YEARS_BACK):
         raise InvalidInput(
-            f"{in_words(day)} is more than {YEARS_BACK} years ago; dates can go back "
-            f"{YEARS_BACK} years at most (to {in_words(_years_back(today, YEARS_BACK))}).")
+            _("{day} is more than {years} years ago; dates can go back {years} years at most "
+              "(to {earliest}).").format(day=in_words(day), years=YEARS_BACK,
+                                          earliest=in_words(_years_back(today, YEARS_BACK))))
     return day
+
+
+def _dateparser_languages() -> list[str]:
+    language = i18n.current().split("_", 1)[0]
+    return ["en"] if language == "en" else [language, "en"]
 
 
 def _years_back(today: date, years: int) -> date:
@@ -119,9 +148,11 @@ def valid_timezone(name: str) -> str:
     if cleaned in _ALL_ZONES:
         return cleaned
     matches = timezone_choices(cleaned, limit=3)
-    hint = f" Did you mean {', '.join(matches)}?" if matches else ""
-    raise InvalidInput(
-        f"“{literal(cleaned, 60)}” is not an IANA timezone name like Europe/Berlin.{hint}")
+    message = _("“{name}” is not an IANA timezone name like Europe/Berlin.").format(
+        name=literal(cleaned, 60))
+    if matches:
+        message += " " + _("Did you mean {names}?").format(names=", ".join(matches))
+    raise InvalidInput(message)
 
 
 def timezone_choices(typed: str, limit: int = 25) -> list[str]:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot import custom_ids
+from bot import custom_ids, i18n
 from bot.clock import Clock, from_db, to_db
 from bot.db.connection import Database, Transaction
 from bot.db.repositories.encouragements import Encouragement, EncouragementRepository
@@ -182,6 +182,13 @@ class OutboxService:
 
     async def _plan_member(self, user_id: int, timers: list[Timer], now: datetime) -> list[Claim]:
         prefs = await self.settings.get(user_id)
+        # What is made here (prompts, follow-ups, nudges, the DM's own lines) is in their
+        # language.
+        with i18n.using(prefs.locale):
+            return await self._plan_member_in(prefs, timers, now)
+
+    async def _plan_member_in(self, prefs: MemberSettings, timers: list[Timer],
+                              now: datetime) -> list[Claim]:
         local_now = now.astimezone(zone(prefs.timezone))
         allowed = next_allowed(local_now, prefs)
         if allowed != local_now:

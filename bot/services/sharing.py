@@ -276,7 +276,7 @@ class SharingService:
     ) -> SharePreview:
         """What the group would see, checked as Post it would check it; nothing is stored."""
         if guild_id is None:
-            raise InvalidInput(FROM_A_DM)
+            raise InvalidInput(_(FROM_A_DM))
         entry = await self._own_entry(user_id, _entry_id(rejection_id), from_button=from_button)
         config = await self._channel(guild_id)
         await self._not_yet_shared(entry, guild_id)
@@ -303,7 +303,7 @@ class SharingService:
         and calls finish_share). Anonymous: it is scheduled at a random moment 5-60 minutes
         from now, as a share_post timer row; post_scheduled posts it then."""
         if guild_id is None:
-            raise InvalidInput(FROM_A_DM)
+            raise InvalidInput(_(FROM_A_DM))
         entry = await self._own_entry(user_id, rejection_id, from_button=True)
         config = await self._channel(guild_id)
         assert config.support_channel_id is not None

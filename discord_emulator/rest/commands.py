@@ -8,7 +8,7 @@ from aiohttp import web
 
 from .context import APP, GID, Resource, Route
 from .responses import FormErrors, Req, error_response, json_response
-from .validation import validate_command
+from .validation import validate_command, validate_unique_names
 
 
 class Commands(Resource):
@@ -45,6 +45,7 @@ class Commands(Resource):
         errors = FormErrors()
         for index, definition in enumerate(definitions):
             validate_command(definition, [index], errors)
+        validate_unique_names(definitions, [], errors)
         if (refusal := errors.response()) is not None:
             return refusal
         previous = {(c["name"], c.get("type", 1)): c["id"] for c in store.values()}

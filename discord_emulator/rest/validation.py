@@ -4,6 +4,7 @@ here too instead of passing silently."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from aiohttp import web
@@ -13,6 +14,62 @@ from .responses import FormErrors, error_response
 
 FLAG_COMPONENTS_V2 = 1 << 15
 COMMAND_NAME_RE = re.compile(r"^[-_'\w]{1,32}$")
+# Discord's locales (AvailableLocalesEnum): the keys a *_localizations object may have.
+LOCALES = frozenset({
+    "ar", "bg", "cs", "da", "de", "el", "en-GB", "en-US", "es-419", "es-ES", "fi", "fr", "he",
+    "hi", "hr", "hu", "id", "it", "ja", "ko", "lt", "nl", "no", "pl", "pt-BR", "ro", "ru",
+    "sv-SE", "th", "tr", "uk", "vi", "zh-CN", "zh-TW",
+})
+
+
+def valid_localized_name(name: str) -> bool:
+    """^[-_'\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$, lowercase where there is case."""
+    if not 1 <= len(name) <= 32 or name != name.lower():
+        return False
+    return all(
+        ch in "-_'" or unicodedata.category(ch)[0] in "LN"
+        or "\u0900" <= ch <= "\u097f" or "\u0e00" <= ch <= "\u0e7f"
+        for ch in name
+    )
+
+
+def _validate_localizations(
+    item: dict[str, Any], path: list[Any], errors: FormErrors, *, name_limit: int | None
+) -> None:
+    """name_localizations (command names when name_limit is None, else choice names up to
+    name_limit) and description_localizations: known locales, valid values."""
+    for field in ("name_localizations", "description_localizations"):
+        values = item.get(field) or {}
+        if not isinstance(values, dict):
+            errors.add([*path, field], "DICT_TYPE_CONVERT", "Only dictionaries may be used.")
+            continue
+        for locale, text in values.items():
+            where = [*path, field, locale]
+            if locale not in LOCALES:
+                errors.add(where, "INVALID_LOCALE", "Invalid Locale")
+            elif field == "name_localizations" and name_limit is None:
+                if not isinstance(text, str) or not valid_localized_name(text):
+                    errors.add(where, "APPLICATION_COMMAND_INVALID_NAME",
+                               "Command name is invalid")
+            elif not isinstance(text, str) or not 1 <= len(text) <= (name_limit or 100):
+                errors.add(where, "BASE_TYPE_BAD_LENGTH",
+                           f"Must be between 1 and {name_limit or 100} in length.")
+
+
+def validate_unique_names(items: list[dict[str, Any]], path: list[Any],
+                          errors: FormErrors) -> None:
+    """Siblings (commands of one type, or options of one command) may not share a name in any
+    locale: each locale's name is its localization, else the name itself."""
+    for locale in LOCALES:
+        seen: dict[tuple[Any, str], int] = {}
+        for index, item in enumerate(items):
+            shown = (item.get("name_localizations") or {}).get(locale) or item.get("name")
+            key = (item.get("type", 1) if path == [] else None, str(shown))
+            if key in seen:
+                errors.add([*path, index, "name_localizations", locale],
+                           "APPLICATION_COMMANDS_DUPLICATE_NAME",
+                           "Application command names must be unique")
+            seen.setdefault(key, index)
 
 
 def validate_message(
@@ -169,6 +226,7 @@ def validate_command(definition: dict[str, Any], path: list[Any], errors: FormEr
         errors.add(
             [*path, "description"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."
         )
+    _validate_localizations(definition, path, errors, name_limit=None)
     _validate_options(definition.get("options") or [], [*path, "options"], errors)
 
 
@@ -176,8 +234,12 @@ def _validate_options(options: list[dict[str, Any]], path: list[Any], errors: Fo
     if len(options) > 25:
         errors.add(path, "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
     seen_optional = False
+    validate_unique_names(options, path, errors)
     for i, opt in enumerate(options):
         here = [*path, i]
+        _validate_localizations(opt, here, errors, name_limit=None)
+        for c, choice in enumerate(opt.get("choices") or []):
+            _validate_localizations(choice, [*here, "choices", c], errors, name_limit=100)
         name = opt.get("name") or ""
         if not COMMAND_NAME_RE.match(name) or name != name.lower():
             errors.add(

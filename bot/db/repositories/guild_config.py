@@ -16,11 +16,12 @@ class GuildConfig:
     created_at: str
     updated_at: str
     reports_channel_id: int | None = None     # reports of anonymous notes; None: the owner
+    language: str | None = None               # group posts' language; None: the server's own
 
 
 _COLUMNS = (
     "guild_id, support_channel_id, timezone, paused_reason, created_at, updated_at,"
-    " reports_channel_id"
+    " reports_channel_id, language"
 )
 
 
@@ -68,6 +69,21 @@ class GuildConfigRepository:
             "UPDATE guild_config SET reports_channel_id = ?, updated_at = ? WHERE guild_id = ?",
             (channel_id, now, guild_id),
         )
+
+    async def set_language(
+        self, tx: Transaction, guild_id: int, language: str | None, now: str
+    ) -> None:
+        """The language of the server's group posts (None: its preferred locale). The server's
+        row must exist (save_setup)."""
+        await tx.execute(
+            "UPDATE guild_config SET language = ?, updated_at = ? WHERE guild_id = ?",
+            (language, now, guild_id),
+        )
+
+    async def language_of(self, guild_id: int) -> str | None:
+        """The language set for the server's group posts, None when none was set."""
+        return await self.db.scalar(
+            "SELECT language FROM guild_config WHERE guild_id = ?", (guild_id,))
 
     async def pause(self, tx: Transaction, guild_id: int, reason: str, now: str) -> None:
         await tx.execute(
