@@ -70,8 +70,11 @@ def decline_new_interactions(bot) -> None:
     def take(data: dict) -> bool:
         if data.get("type") != MESSAGE_COMPONENT:
             return False
+        from bot import i18n
+
         interaction = compat.interaction_from(bot, data)
-        asyncio.get_running_loop().create_task(_decline(interaction), name="onward-decline")
+        with i18n.using(data.get("locale")):    # the note in the member's language
+            asyncio.get_running_loop().create_task(_decline(interaction), name="onward-decline")
         return True
 
     compat.intercept_interactions(bot, take)

@@ -236,3 +236,14 @@ def test_dates_typed_in_the_members_language_are_read():
         assert parse_day("gestern", now, "UTC") == date(2026, 6, 15)
     assert parse_day("yesterday", now, "UTC") == date(2026, 6, 15)
 
+
+
+def test_a_span_of_days_keeps_its_english_form_and_follows_the_language():
+    from datetime import date
+
+    from bot.services.dates import range_in_words
+    assert range_in_words(date(2026, 6, 8), date(2026, 6, 14)) == "Mon 8 – Sun 14 Jun"
+    assert range_in_words(date(2026, 6, 29), date(2026, 7, 5)) == "Mon 29 Jun – Sun 5 Jul"
+    with using("es-ES"):
+        spanish = range_in_words(date(2026, 6, 8), date(2026, 6, 14))
+        assert spanish.replace("\u2009", " ") == "lun, 8 jun – dom, 14 jun"   # thin spaces

@@ -8,7 +8,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import dateparser
-from babel.dates import format_skeleton, format_time, get_day_names
+from babel.dates import format_interval, format_skeleton, format_time, get_day_names
 
 from bot import i18n
 from bot.errors import InvalidInput
@@ -32,6 +32,16 @@ def in_words(day: date) -> str:
     if i18n.current() == i18n.DEFAULT:
         return f"{day:%a} {day.day} {day:%b %Y}"
     return format_skeleton("yMMMEd", day, locale=i18n.babel_locale())
+
+
+def range_in_words(first: date, last: date) -> str:
+    """A span of days: "Mon 8 – Sun 14 Jun", "Mon 29 Jun – Sun 5 Jul" across months (in the
+    current language: "Mo., 8. – So., 14. Juni")."""
+    if i18n.current() != i18n.DEFAULT:
+        return format_interval(first, last, "MMMEd", locale=i18n.babel_locale())
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first:%a} {first.day} – {last:%a} {last.day} {last:%b}"
+    return f"{first:%a} {first.day} {first:%b} – {last:%a} {last.day} {last:%b}"
 
 
 def weekday_name(

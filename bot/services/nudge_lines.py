@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.i18n import N_, _, ngettext
+from bot.services.dates import range_in_words
 
 # Posted to the support channel in rotation; none repeats in a server until all were used.
 ENCOURAGEMENT_LINES: tuple[str, ...] = (
@@ -173,10 +174,9 @@ def last_days_period(first: date, last: date) -> str:
 
 
 def day_range(first: date, last: date) -> str:
-    """"Mon 8 – Sun 14 Jun", or "Mon 29 Jun – Sun 5 Jul" across months."""
-    if (first.year, first.month) == (last.year, last.month):
-        return f"{first:%a} {first.day} – {last:%a} {last.day} {last:%b}"
-    return f"{first:%a} {first.day} {first:%b} – {last:%a} {last.day} {last:%b}"
+    """"Mon 8 – Sun 14 Jun", or "Mon 29 Jun – Sun 5 Jul" across months (in the language of
+    the moment)."""
+    return range_in_words(first, last)
 
 
 def footer_for(footers: tuple[str, ...], turn: int) -> str:
