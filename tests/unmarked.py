@@ -35,6 +35,17 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("bot/services/application_csv.py", "status changed on"):
         "a column of the CSV file: /apply import reads the exported file back",
     ("bot/services/chart.py", "upper center"): "where matplotlib puts the legend",
+    ("cogs/help.py", "Onward"): "the bot's name reads the same in every language",
+    ("cogs/rejection.py", "Rejection"): "the cog's name in code, never shown",
+    ("cogs/feedback.py", "```text\n\n```"): "a code block around the draft: no words",
+    ("bot/services/feedback.py", "interviewer's name"):
+        "a field key: text.py words each field's problems in whole sentences",
+    ("bot/services/text.py", "Cc"): "a Unicode category (control characters)",
+    ("bot/services/text.py", "Cf"): "a Unicode category (format characters)",
+    ("bot/services/outbox.py", "gave up: "): "an outbox row's detail, for operators only",
+    ("bot/scheduling/outbox.py", " code "):
+        "an outbox row's detail and log line, for operators only",
+    ("bot/scheduling/outbox.py", "no answer"): "an outbox row's detail, for operators only",
 }
 # An IANA timezone name ("Europe/Berlin") reads the same in every language.
 TIMEZONE = re.compile(r"^[A-Z][A-Za-z_]+(/[A-Za-z_+-]+)+$")

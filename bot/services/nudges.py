@@ -31,7 +31,7 @@ from bot.db.repositories.group_stats import GroupStatsRepository
 from bot.db.repositories.guild_config import GuildConfig, GuildConfigRepository
 from bot.db.repositories.schedules import NudgeSchedule, ScheduleRepository
 from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.i18n import N_, _, pgettext
+from bot.i18n import N_, _, ngettext, pgettext
 from bot.services import nudge_lines
 from bot.services.dates import zone
 from bot.services.text import literal
@@ -361,9 +361,10 @@ class NudgeService:
             return Outcome("idle", slot.key)
         late = now - slot.at
         if late > self.grace:
-            detail = f"missed by {_minutes(late)} (grace {_minutes(self.grace)})"
+            detail = _("missed by {late} (grace {grace})").format(
+                late=_minutes(late), grace=_minutes(self.grace))
             if why_late:
-                detail += f": {why_late}"
+                detail = _("{detail}: {why}").format(detail=detail, why=why_late)
             async with self.db.transaction() as tx:
                 claimed = await self.deliveries.claim(
                     tx, guild_id=guild_id, kind=kind, slot=slot.key, status="skipped",
@@ -511,7 +512,9 @@ class NudgeService:
     ) -> Outcome:
         now = self.clock.now()
         spent = _minutes(max(now - since, timedelta(0)))
-        detail = f"gave up after {_plural(attempts, 'try', 'tries')} over {spent}: {reason}"
+        detail = ngettext("gave up after {count} try over {spent}: {reason}",
+                          "gave up after {count} tries over {spent}: {reason}",
+                          attempts).format(count=attempts, spent=spent, reason=reason)
         async with self.db.transaction() as tx:
             await self.deliveries.finish(tx, delivery_id, status="failed", detail=detail[:500],
                                          now=to_db(now))
@@ -549,12 +552,14 @@ class NudgeService:
         created = from_db(row.created_at)
         if now > from_db(row.deadline):
             return await self._give_up(row.guild_id, row.kind, row.id, slot, row.attempts,
-                                       row.detail or "no answer from Discord", created)
+                                       row.detail or _("no answer from Discord"), created)
         config = await self.configs.get(row.guild_id)
         if config is None or config.support_channel_id is None or config.paused_reason:
-            why = (config.paused_reason if config else None) or "the server has no support channel"
+            why = ((config.paused_reason if config else None)
+                   or _("the server has no support channel"))
             return await self._give_up(row.guild_id, row.kind, row.id, slot, row.attempts,
-                                       f"group nudges are paused ({why})", created)
+                                       _("group nudges are paused ({why})").format(why=why),
+                                       created)
         content = NudgePost.from_json(row.payload or "{}")
         deadline = from_db(row.deadline)
         # A send with no recorded outcome (the bot stopped during it) may have posted.
@@ -569,7 +574,8 @@ class NudgeService:
             except Exception as exc:  # noqa: BLE001 - can't tell: don't risk a second post
                 return await self._give_up(
                     row.guild_id, row.kind, row.id, slot, row.attempts,
-                    f"it may have been posted and I couldn't check the channel ({exc})", created)
+                    _("it may have been posted and I couldn't check the channel ({error})")
+                    .format(error=exc), created)
             # One already recorded for another slot (last week's twin) doesn't count.
             known = await self.deliveries.known_messages(same)
             found = next((m for m in same if m not in known), None)
@@ -648,12 +654,9 @@ def encouragement_post(line: int) -> NudgePost:
     )
 
 
-def _plural(count: int, one: str, many: str | None = None) -> str:
-    return f"{count} {one if count == 1 else (many or one + 's')}"
-
-
 def _minutes(delta: timedelta) -> str:
-    return _plural(int(delta.total_seconds() // 60), "minute")
+    minutes = int(delta.total_seconds() // 60)
+    return ngettext("{count} minute", "{count} minutes", minutes).format(count=minutes)
 
 
 def keep_applying_post(applications: int, members_at_goal: int, monday: date,
