@@ -158,11 +158,13 @@ async def test_every_echo_path_is_inert_and_pings_no_one(world):
     await (await bob.slash("encourage", member=mallory, message=text)).reply()
     for kind in ("encouragement", "keep-applying", "digest"):
         await (await admin.slash("support nudge-now", kind=kind)).reply()
+    # Waited for by what it says, not by a quiet spell: under load the engine may pause longer.
+    followup = emu.wait_for_message(dm_user_id=mallory, timeout=10,
+                                    predicate=lambda m: "asked for feedback" in m.content)
     world.clock.advance(timedelta(days=8))
     await world.bot.engine.wake()
+    await followup
     await settle(world)
-    followups = [m for m in emu.dm_messages(mallory) if "asked for feedback" in m.content]
-    assert followups, "the feedback follow-up DM was not sent"
 
     # Each free-text option alone, so no earlier refusal hides a later echo.
     tried = []
