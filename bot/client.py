@@ -20,7 +20,9 @@ from bot.db.backends import AnyDatabase, open_database
 from bot.db.connection import Database
 from bot.db.migrate import migrate
 from bot.scheduling.engine import TimerEngine
+from bot.scheduling.notices import Notices
 from bot.scheduling.outbox import Outbox
+from bot.services.all_services import Services
 from bot.services.languages import Languages
 from bot.settings import Settings
 from bot.translator import CatalogTranslator
@@ -100,6 +102,8 @@ class Onward(commands.Bot):
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._engine: TimerEngine | None = None
         self._outbox: Outbox | None = None
+        self._services: Services | None = None
+        self._notices: Notices | None = None
         self._languages: Languages | None = None
         self._locale_writes: set[asyncio.Task] = set()
 
@@ -128,6 +132,18 @@ class Onward(commands.Bot):
         """Every DM goes through it: `await bot.outbox.enqueue(user_id, kind, ...)`."""
         assert self._outbox is not None, "the outbox is built in setup_hook"
         return self._outbox
+
+    @property
+    def services(self) -> Services:
+        """Every service, built once in setup_hook; cogs take theirs from here."""
+        assert self._services is not None, "the services are built in setup_hook"
+        return self._services
+
+    @property
+    def notices(self) -> Notices:
+        """What could not reach a member by DM: `await bot.notices.show(interaction)`."""
+        assert self._notices is not None, "built in setup_hook"
+        return self._notices
 
     @property
     def languages(self) -> Languages:
@@ -179,6 +195,11 @@ class Onward(commands.Bot):
                                    ready=self.wait_until_ready)
         self._languages = Languages(self.database, self.clock)
         self._outbox = Outbox(self, self._engine, self.database, self.clock)
+        self._notices = Notices(self._outbox.personal)
+        self._services = Services.build(
+            self.database, self.clock,
+            feedback_followup_days=self.settings.feedback_followup_days,
+            nudge_grace_minutes=self.settings.nudge_grace_minutes)
         for name in self.cog_modules:
             await self.load_extension(name)
         # Command names and descriptions in every language of the catalogs.

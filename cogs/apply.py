@@ -22,7 +22,6 @@ from bot.services.applications import (
     GOAL_MIN,
     LIST_MAX,
     AlreadyDone,
-    ApplicationService,
     ImportPreview,
     LoggedApplication,
     PossibleDuplicate,
@@ -30,7 +29,6 @@ from bot.services.applications import (
     change_label,
 )
 from bot.services.dates import in_words, in_words_iso
-from bot.services.journal import JournalService
 from bot.ui import PersistentButton
 
 if TYPE_CHECKING:
@@ -364,8 +362,8 @@ class Apply(commands.GroupCog, group_name=T_("apply"),
             group_description=T_("Log your applications and follow them through.")):
     def __init__(self, bot: Onward) -> None:
         self.bot = bot
-        self.applications = ApplicationService(bot.database, bot.clock)
-        self.journal = JournalService(bot.database, bot.clock)
+        self.applications = bot.services.applications
+        self.journal = bot.services.journal
         super().__init__()
 
     async def application_autocomplete(

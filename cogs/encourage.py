@@ -21,7 +21,6 @@ from bot.i18n import N_, _
 from bot.scheduling.group_nudges import EMBED_COLOUR
 from bot.scheduling.posting import post_to_channel
 from bot.services import text
-from bot.services.member_settings import MemberSettingsService
 from bot.services.nudges import ChannelUnavailable, PostFailed
 from bot.services.outbox import NOTE_KIND
 from bot.services.personal import Button
@@ -37,7 +36,6 @@ from bot.services.sharing import (
     quote,
     win_post,
 )
-from bot.tree import handle_interaction_error
 from bot.ui import OnwardModal, PersistentButton
 from cogs.apply import disabled
 
@@ -284,7 +282,7 @@ class PauseNotesButton(PersistentButton, template=custom_ids.PAUSE_NOTES):
             _("Paused: notes of encouragement won't come by DM any more. Nothing is lost: "
               "I'll show them to you privately the next time you use one of my commands. Turn "
               "them back on any time with /settings encouragement_dms:True."), ephemeral=True)
-        interaction.client.dispatch("interaction_answered", interaction)
+        await interaction.client.notices.show(interaction)
 
 
 class ReportButton(PersistentButton, template=custom_ids.REPORT_NOTE):
@@ -331,13 +329,29 @@ class NoteModal(OnwardModal):
         await interaction.followup.send(_(SENT_REPLY), ephemeral=True)
 
 
+async def send_share_preview(
+    interaction: discord.Interaction, sharing: SharingService, rejection_id: int | str, *,
+    named: bool, show_company: bool, from_button: bool = False,
+) -> None:
+    """Answer (or follow up) with the private preview of a share: what would be posted, with
+    Post it and Cancel. Never a post by itself."""
+    preview = await sharing.preview(
+        interaction.user.id, interaction.guild_id, rejection_id, named=named,
+        show_company=show_company, from_button=from_button)
+    content, embed, view = preview_message(preview, interaction.user.display_name)
+    if interaction.response.is_done():
+        await interaction.followup.send(content, embed=embed, view=view, ephemeral=True)
+    else:
+        await interaction.response.send_message(content, embed=embed, view=view, ephemeral=True)
+
+
 class Encourage(commands.Cog):
     """Sharing with the group and sending encouragement."""
 
     def __init__(self, bot: Onward) -> None:
         self.bot = bot
-        self.sharing = SharingService(bot.database, bot.clock)
-        self.member_settings = MemberSettingsService(bot.database, bot.clock)
+        self.sharing = bot.services.sharing
+        self.member_settings = bot.services.member_settings
         # Anonymous shares go up at their random moment: a share_post timer row.
         bot.engine.register(SHARE_TIMER, self._on_share_timer)
         bot.engine.register(WIN_TIMER, self._on_win_timer)
@@ -348,16 +362,8 @@ class Encourage(commands.Cog):
         self, interaction: discord.Interaction, rejection_id: int | str, *, named: bool,
         show_company: bool, from_button: bool = False,
     ) -> None:
-        """Answer (or follow up) with the private preview of the share."""
-        preview = await self.sharing.preview(
-            interaction.user.id, interaction.guild_id, rejection_id, named=named,
-            show_company=show_company, from_button=from_button)
-        content, embed, view = preview_message(preview, interaction.user.display_name)
-        if interaction.response.is_done():
-            await interaction.followup.send(content, embed=embed, view=view, ephemeral=True)
-        else:
-            await interaction.response.send_message(content, embed=embed, view=view,
-                                                    ephemeral=True)
+        await send_share_preview(interaction, self.sharing, rejection_id, named=named,
+                                 show_company=show_company, from_button=from_button)
 
     async def post_it(self, interaction: discord.Interaction, rejection_id: int, *,
                       named: bool, show_company: bool) -> None:
@@ -421,16 +427,6 @@ class Encourage(commands.Cog):
                       "journal."),
             embed=None,
             view=preview_buttons(rejection_id, named=False, show_company=False, disabled=True))
-
-    @commands.Cog.listener()
-    async def on_rejection_shared(self, interaction: discord.Interaction, entry) -> None:
-        """/rejection log with share:anonymous or share:named; its reply is already sent. What
-        follows is the same preview as /rejection share, never a post."""
-        try:
-            await self.send_preview(interaction, entry.id, named=entry.share == "named",
-                                    show_company=False)
-        except Exception as error:  # noqa: BLE001 - listeners have no tree error path
-            await handle_interaction_error(interaction, error)
 
     # Scheduled anonymous shares ----------------------------------------------------------------
 

@@ -15,8 +15,7 @@ from bot.db.repositories.rejections import Rejection
 from bot.formatting import inert, timestamp
 from bot.i18n import N_, _, ngettext
 from bot.services import text
-from bot.services.feedback import Draft, FeedbackService
-from bot.services.reflection import ReflectionService
+from bot.services.feedback import Draft
 from bot.ui import (
     ENTRY_OPTION_HELP,
     EntryForm,
@@ -210,7 +209,7 @@ class StopButton(PersistentButton, template=custom_ids.FEEDBACK_STOP):
             _("Okay, no more reminders about **#{number}** {company}. If they do write back, "
               "/feedback log keeps it.").format(number=entry.number,
                                                 company=inert(entry.company)), ephemeral=True)
-        interaction.client.dispatch("interaction_answered", interaction)
+        await interaction.client.notices.show(interaction)
 
 
 # Translators: command and option names must stay lowercase, one word or hyphenated,
@@ -223,8 +222,8 @@ class Feedback(commands.GroupCog, group_name=T_("feedback"),
     def __init__(self, bot: Onward) -> None:
         self.bot = bot
         self.followup_days = bot.settings.feedback_followup_days
-        self.feedback = FeedbackService(bot.database, bot.clock, self.followup_days)
-        self.reflection = ReflectionService(bot.database, bot.clock)
+        self.feedback = bot.services.feedback
+        self.reflection = bot.services.reflection
         super().__init__()
 
     async def save_feedback(
@@ -255,7 +254,7 @@ class Feedback(commands.GroupCog, group_name=T_("feedback"),
             lines.append(_("**What your notes share so far:** {themes}").format(
                 themes=" · ".join(inert(t.phrase) for t in themes)))
         await interaction.edit_original_response(content="\n".join(lines))
-        self.bot.dispatch("interaction_answered", interaction)
+        await self.bot.notices.show(interaction)
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
@@ -278,7 +277,7 @@ class Feedback(commands.GroupCog, group_name=T_("feedback"),
         else:
             await interaction.response.send_message(content, view=view, ephemeral=True)
         if interaction.type is discord.InteractionType.component:
-            self.bot.dispatch("interaction_answered", interaction)
+            await self.bot.notices.show(interaction)
 
     async def mark_sent(self, interaction: discord.Interaction, rejection_id: int) -> None:
         sent = await self.feedback.mark_sent(interaction.user.id, rejection_id)
@@ -317,7 +316,7 @@ class Feedback(commands.GroupCog, group_name=T_("feedback"),
             await interaction.followup.send(
                 _("Rather not get DMs from me? Press **No DMs, thanks**."), view=consent,
                 ephemeral=True)
-        self.bot.dispatch("interaction_answered", interaction)
+        await self.bot.notices.show(interaction)
 
     async def open_log_modal(
         self, interaction: discord.Interaction, rejection: int | str | None

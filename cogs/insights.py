@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.formatting import inert
 from bot.i18n import N_, _, ngettext
-from bot.services.insights import NOTE_LIMIT, InsightsService, next_step, theme_line
+from bot.services.insights import NOTE_LIMIT, next_step, theme_line
 
 if TYPE_CHECKING:
     from bot.client import Onward
@@ -38,7 +38,7 @@ class Insights(commands.Cog):
 
     def __init__(self, bot: Onward) -> None:
         self.bot = bot
-        self.insights = InsightsService(bot.database, bot.clock)
+        self.insights = bot.services.insights
 
     # Translators: command and option names must stay lowercase, one word or hyphenated,
     # at most 32 characters, with no spaces.

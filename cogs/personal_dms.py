@@ -7,7 +7,6 @@ run by the one timer engine built in bot/client.py.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING, Any, cast
 
@@ -18,8 +17,7 @@ from bot import custom_ids
 from bot.formatting import inert, timestamp
 from bot.i18n import N_, _, ngettext
 from bot.scheduling.outbox import view_for
-from bot.services.member_settings import MemberSettingsService
-from bot.services.personal import PAUSE_LABELS, Button, Notice, entry_buttons
+from bot.services.personal import PAUSE_LABELS, Button, entry_buttons
 from bot.tree import handle_interaction_error
 from bot.ui import PersistentButton
 
@@ -29,22 +27,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_DMS_LABEL = N_("No DMs, thanks")
-# A button press is answered by its own handler; the notice follows once it has been.
-ANSWER_WAIT_SECONDS = 3.0
-COMMAND_GRACE_SECONDS = 1.0
-
-
-def render_notice(notice: Notice) -> tuple[str, discord.ui.View]:
-    if notice.paused:
-        content = _("You've paused notes by DM, so here it is privately:\n\n{message}\n"
-                    "-# /settings encouragement_dms:True sends notes by DM again.").format(
-            message=notice.content)
-    else:
-        content = _("I couldn't reach you by DM, so here it is privately:\n\n{message}").format(
-            message=notice.content)
-    return content, view_for(notice.buttons)
-
-
 def no_dms_view() -> discord.ui.View:
     """The "No DMs, thanks" button under the reply that first schedules a DM."""
     view = discord.ui.View(timeout=None)
@@ -100,7 +82,7 @@ class ChooseEntryButton(PersistentButton, template=custom_ids.DM_PICK):
         await interaction.response.send_message(
             _("Which one? Pick it below and I'll show what you can do."), view=view,
             ephemeral=True)
-        interaction.client.dispatch("interaction_answered", interaction)
+        await interaction.client.notices.show(interaction)
 
 
 class EntrySelect(discord.ui.DynamicItem[discord.ui.Select], template=custom_ids.DM_ENTRY):
@@ -134,7 +116,7 @@ class EntrySelect(discord.ui.DynamicItem[discord.ui.Select], template=custom_ids
         content = _(ENTRY_ACTIONS[kind]).format(number=entry.number,
                                                 company=inert(entry.company))
         await interaction.response.edit_message(content=content, view=view_for(buttons))
-        interaction.client.dispatch("interaction_answered", interaction)
+        await interaction.client.notices.show(interaction)
 
 
 class RemindTomorrowButton(PersistentButton, template=custom_ids.PROMPT_LATER):
@@ -231,66 +213,24 @@ class PersonalDMs(commands.Cog):
         self.engine = bot.engine
         self.outbox = bot.outbox
         self.personal = self.outbox.personal
-        self.settings = MemberSettingsService(bot.database, bot.clock)
-        self._showing: set[int] = set()     # members whose notices are being shown right now
+        self.settings = bot.services.member_settings
 
     async def catch_up(self) -> None:
         """Run what is due by the bot's clock now (the sandbox calls it after moving time)."""
         await self.engine.catch_up()
 
-    # Notices for members whose DMs are closed -----------------------------------------------
+    # Notices for members whose DMs are closed (bot/scheduling/notices.py) ------------------
 
     @commands.Cog.listener()
     async def on_app_command_completion(self, interaction: discord.Interaction, command) -> None:
-        await self.show_notices(interaction)
-
-    @commands.Cog.listener()
-    async def on_interaction_answered(self, interaction: discord.Interaction) -> None:
-        await self.show_notices(interaction)
+        await self.bot.notices.show(interaction)
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Any command, button press or form: once it has been answered, show what waits.
         A command that completes is covered by on_app_command_completion right away; this
         catches the rest (buttons, and commands that ended in an error reply)."""
-        if interaction.type not in (discord.InteractionType.application_command,
-                                    discord.InteractionType.component,
-                                    discord.InteractionType.modal_submit):
-            return
-        if not await self.personal.has_notices(interaction.user.id):
-            return
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + ANSWER_WAIT_SECONDS
-        while not interaction.response.is_done() and loop.time() < deadline:
-            await asyncio.sleep(0.05)
-        # Let the answer's own follow-up go first (a command's, longer: it may be deferred).
-        command = interaction.type is discord.InteractionType.application_command
-        await asyncio.sleep(COMMAND_GRACE_SECONDS if command else 0.05)
-        await self.show_notices(interaction)
-
-    async def show_notices(self, interaction: discord.Interaction) -> None:
-        """Show what could not be sent by DM as a private follow-up to this interaction."""
-        if interaction.response.type in (None, discord.InteractionResponseType.modal):
-            return          # a follow-up needs an answered interaction that isn't a modal
-        user_id = interaction.user.id
-        if user_id in self._showing:
-            return          # another of their interactions is showing them: once is enough
-        self._showing.add(user_id)
-        try:
-            if not await self.personal.has_notices(user_id):
-                return
-            for notice in await self.personal.unshown_notices(user_id):
-                content, view = render_notice(notice)
-                try:
-                    await interaction.followup.send(content, view=view, ephemeral=True)
-                except discord.HTTPException:
-                    log.warning("could not show notice %s to %s; will try at their next command",
-                                notice.id, user_id)
-                    return
-                await self.personal.mark_notice_shown(notice)
-        finally:
-            self._showing.discard(user_id)
-
+        await self.bot.notices.after_answer(interaction)
 
 async def setup(bot: Onward) -> None:
     bot.add_dynamic_items(*BUTTONS)

@@ -21,7 +21,6 @@ from bot.services.nudges import NudgePost
 from bot.services.privacy import (
     CONFIRM_SECONDS,
     ConfirmationExpired,
-    PrivacyService,
     describe_counts,
 )
 from bot.ui import PersistentButton
@@ -78,7 +77,7 @@ class Privacy(commands.GroupCog, group_name=T_("privacy"),
 
     def __init__(self, bot: Onward) -> None:
         self.bot = bot
-        self.privacy = PrivacyService(bot.database, bot.clock)
+        self.privacy = bot.services.privacy
         # How long the confirmation message keeps its buttons (the deadline in the button's
         # id is what decides; this only tidies the message when the time is up).
         self.confirm_seconds: float = CONFIRM_SECONDS
@@ -176,7 +175,6 @@ class Privacy(commands.GroupCog, group_name=T_("privacy"),
         await interaction.response.defer()
         deletion = await self.privacy.delete_everything(owner_id)
         # The rows are committed as gone; now tidy what Discord still shows.
-        self.bot.dispatch("member_data_deleted", owner_id)
         await self.bot.engine.wake()
         removed, edited = await asyncio.gather(
             delete_posts(self.bot, deletion.posts), self._edit_digests(deletion.digests))

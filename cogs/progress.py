@@ -15,7 +15,6 @@ from bot.i18n import N_, _
 from bot.services.chart import render_progress_chart
 from bot.services.progress import (
     CHART_WEEKS,
-    ProgressService,
     only_rejections_text,
     summary_fields,
 )
@@ -40,7 +39,7 @@ class Progress(commands.Cog):
 
     def __init__(self, bot: Onward) -> None:
         self.bot = bot
-        self.progress = ProgressService(bot.database, bot.clock)
+        self.progress = bot.services.progress
 
     # Translators: command and option names must stay lowercase, one word or hyphenated,
     # at most 32 characters, with no spaces.

@@ -17,7 +17,6 @@ from bot.i18n import _
 from bot.services import text
 from bot.services.reflection import (
     SUMMARY_LABELS,
-    ReflectionService,
     SavedReflection,
     questions_for,
 )
@@ -130,7 +129,7 @@ class Reflect(commands.Cog):
 
     def __init__(self, bot: Onward) -> None:
         self.bot = bot
-        self.reflection = ReflectionService(bot.database, bot.clock)
+        self.reflection = bot.services.reflection
 
     async def save_answers(
         self, interaction: discord.Interaction, rejection_id: int, answers: dict[str, str]
@@ -140,7 +139,7 @@ class Reflect(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         saved = await self.reflection.save(interaction.user.id, rejection_id, answers)
         await interaction.edit_original_response(content=summary(saved))
-        self.bot.dispatch("interaction_answered", interaction)
+        await self.bot.notices.show(interaction)
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:

@@ -20,16 +20,22 @@ from bot.services.dates import in_words_iso
 from bot.services.journal import (
     LIST_MAX,
     EditedEntry,
-    JournalService,
     LoggedRejection,
     PossibleDuplicate,
     change_label,
 )
 from bot.services.privacy import DataDeleted
-from bot.services.sharing import FROM_A_DM, SharingService
+from bot.services.sharing import FROM_A_DM
+from bot.tree import handle_interaction_error
 from bot.ui import EntryOption, PersistentButton, entry_choices
 from cogs.apply import disabled, locale_of
-from cogs.encourage import delete_posts, encourage_buttons, post_embed, render_post
+from cogs.encourage import (
+    delete_posts,
+    encourage_buttons,
+    post_embed,
+    render_post,
+    send_share_preview,
+)
 
 if TYPE_CHECKING:
     from bot.client import Onward
@@ -290,8 +296,8 @@ class RejectionCog(commands.GroupCog, name="Rejection", group_name=T_("rejection
 
     def __init__(self, bot: Onward) -> None:
         self.bot = bot
-        self.journal = JournalService(bot.database, bot.clock)
-        self.sharing = SharingService(bot.database, bot.clock)
+        self.journal = bot.services.journal
+        self.sharing = bot.services.sharing
         super().__init__()
 
     async def after_logging(self, interaction: discord.Interaction,
@@ -299,7 +305,12 @@ class RejectionCog(commands.GroupCog, name="Rejection", group_name=T_("rejection
         if logged.prompt_due_at:
             await self.bot.engine.wake(discord.utils.parse_time(logged.prompt_due_at))
         if logged.entry.share != "private":
-            self.bot.dispatch("rejection_shared", interaction, logged.entry)
+            # The reply is already sent; what follows is the same preview as /rejection share.
+            try:
+                await send_share_preview(interaction, self.sharing, logged.entry.id,
+                                         named=logged.entry.share == "named", show_company=False)
+            except Exception as error:  # noqa: BLE001 - the reply was sent: follow up privately
+                await handle_interaction_error(interaction, error)
 
     async def remove(self, user_id: int, rejection_id: int) -> None:
         """The entry and everything about it gone, its posts in every server first."""

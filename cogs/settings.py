@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot.db.repositories.member_settings import MemberSettings
 from bot.i18n import N_, _
 from bot.services.dates import timezone_choices
-from bot.services.member_settings import DELAY_MAX_HOURS, MemberSettingsService
+from bot.services.member_settings import DELAY_MAX_HOURS
 
 if TYPE_CHECKING:
     from bot.client import Onward
@@ -98,7 +98,7 @@ class Settings(commands.Cog):
 
     def __init__(self, bot: Onward) -> None:
         self.bot = bot
-        self.service = MemberSettingsService(bot.database, bot.clock)
+        self.service = bot.services.member_settings
 
     # Translators: command and option names must stay lowercase, one word or hyphenated,
     # at most 32 characters, with no spaces.

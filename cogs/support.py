@@ -18,8 +18,8 @@ from bot.formatting import inert, timestamp
 from bot.i18n import N_, _, ngettext
 from bot.scheduling.group_nudges import GroupNudgeScheduler
 from bot.services.dates import timezone_choices
-from bot.services.nudges import NudgeService, Outcome, describe_days
-from bot.services.support import KindStatus, SupportService
+from bot.services.nudges import Outcome, describe_days
+from bot.services.support import KindStatus
 
 if TYPE_CHECKING:
     from bot.client import Onward
@@ -142,9 +142,8 @@ class Support(commands.GroupCog, group_name=T_("support"),
               group_description=T_("Set up the group's support channel (admins).")):
     def __init__(self, bot: Onward) -> None:
         self.bot = bot
-        self.support = SupportService(bot.database, bot.clock)
-        self.nudges = NudgeService(bot.database, bot.clock,
-                                   grace_minutes=bot.settings.nudge_grace_minutes)
+        self.support = bot.services.support
+        self.nudges = bot.services.nudges
         self.scheduler = GroupNudgeScheduler(bot, self.nudges)
         super().__init__()
 
