@@ -25,7 +25,7 @@ from bot.scheduling.outbox import Outbox
 from bot.services.all_services import Services
 from bot.services.languages import Languages
 from bot.settings import Settings
-from bot.translator import CatalogTranslator
+from bot.translator import CatalogTranslator, CommandNames
 from bot.tree import OnwardTree
 
 log = logging.getLogger(__name__)
@@ -204,6 +204,7 @@ class Onward(commands.Bot):
             await self.load_extension(name)
         # Command names and descriptions in every language of the catalogs.
         await self.tree.set_translator(CatalogTranslator(self.tree))
+        i18n.name_commands_with(CommandNames(self.tree))
         await self.sync_commands_if_changed()
         # Handlers are registered by now: start running what is due.
         await self._outbox.start()

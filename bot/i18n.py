@@ -21,7 +21,7 @@ from __future__ import annotations
 import gettext
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -156,19 +156,41 @@ LANGUAGE_NAMES = {
 }
 
 
+# Texts name commands as "/apply log" and options as "show_company:True", in English; a member
+# whose Discord shows the commands in their language reads them that way here too.
+CommandNamer = Callable[[str, str], str]
+_name_commands: CommandNamer | None = None
+
+
+def name_commands_with(namer: CommandNamer | None) -> None:
+    """Set `namer(text, locale)`, which rewrites the commands and options a translated text
+    names into what Discord shows in that locale (bot/translator.py provides it)."""
+    global _name_commands
+    _name_commands = namer
+
+
+def _in_place(text: str, locale: str) -> str:
+    if locale == DEFAULT or _name_commands is None:
+        return text
+    return _name_commands(text, locale)
+
+
 def _(message: str) -> str:
     """`message` in the current language (the English text when there is no translation)."""
-    return translations(_current.get()).gettext(message)
+    locale = _current.get()
+    return _in_place(translations(locale).gettext(message), locale)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural form for `n`, as the current language counts."""
-    return translations(_current.get()).ngettext(singular, plural, n)
+    locale = _current.get()
+    return _in_place(translations(locale).ngettext(singular, plural, n), locale)
 
 
 def pgettext(context: str, message: str) -> str:
     """`message` translated within `context`, for a word that reads differently elsewhere."""
-    return translations(_current.get()).pgettext(context, message)
+    locale = _current.get()
+    return _in_place(translations(locale).pgettext(context, message), locale)
 
 
 def N_(message: str) -> str:

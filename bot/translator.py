@@ -10,6 +10,7 @@ language; a description or choice name over 100 characters.
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 
 import discord
@@ -113,3 +114,60 @@ class CatalogTranslator(app_commands.Translator):
                 return True
         return False
 
+
+
+class CommandNames:
+    """Rewrites the commands and options a translated text names ("/apply log",
+    "show_company:True", kept in English by the catalogs) into the names Discord shows in that
+    language, the same ones the registration payload carries. `bot.i18n` calls it for every
+    text made in a language other than English."""
+
+    def __init__(self, tree: app_commands.CommandTree) -> None:
+        self.commands: dict[str, set[str]] = {}     # top-level name -> its subcommand names
+        self.options: set[str] = set()
+        for command in tree.walk_commands():
+            parent = command.root_parent
+            if parent is None:
+                self.commands.setdefault(command.name, set())
+            else:
+                self.commands.setdefault(parent.name, set()).add(command.name)
+                if command.parent is not None and command.parent is not parent:
+                    self.commands[parent.name].add(command.parent.name)
+            if isinstance(command, app_commands.Command):
+                self.options.update(p.name for p in command.parameters)
+        words = "|".join(sorted(self.commands, key=len, reverse=True))
+        self._command = re.compile(rf"(?<![\w/<.:-])/({words})((?: [a-z_-]+){{0,2}})")
+        self._option = re.compile(r"(?<![\w/.:-])([a-z][a-z_]*):(?=[^\s/:]|\s)")
+        self._names: dict[tuple[str, str], str] = {}
+
+    def name(self, word: str, catalog: str) -> str:
+        """What Discord shows for this command or option name in `catalog`'s language: its
+        translation when it is one Discord takes (as CatalogTranslator decides), else English."""
+        key = (word, catalog)
+        if key not in self._names:
+            text = catalog_text(word, catalog)
+            self._names[key] = text if text is not None and valid_name(text) else word
+        return self._names[key]
+
+    def __call__(self, text: str, catalog: str) -> str:
+        if "/" not in text and ":" not in text:
+            return text
+        text = self._command.sub(lambda m: self._path(m, catalog), text)
+        return self._option.sub(lambda m: self._opt(m, catalog), text)
+
+    def _path(self, match: re.Match[str], catalog: str) -> str:
+        top = match[1]
+        words = [self.name(top, catalog)]
+        rest = match[2].split()
+        used = 0
+        for word in rest:
+            if word not in self.commands[top]:
+                break
+            words.append(self.name(word, catalog))
+            used += 1
+        tail = " ".join(rest[used:])
+        return "/" + " ".join(words) + (" " + tail if tail else "")
+
+    def _opt(self, match: re.Match[str], catalog: str) -> str:
+        word = match[1]
+        return (self.name(word, catalog) if word in self.options else word) + ":"
