@@ -231,7 +231,7 @@ def item_line(item: DueItem, escape: Callable[[str], str] = text.literal) -> str
     if item.kind in PROMPT_KINDS:
         entry = item.entry
         assert entry is not None
-        stage = f" ({entry.stage})" if entry.stage else ""
+        stage = f" ({_(entry.stage)})" if entry.stage else ""   # the stage choice's name
         about = f"**#{entry.number}** {escape(entry.company)}{stage}"
         if item.kind == "reflection_prompt":
             # Translators: {about} is an entry's number and company, such as "**#3** Acme".
@@ -279,7 +279,7 @@ CHOOSE_LABEL = N_("Choose an entry")
 def merged_line(item: DueItem, escape: Callable[[str], str] = text.literal) -> str:
     entry = item.entry
     assert entry is not None
-    stage = f" ({entry.stage})" if entry.stage else ""
+    stage = f" ({_(entry.stage)})" if entry.stage else ""   # the stage choice's name
     about = f"• **#{entry.number}** {escape(entry.company)}{stage}"
     if item.kind == "reflection_prompt":
         return _(MERGED_REFLECT).format(about=about)

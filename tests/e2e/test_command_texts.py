@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from bot.i18n import LANGUAGE_NAMES
+
 ROOT = Path(__file__).resolve().parents[2]
 MARKERS = {"_", "N_", "T_", "ngettext", "pgettext"}
 
@@ -39,4 +41,6 @@ async def test_every_command_option_and_choice_text_is_marked(world):
     marked = marked_texts()
     shown = [text for command in world.emu.registered_commands() for text in texts_of(command)]
     assert len(shown) > 100
-    assert [text for text in shown if text not in marked] == []
+    # The language choices name each language in itself, the same in every language.
+    unmarked = [text for text in shown if text not in marked]
+    assert [text for text in unmarked if text not in LANGUAGE_NAMES.values()] == []
