@@ -13,6 +13,7 @@ import pytest
 from bot import i18n
 from bot.errors import InvalidInput
 from bot.services import nudge_lines, text
+from bot.services.dates import range_in_words
 from bot.services.feedback import greeting
 from bot.services.nudges import NudgeService, digest_without, encouragement_post, thanks_line
 from bot.services.sharing import share_post, win_post
@@ -88,8 +89,10 @@ def test_counts_and_periods_are_whole_translated_sentences(bracketed):
     ).format(days="Mon 8 – Sun 14 Jun", applications=2, members=1)
     assert nudge_lines.digest_line("offers", 1) == mangle("• {count} offer received").format(
         count=1)
+    # The days themselves are written by Babel in the language of the moment (German here).
     assert nudge_lines.week_period(date(2026, 6, 8), date(2026, 6, 14)) == mangle(
-        "this week ({days})").format(days="Mon 8 – Sun 14 Jun")
+        "this week ({days})").format(days=range_in_words(date(2026, 6, 8), date(2026, 6, 14)))
+    assert range_in_words(date(2026, 6, 8), date(2026, 6, 14)) != "Mon 8 – Sun 14 Jun"
 
 
 def test_field_problems_are_whole_sentences_in_the_language(bracketed):
