@@ -207,8 +207,9 @@ async def test_a_semicolon_separated_file_from_a_spreadsheet_is_read(world):
     data = "Firma;Position;Date applied;Employer notes\n".replace("Firma", "Employer")
     data += "Siemens;Entwickler;03.11.2025;\n"
     preview = await upload(world, de, "export.csv", data.encode("utf-8"))
-    assert "• 1 to import" in preview.content, preview.content
-    await (await de.click(preview, label="Import")).reply()
+    # A German member reads the preview in German.
+    assert "• 1 zum Importieren" in preview.content, preview.content
+    await (await de.click(preview, label="Importieren")).reply()
     row = await world.db.fetchone("SELECT company, role, applied_on FROM applications")
     assert tuple(row) == ("Siemens", "Entwickler", "2025-11-03")
 
