@@ -257,6 +257,7 @@ class Onward(commands.Bot):
             except commands.ExtensionError:
                 log.exception("unloading %s failed", name)
         await super().close()
+        i18n.name_commands_with(None)     # texts made after this name no commands
         if self.db is not None:
             await self.db.close()
             self.db = None

@@ -8,6 +8,7 @@ hold whatever the wording, once the catalogs are translated."""
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 import tempfile
 from functools import cache
@@ -17,6 +18,7 @@ import pytest
 
 from bot import catalogs
 from bot.i18n import _, ngettext, using
+from bot.translator import CommandNames
 
 EPHEMERAL = 64
 FIVE = {"de", "es-ES", "es-419", "fr", "pt-BR"}
@@ -189,6 +191,8 @@ async def test_a_german_member_gets_the_log_reply_dm_prompt_and_progress_in_germ
     german_member = german(world, world.alice)
     replies, prompts = {}, {}
     for who, actor in (("en", english_member), ("de", german_member)):
+        # The same reframe for both, so the two replies differ only by their language.
+        world.bot.services.journal.rng = random.Random(7)
         waiting = world.emu.wait_for_message(dm_user_id=actor.user_id)
         replies[who] = await (await actor.slash("rejection log", company="Acme",
                                                 stage="onsite")).reply()
@@ -250,3 +254,18 @@ async def test_the_registration_payload_carries_all_five_languages(world):
     for command in commands:
         check(command, command["name"])
     assert not missing, f"{len(missing)} without every language, e.g. {missing[:5]}"
+
+
+async def test_texts_name_commands_as_a_german_members_discord_shows_them(world):
+    """The catalogs keep "/apply log" in English; a German member's Discord lists the command
+    under its German name, so that is the name their replies use."""
+    names = CommandNames(world.bot.tree)
+    german_member = german(world, world.alice)
+    shown = text_of(await (await german_member.slash("progress")).reply())
+    english = text_of(await (await world.actor(world.bob).slash("progress")).reply())
+    mentioned = set(re.findall(r"(?<![\w/<])/([a-z-]+)", english)) & set(names.commands)
+    assert mentioned, english
+    for command in mentioned:
+        german_name = names.name(command, "de")
+        assert german_name != command, f"/{command} has no German name"
+        assert f"/{german_name}" in shown and f"/{command}" not in shown, shown
