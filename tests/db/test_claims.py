@@ -100,3 +100,17 @@ async def test_a_dm_whose_claimer_died_is_retried_by_another_with_its_nonce(db, 
         assert await dead.mark_notice(tx, outbox_id, "late") == 0
         assert await live.mark_sent(tx, outbox_id, 2, to_db(now)) == 1
     assert tuple(await db.fetchone("SELECT status, message_id FROM outbox")) == ("sent", 2)
+
+
+async def test_a_dm_planned_on_a_lost_claim_is_not_written(db, clock):
+    from bot.services.outbox import OutboxService
+
+    await OutboxService(db, clock).enqueue(5, "report", about="A report", content="Look.")
+    stale = await TimerRepository(db, claimer=A).claim_due(to_db(clock.now()))
+    clock.advance(LEASE)                      # A stalled past its lease; B took the timer
+    fresh = await TimerRepository(db, claimer=B).claim_due(to_db(clock.now()))
+    assert await OutboxService(db, clock, claimer=A).plan(stale) == []
+    assert await db.scalar("SELECT COUNT(*) FROM outbox") == 0
+    [claim] = await OutboxService(db, clock, claimer=B).plan(fresh)
+    assert "Look." in claim.payload.content
+    assert tuple(await db.fetchone("SELECT claimed_by, status FROM outbox")) == (B, "claimed")
