@@ -98,8 +98,9 @@ async def finish_in_flight(bot, grace: float) -> None:
 
 
 async def run(settings) -> None:
-    from bot.client import Onward
+    from bot.client import Onward, refuse_unsupported
 
+    refuse_unsupported(settings)        # before logging in: a refusal costs no Discord call
     bot = Onward(settings)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
