@@ -4,6 +4,7 @@ template migrated once per test process)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 
@@ -47,6 +48,15 @@ async def _ensure_template() -> str:
             await db.close()
         _template = name
     return _template
+
+
+def drop_template() -> None:
+    """At the end of the test session (no event loop running): the server keeps no template
+    behind."""
+    global _template
+    if _template is not None:
+        name, _template = _template, None
+        asyncio.run(drop_database(_url_for(name)))
 
 
 async def fresh_postgresql_url() -> str:
