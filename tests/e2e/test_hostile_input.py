@@ -169,6 +169,8 @@ async def latest_value(db, table: str, column: str, user_id: int) -> tuple[int, 
 
 async def stored_anywhere(db, value: str) -> bool:
     """Is this exact text in some text column of some row?"""
+    if "\x00" in value and db.dialect == "postgresql":
+        return False  # PostgreSQL's text cannot hold a NUL
     for table, columns in (await table_columns(db)).items():
         for column, kind in columns.items():
             if kind == "TEXT" and await db.scalar(
@@ -390,6 +392,16 @@ async def test_tricky_text_is_stored_as_typed_and_found_again(world):
     suggestions = await alice.autocomplete("reflect", "rejection", "%_")
     assert [c["name"] for c in suggestions] and all("%_\\" in c["name"] for c in suggestions)
     assert await alice.autocomplete("reflect", "rejection", "%%") == []
+
+
+async def test_a_nul_typed_into_autocomplete_finds_nothing_and_breaks_nothing(world):
+    alice = world.actor(world.alice)
+    await (await alice.slash("rejection log", company="Acme")).reply()
+    await (await alice.slash("apply log", company="Acme")).reply()
+    for typed in ("\x00", "Ac\x00me", "1\x00"):
+        assert await alice.autocomplete("reflect", "rejection", typed) == []
+        assert await alice.autocomplete("apply update", "application", typed) == []
+    assert [c["name"] for c in await alice.autocomplete("reflect", "rejection", "Ac")]
 
 
 async def snapshot(db) -> dict[str, list[tuple]]:
