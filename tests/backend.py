@@ -1,11 +1,13 @@
 """Which database the suite runs on: SQLite in a temp folder (the default), or PostgreSQL when
 ONWARD_TEST_DATABASE_URL names a server (each test then gets a fresh database, copied from a
-template migrated once per test process)."""
+template migrated once per test process and made ahead of the test that needs it)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import queue
+import threading
 import uuid
 
 import asyncpg
@@ -18,7 +20,8 @@ ON_POSTGRESQL = PG_URL.startswith(("postgresql://", "postgres://"))
 
 sqlite_only = pytest.mark.skipif(ON_POSTGRESQL, reason="about SQLite's own file and its limits")
 
-_template: str | None = None
+# How many fresh databases are copied from the template ahead of the tests asking for them.
+_AHEAD = 2
 
 
 def _url_for(name: str) -> str:
@@ -30,54 +33,113 @@ async def _admin() -> asyncpg.Connection:
     return await asyncpg.connect(PG_URL)
 
 
-async def _ensure_template() -> str:
-    global _template
-    if _template is None:
-        from bot.db.migrate import migrate
+class _Supply:
+    """Copies of the migrated template, made ahead of time in a thread (and an event loop) of
+    its own, so a test does not wait while the server copies its database; drops happen
+    there too. The template is made once per test process and dropped at the end."""
 
-        name = f"onward_tpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        admin = await _admin()
+    def __init__(self) -> None:
+        self._ready: queue.Queue[str] = queue.Queue(maxsize=_AHEAD)
+        self._drops: queue.Queue[str] = queue.Queue()
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="test-databases", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
         try:
-            await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
-        finally:
-            await admin.close()
-        db = await PgDatabase.open(_url_for(name), pool_size=1)
+            asyncio.run(self._supply())
+        except BaseException as exc:  # noqa: BLE001 - handed to the test that waits
+            self._error = exc
+
+    async def _supply(self) -> None:
+        template = f"onward_tpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        await _create(template, "template0")
         try:
-            await migrate(db)
+            from bot.db.migrate import migrate
+
+            db = await PgDatabase.open(_url_for(template), pool_size=1)
+            try:
+                await migrate(db)
+            finally:
+                await db.close()
+            while not self._stop.is_set():
+                while not self._drops.empty():
+                    await _drop(self._drops.get_nowait())
+                if self._ready.full():
+                    await asyncio.sleep(0.01)
+                    continue
+                name = f"onward_t_{uuid.uuid4().hex[:12]}"
+                await _create(name, template)
+                self._ready.put_nowait(name)
+            while not self._ready.empty():
+                await _drop(self._ready.get_nowait())
+            while not self._drops.empty():
+                await _drop(self._drops.get_nowait())
         finally:
-            await db.close()
-        _template = name
-    return _template
+            await _drop(template)
+
+    def take(self) -> str:
+        """The name of a fresh database (waits for one if none is ready)."""
+        while True:
+            if self._error is not None:
+                raise RuntimeError("cannot make test databases") from self._error
+            try:
+                return self._ready.get(timeout=0.05)
+            except queue.Empty:
+                continue
+
+    def give_back(self, name: str) -> None:
+        self._drops.put(name)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=60)
 
 
-def drop_template() -> None:
-    """At the end of the test session (no event loop running): the server keeps no template
-    behind."""
-    global _template
-    if _template is not None:
-        name, _template = _template, None
-        asyncio.run(drop_database(_url_for(name)))
-
-
-async def fresh_postgresql_url() -> str:
-    """A new, migrated, empty database on the test server; drop it with `drop_database`."""
-    template = await _ensure_template()
-    name = f"onward_t_{uuid.uuid4().hex[:12]}"
+async def _create(name: str, template: str) -> None:
     admin = await _admin()
     try:
         await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     finally:
         await admin.close()
-    return _url_for(name)
 
 
-async def drop_database(url: str) -> None:
-    name = url.rpartition("/")[2]
+async def _drop(name: str) -> None:
     admin = await _admin()
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+_supply: _Supply | None = None
+
+
+def drop_test_databases() -> None:
+    """At the end of the test session: the databases made ahead and the template go, so the
+    server keeps nothing behind."""
+    global _supply
+    if _supply is not None:
+        _supply.close()
+        _supply = None
+
+
+async def fresh_postgresql_url() -> str:
+    """A new, migrated, empty database on the test server; drop it with `drop_database`."""
+    global _supply
+    if _supply is None:
+        _supply = _Supply()
+    return _url_for(await asyncio.to_thread(_supply.take))
+
+
+async def drop_database(url: str) -> None:
+    """Drop a database `fresh_postgresql_url` gave (in the background)."""
+    name = url.rpartition("/")[2]
+    if _supply is not None:
+        _supply.give_back(name)
+    else:
+        await _drop(name)
 
 
 # The schema as it is, read from the database itself (not from the code under test) -----------
