@@ -159,7 +159,7 @@ async def test_every_echo_path_is_inert_and_pings_no_one(world):
     for kind in ("encouragement", "keep-applying", "digest"):
         await (await admin.slash("support nudge-now", kind=kind)).reply()
     world.clock.advance(timedelta(days=8))
-    await world.bot.engine.wake()
+    await world.bot.engine.catch_up()   # runs what fell due, awaited
     await settle(world)
     followups = [m for m in emu.dm_messages(mallory) if "asked for feedback" in m.content]
     assert followups, "the feedback follow-up DM was not sent"
