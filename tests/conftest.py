@@ -11,10 +11,14 @@ from bot.clock import FixedClock
 from bot.db.connection import Database
 from bot.db.migrate import migrate
 from bot.db.postgres import PgDatabase
-from tests.backend import ON_POSTGRESQL, drop_database, fresh_postgresql_url
+from tests.backend import ON_POSTGRESQL, drop_database, drop_test_databases, fresh_postgresql_url
 
 # A Wednesday, so "this week" has days on both sides.
 START = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    drop_test_databases()
 
 
 @pytest.fixture

@@ -166,6 +166,12 @@ class PgSyncTransaction:
         return self._wait(self._tx.fetchall(sql, params))
 
 
+def _log_unawaited_failure(attempt: asyncio.Future[Any]) -> None:
+    if not attempt.cancelled() and attempt.exception() is not None:
+        log.warning("A write whose caller had stopped waiting failed",
+                    exc_info=attempt.exception())
+
+
 # Conflicts between concurrent transactions that a second try resolves.
 _RACES = (asyncpg.UniqueViolationError, asyncpg.SerializationError,
           asyncpg.DeadlockDetectedError)
@@ -260,7 +266,17 @@ class PgDatabase:
 
     async def run(self, work: Callable[[Any], T]) -> T:
         """`work(tx)` (synchronous) as its own transaction; returns what it returns, after
-        COMMIT. If it raises, its writes are rolled back and the exception raised here."""
+        COMMIT. If it raises, its writes are rolled back and the exception raised here.
+        A caller that stops waiting does not stop the write: once begun it is committed (or
+        rolled back whole), as on SQLite, and its connection is left clean for the next."""
+        attempt = asyncio.ensure_future(self._run(work))
+        try:
+            return await asyncio.shield(attempt)
+        except asyncio.CancelledError:
+            attempt.add_done_callback(_log_unawaited_failure)
+            raise
+
+    async def _run(self, work: Callable[[Any], T]) -> T:
         loop = asyncio.get_running_loop()
         for attempt in range(1, _TRIES + 1):
             try:

@@ -4,6 +4,10 @@ import pytest
 
 from bot.db.connection import Database, DatabaseUnavailable
 from bot.db.migrate import available_migrations, migrate
+from tests.backend import sqlite_only
+
+# SQLite's file, its PRAGMAs and its locks; PostgreSQL's migrations: tests/db/test_postgresql.py.
+pytestmark = sqlite_only
 
 
 async def test_migrate_sets_user_version_and_is_idempotent(tmp_path):

@@ -6,10 +6,15 @@ from __future__ import annotations
 import logging
 import sqlite3
 
+import asyncpg
 import pytest
 
+from bot.db import postgres
 from bot.db.connection import StorageUnavailable, is_storage_failure
 from bot.errors import FailureLog
+from tests.backend import ON_POSTGRESQL, PG_URL, sqlite_only
+
+postgresql_only = pytest.mark.skipif(not ON_POSTGRESQL, reason="needs ONWARD_TEST_DATABASE_URL")
 
 FULL = "database or disk is full"
 
@@ -41,6 +46,7 @@ async def test_refused_writes_raise_storage_unavailable_and_store_nothing(db):
     assert await count(db) == 2
 
 
+@sqlite_only
 async def test_a_real_full_database_recovers_without_reopening(db):
     """SQLite's own SQLITE_FULL, from a page limit: the same error a full disk gives."""
     pages = await db.scalar("PRAGMA page_count")
@@ -60,14 +66,38 @@ async def test_a_real_full_database_recovers_without_reopening(db):
     assert await count(db) == 2
 
 
+@postgresql_only
+async def test_a_dropped_connection_refuses_the_write_and_the_next_ones_work(db):
+    """The server ends the connection in the middle of a transaction (a restart, an admin):
+    that write is refused whole, and the pool carries on without reopening the database."""
+    with pytest.raises(StorageUnavailable):
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO meta (key, value) VALUES ('test:a', 'x')")
+            pid = (await tx.fetchone("SELECT pg_backend_pid()"))[0]
+            admin = await asyncpg.connect(PG_URL)
+            try:
+                assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+            finally:
+                await admin.close()
+            await tx.execute("INSERT INTO meta (key, value) VALUES ('test:b', 'x')")
+    assert await count(db) == 0
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO meta (key, value) VALUES ('test:a', 'x')")
+    assert await db.run(insert("test:b")) == "test:b"
+    assert await count(db) == 2
+
+
 async def test_a_mistake_in_sql_is_not_a_storage_failure(db):
-    with pytest.raises(sqlite3.OperationalError) as raised:
+    with pytest.raises((sqlite3.OperationalError, asyncpg.UndefinedTableError)) as raised:
         async with db.transaction() as tx:
             await tx.execute("INSERT INTO no_such_table VALUES (1)")
     assert not isinstance(raised.value, StorageUnavailable)
     assert not is_storage_failure(raised.value)
+    assert not postgres.is_storage_failure(raised.value)
     assert is_storage_failure(sqlite3.OperationalError("database is locked"))
     assert not is_storage_failure(sqlite3.IntegrityError("UNIQUE constraint failed"))
+    assert postgres.is_storage_failure(asyncpg.ReadOnlySQLTransactionError("read-only"))
+    assert not postgres.is_storage_failure(asyncpg.UniqueViolationError("duplicate key"))
 
 
 def test_repeated_failures_log_one_traceback_then_a_count(caplog, monkeypatch):

@@ -162,7 +162,7 @@ async def test_every_echo_path_is_inert_and_pings_no_one(world):
     followup = emu.wait_for_message(dm_user_id=mallory, timeout=10,
                                     predicate=lambda m: "asked for feedback" in m.content)
     world.clock.advance(timedelta(days=8))
-    await world.bot.engine.wake()
+    await world.bot.engine.catch_up()   # runs what fell due, awaited
     await followup
     await settle(world)
 

@@ -15,7 +15,15 @@ from pathlib import Path
 
 import pytest
 
+from bot.db.postgres import PgDatabase
 from discord_emulator.emulator import DiscordEmulator
+from tests.backend import (
+    ON_POSTGRESQL,
+    drop_database,
+    fresh_postgresql_url,
+    integrity_problems,
+    sqlite_only,
+)
 
 START_TIMEOUT = 30
 MEMBERS = 6
@@ -32,16 +40,19 @@ def bot_env(**values: str) -> dict[str, str]:
 class BotProcess:
     """`python -m bot` pointed at an emulator running in this test's event loop."""
 
-    def __init__(self, emu: DiscordEmulator, db_path: Path, workdir: Path) -> None:
+    def __init__(self, emu: DiscordEmulator, db_path: Path, workdir: Path,
+                 database_url: str | None = None) -> None:
         self.emu = emu
         self.db_path = db_path
+        self.database_url = database_url  # None: SQLite at db_path
         self.workdir = workdir
         self.proc: asyncio.subprocess.Process | None = None
         self.stderr = b""
 
     async def start(self, *, wait_ready: bool = True) -> None:
         env = bot_env(
-            DISCORD_TOKEN=self.emu.token, DATABASE_URL=f"sqlite:///{self.db_path}",
+            DISCORD_TOKEN=self.emu.token,
+            DATABASE_URL=self.database_url or f"sqlite:///{self.db_path}",
             DISCORD_API_BASE=self.emu.api_base, DISCORD_GATEWAY_URL=self.emu.gateway_url,
             LOG_LEVEL="WARNING",
         )
@@ -98,16 +109,33 @@ async def emulator():
 
 @pytest.fixture
 async def bot_process(emulator, tmp_path):
-    process = BotProcess(emulator, tmp_path / "data" / "onward.db", tmp_path)
+    url = await fresh_postgresql_url() if ON_POSTGRESQL else None
+    process = BotProcess(emulator, tmp_path / "data" / "onward.db", tmp_path, url)
     try:
         yield process
     finally:
         await process.ensure_dead()
+        if url:
+            await drop_database(url)
 
 
-def stored_rows(db_path: Path) -> dict[tuple[int, int], tuple[int, str]]:
+def assert_closed_cleanly(process: BotProcess) -> None:
+    """SQLite's last connection checkpointed and removed the write-ahead log."""
+    if process.database_url is None:
+        assert not Path(f"{process.db_path}-wal").exists()
+
+
+async def stored_rows(process: BotProcess) -> dict[tuple[int, int], tuple[int, str]]:
     """(member, their entry number) → (member, company) of every stored entry."""
-    conn = sqlite3.connect(db_path)
+    if process.database_url:
+        db = await PgDatabase.open(process.database_url, pool_size=1)
+        try:
+            assert await integrity_problems(db) == []
+            return {(row[0], row[1]): (row[0], row[2]) for row in await db.fetchall(
+                "SELECT user_id, number, company FROM rejections")}
+        finally:
+            await db.close()
+    conn = sqlite3.connect(process.db_path)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         return {(row[0], row[1]): (row[0], row[2])
@@ -234,6 +262,7 @@ def assert_one_clear_line(stderr: bytes, words: str) -> None:
     assert text.strip().splitlines()[-1] == ours[0], text
 
 
+@sqlite_only
 async def test_a_damaged_database_stops_the_start_and_is_left_alone(bot_process):
     path = bot_process.db_path
     path.parent.mkdir(parents=True)
@@ -247,6 +276,7 @@ async def test_a_damaged_database_stops_the_start_and_is_left_alone(bot_process)
     assert bot_process.emu.registered_commands() == []
 
 
+@sqlite_only
 async def test_a_file_that_is_not_a_database_is_refused(bot_process):
     path = bot_process.db_path
     path.parent.mkdir(parents=True)
@@ -257,6 +287,7 @@ async def test_a_file_that_is_not_a_database_is_refused(bot_process):
     assert path.read_text() == "name,company\nalice,Acme\n"
 
 
+@sqlite_only
 async def test_a_locked_database_stops_the_start(bot_process):
     path = bot_process.db_path
     path.parent.mkdir(parents=True)
@@ -288,7 +319,7 @@ async def test_sigkill_under_load_loses_no_acknowledged_entry(bot_process, capsy
     await load.stop()
 
     assert code == -signal.SIGKILL
-    stored = stored_rows(bot_process.db_path)
+    stored = await stored_rows(bot_process)
     missing = {i: v for i, v in load.acknowledged.items() if stored.get(i) != v}
     assert not missing, f"{len(missing)} acknowledged entries were lost: {missing}"
     assert load.errors == []
@@ -318,9 +349,8 @@ async def test_sigterm_finishes_in_flight_work_and_closes_the_database(bot_proce
 
     assert code == 0, bot_process.stderr.decode()
     assert "Traceback" not in bot_process.stderr.decode()
-    # Closed cleanly: the last connection checkpointed and removed the write-ahead log.
-    assert not Path(f"{bot_process.db_path}-wal").exists()
-    stored = stored_rows(bot_process.db_path)
+    assert_closed_cleanly(bot_process)
+    stored = await stored_rows(bot_process)
     assert {i: v for i, v in load.acknowledged.items() if stored.get(i) != v} == {}
     # Everything it took on was answered: no row without its acknowledgement.
     assert set(stored) == set(load.acknowledged)
@@ -338,8 +368,8 @@ async def test_sigterm_when_idle_exits_0(bot_process):
     assert "Logged" in reply.content
     bot_process.send(signal.SIGINT)
     assert await bot_process.wait(30) == 0
-    assert not Path(f"{bot_process.db_path}-wal").exists()
-    assert [c for _, c in stored_rows(bot_process.db_path).values()] == ["Acme"]
+    assert_closed_cleanly(bot_process)
+    assert [c for _, c in (await stored_rows(bot_process)).values()] == ["Acme"]
     with contextlib.suppress(ProcessLookupError):
         bot_process.send(signal.SIGTERM)
 

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from discord_emulator.emulator import EmulatorError
+from tests.backend import all_rows, integrity_problems, table_columns
 from tests.e2e.outbound import UNEXPECTED, outbound, ping_problems
 
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER = 3, 4, 5, 6, 7, 8, 9, 10
@@ -168,12 +169,12 @@ async def latest_value(db, table: str, column: str, user_id: int) -> tuple[int, 
 
 async def stored_anywhere(db, value: str) -> bool:
     """Is this exact text in some text column of some row?"""
-    for (table,) in await db.fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    ):
-        for col in await db.fetchall(f"PRAGMA table_info({table})"):
-            if col["type"].upper() == "TEXT" and await db.scalar(
-                f"SELECT 1 FROM {table} WHERE {col['name']} = ? LIMIT 1", (value,)
+    if "\x00" in value and db.dialect == "postgresql":
+        return False  # PostgreSQL's text cannot hold a NUL
+    for table, columns in (await table_columns(db)).items():
+        for column, kind in columns.items():
+            if kind == "TEXT" and await db.scalar(
+                f"SELECT 1 FROM {table} WHERE {column} = ? LIMIT 1", (value,)
             ):
                 return True
     return False
@@ -374,8 +375,7 @@ async def test_every_command_takes_hostile_input_safely(world, figures, data):
     TALLY.examples += 1
     for leaf, plan in plans:
         await run_one(world, leaf, plan)
-    assert await world.db.scalar("PRAGMA integrity_check") == "ok"
-    assert await world.db.fetchall("PRAGMA foreign_key_check") == []
+    assert await integrity_problems(world.db) == []
 
 
 async def test_tricky_text_is_stored_as_typed_and_found_again(world):
@@ -387,19 +387,25 @@ async def test_tricky_text_is_stored_as_typed_and_found_again(world):
         assert "Logged" in reply.content
     stored = [r[0] for r in await world.db.fetchall("SELECT company FROM rejections ORDER BY id")]
     assert stored == companies
-    assert await world.db.scalar("PRAGMA integrity_check") == "ok"
+    assert await integrity_problems(world.db) == []
     # LIKE wildcards typed into autocomplete are matched literally.
     suggestions = await alice.autocomplete("reflect", "rejection", "%_")
     assert [c["name"] for c in suggestions] and all("%_\\" in c["name"] for c in suggestions)
     assert await alice.autocomplete("reflect", "rejection", "%%") == []
 
 
+async def test_a_nul_typed_into_autocomplete_finds_nothing_and_breaks_nothing(world):
+    alice = world.actor(world.alice)
+    await (await alice.slash("rejection log", company="Acme")).reply()
+    await (await alice.slash("apply log", company="Acme")).reply()
+    for typed in ("\x00", "Ac\x00me", "1\x00"):
+        assert await alice.autocomplete("reflect", "rejection", typed) == []
+        assert await alice.autocomplete("apply update", "application", typed) == []
+    assert [c["name"] for c in await alice.autocomplete("reflect", "rejection", "Ac")]
+
+
 async def snapshot(db) -> dict[str, list[tuple]]:
-    tables = [r[0] for r in await db.fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        " AND name != 'meta'")]
-    return {t: [tuple(r) for r in await db.fetchall(f"SELECT * FROM {t} ORDER BY rowid")]
-            for t in tables}
+    return await all_rows(db, leave_out=("meta",))
 
 
 def beyond_limits(option: dict[str, Any]) -> list[Any]:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from bot import custom_ids
 from bot.formatting import inert
 from bot.services.dates import in_words, local_today
+from tests.backend import all_rows
 
 EPHEMERAL = 64
 
@@ -59,11 +60,7 @@ async def run_due_timers(world, delta):
 
 
 async def everything(world) -> dict[str, list[tuple]]:
-    tables = [r[0] for r in await world.db.fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        " AND name != 'meta'")]
-    return {t: [tuple(r) for r in await world.db.fetchall(f"SELECT * FROM {t} ORDER BY rowid")]
-            for t in tables}
+    return await all_rows(world.db, leave_out=("meta",))
 
 
 # Numbers are per member ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import discord
 import pytest
 
 from bot import custom_ids
+from tests.backend import all_rows
 
 EPHEMERAL = 64
 MODAL = 9
@@ -30,11 +31,7 @@ async def alice_entry(world) -> int:
 
 async def snapshot(world) -> dict[str, list[tuple]]:
     """Every row of every table (meta aside), to show a refusal changed nothing."""
-    tables = [r[0] for r in await world.db.fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        " AND name != 'meta'")]
-    return {t: [tuple(r) for r in await world.db.fetchall(f"SELECT * FROM {t} ORDER BY rowid")]
-            for t in tables}
+    return await all_rows(world.db, leave_out=("meta",))
 
 
 def assert_refused_without_revealing(reply, result) -> None:

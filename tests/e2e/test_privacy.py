@@ -7,6 +7,7 @@ import json
 import re
 from datetime import timedelta
 
+from tests.backend import integrity_problems, table_columns
 from tests.e2e.test_encourage import deliver_notes
 
 EPHEMERAL = 64
@@ -18,11 +19,8 @@ NOTE_FIELD = "Your note (they get it privately)"
 async def personal_counts(db, user_id) -> dict[str, int]:
     """Rows carrying the member's id in every table of the live schema."""
     counts = {}
-    for (table,) in await db.fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    ):
-        cols = [c["name"] for c in await db.fetchall(f"PRAGMA table_info({table})")
-                if USER_COLUMN.search(c["name"])]
+    for table, columns in (await table_columns(db)).items():
+        cols = [c for c in columns if USER_COLUMN.search(c)]
         if cols:
             where = " OR ".join(f"{c} = ?" for c in cols)
             counts[table] = await db.scalar(
@@ -183,8 +181,7 @@ async def test_delete_removes_every_row_their_posts_and_their_name_from_digests(
     assert f"<@{world.bob}>" in shown(world.emu.messages[digest.id])
     assert "bob" in shown(world.emu.messages[bobs_post])
     assert world.emu.messages[bobs_post].edits == []
-    assert await world.db.scalar("PRAGMA integrity_check") == "ok"
-    assert await world.db.fetchall("PRAGMA foreign_key_check") == []
+    assert await integrity_problems(world.db) == []
 
     listing = await (await alice.slash("rejection list")).reply()
     assert "No entries yet" in listing.content

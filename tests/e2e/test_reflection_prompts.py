@@ -6,9 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-import aiosqlite
-
 from bot.clock import from_db
+from bot.db.backends import open_database
 from bot.services.personal import next_nudge_due
 
 EPHEMERAL = 64
@@ -360,7 +359,8 @@ async def test_a_dm_cut_off_by_shutdown_is_sent_once_after_restart_with_its_nonc
 
 
 async def outbox_row_after_stop(world):
-    async with aiosqlite.connect(world.db_path) as db:
-        db.row_factory = aiosqlite.Row
-        async with db.execute("SELECT status, nonce FROM outbox") as cur:
-            return await cur.fetchone()
+    db = await open_database(world.settings().database_url)
+    try:
+        return await db.fetchone("SELECT status, nonce FROM outbox")
+    finally:
+        await db.close()

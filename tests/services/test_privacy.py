@@ -7,6 +7,13 @@ import pytest
 from bot.db.repositories.privacy import NOT_PERSONAL, PERSONAL_TABLES
 from bot.errors import NotAllowed
 from bot.services.privacy import ConfirmationExpired, PrivacyService, describe_counts
+from tests.backend import (
+    foreign_key_parents,
+    insertion_order,
+    integrity_problems,
+    refuse_deletes,
+    table_columns,
+)
 
 ALICE, BOB, CAROL = 1001, 1002, 1003
 GUILD, SUPPORT = 500, 600
@@ -15,13 +22,7 @@ USER_COLUMN = re.compile(r"(^|_)(user|sender|recipient|member|author|owner)_id$"
 
 
 async def schema(db) -> dict[str, list[str]]:
-    tables = await db.fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    )
-    out = {}
-    for (name,) in tables:
-        out[name] = [col["name"] for col in await db.fetchall(f"PRAGMA table_info({name})")]
-    return out
+    return {table: list(columns) for table, columns in (await table_columns(db)).items()}
 
 
 async def rows_about(db, user_id) -> dict[str, list[dict]]:
@@ -32,13 +33,14 @@ async def rows_about(db, user_id) -> dict[str, list[dict]]:
         if user_cols:
             where = " OR ".join(f"{c} = ?" for c in user_cols)
             found[table] = [dict(r) for r in await db.fetchall(
-                f"SELECT * FROM {table} WHERE {where} ORDER BY rowid", [user_id] * len(user_cols))]
+                f"SELECT * FROM {table} WHERE {where} ORDER BY {await insertion_order(db, table)}",
+                [user_id] * len(user_cols))]
     return found
 
 
 async def all_rows(db) -> dict[str, list[dict]]:
-    return {t: [dict(r) for r in await db.fetchall(f"SELECT * FROM {t} ORDER BY rowid")]
-            for t in await schema(db)}
+    return {t: [dict(r) for r in await db.fetchall(
+        f"SELECT * FROM {t} ORDER BY {await insertion_order(db, t)}")] for t in await schema(db)}
 
 
 async def seed_member(tx, user_id, company, *, named_message=None):
@@ -169,8 +171,7 @@ async def test_map_covers_every_table_with_a_user_id(db):
 async def test_map_deletes_children_before_parents(db):
     order = list(PERSONAL_TABLES)
     for table in order:
-        for fk in await db.fetchall(f"PRAGMA foreign_key_list({table})"):
-            parent = fk["table"]
+        for parent in await foreign_key_parents(db, table):
             if parent in PERSONAL_TABLES:
                 assert order.index(table) < order.index(parent), (table, parent)
 
@@ -247,8 +248,7 @@ async def test_delete_removes_every_row_and_nothing_else(seeded, clock):
     # Her posts of both kinds, to delete from the channel.
     assert [(p.channel_id, p.message_id, p.named) for p in deletion.posts] == [
         (SUPPORT, 9001, True), (SUPPORT, 9002, False)]
-    assert await seeded.fetchall("PRAGMA foreign_key_check") == []
-    assert await seeded.scalar("PRAGMA integrity_check") == "ok"
+    assert await integrity_problems(seeded) == []
 
 
 async def test_notes_alice_sent_are_gone_and_bob_keeps_the_others(seeded, clock):
@@ -279,9 +279,7 @@ async def all_notices(db):
 
 async def test_delete_is_all_or_nothing(seeded, clock):
     before = await all_rows(seeded)
-    await seeded.executescript(
-        "CREATE TRIGGER refuse BEFORE DELETE ON rejections BEGIN"
-        " SELECT RAISE(ABORT, 'refused'); END;")
+    await refuse_deletes(seeded, "rejections", "refused")
     with pytest.raises(Exception, match="refused"):
         await PrivacyService(seeded, clock).delete_everything(ALICE)
     assert await all_rows(seeded) == before

@@ -231,6 +231,8 @@ class ApplicationRepository:
     async def search(self, user_id: int, typed: str, limit: int = 25) -> list[Application]:
         """Newest first, matching company, role or number; for autocomplete."""
         text = typed.strip().lstrip("#")
+        if "\x00" in text:
+            return []  # no stored text holds a NUL (PostgreSQL's text cannot)
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rows = await self.db.fetchall(
             f"SELECT {_COLUMNS} FROM applications WHERE user_id = ?"

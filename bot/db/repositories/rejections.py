@@ -152,6 +152,8 @@ class RejectionRepository:
     async def search(self, user_id: int, text: str, limit: int = 25) -> list[Rejection]:
         """Newest first, matching company, role or number ("3", "#3"); for autocomplete."""
         typed = text.strip()
+        if "\x00" in typed:
+            return []  # no stored text holds a NUL (PostgreSQL's text cannot)
         pattern = "%" + typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rows = await self.db.fetchall(
             f"SELECT {_COLUMNS} FROM rejections WHERE user_id = ?"
