@@ -1,4 +1,6 @@
-"""`python -m bot` runs Onward; `python -m bot sandbox` tries it against the local emulator."""
+"""`python -m bot` runs Onward; `python -m bot sandbox` tries it against the local emulator;
+`python -m bot cluster --processes N` runs N of it, sharded; `python -m bot db copy FROM TO`
+moves its database between SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -120,6 +122,14 @@ def main(argv: list[str] | None = None) -> None:
         from bot.sandbox.cli import main as sandbox_main
 
         raise SystemExit(sandbox_main(argv[1:]))
+    if argv and argv[0] == "db":
+        from bot.db.copy import cli as db_cli
+
+        raise SystemExit(db_cli(argv[1:]))
+    if argv and argv[0] == "cluster":
+        from bot.cluster import cli as cluster_cli
+
+        raise SystemExit(cluster_cli(argv[1:]))
     settings = load_settings()
     logging.basicConfig(
         level=settings.log_level.upper(),
