@@ -92,10 +92,12 @@ async def finish_in_flight(bot, grace: float) -> None:
     logging.getLogger("bot").warning("shutting down with work still running after %.0f s", grace)
 
 
-async def run(settings) -> None:
+async def run(settings, make_bot=None) -> None:
+    """Run the bot until SIGTERM or SIGINT, then stop it gracefully. `make_bot(settings)`
+    builds it (default: Onward with the real clock)."""
     from bot.client import Onward
 
-    bot = Onward(settings)
+    bot = (make_bot or Onward)(settings)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
