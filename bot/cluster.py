@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import IO
 
 log = logging.getLogger("bot.cluster")
 
@@ -98,8 +99,9 @@ class Supervisor:
         command: Sequence[str] | None = None, env: Mapping[str, str] | None = None,
         backoff: Sequence[float] = BACKOFF, stable_after: float = STABLE_AFTER,
         stop_grace: float = STOP_GRACE, cwd: str | None = None,
-        on_start: Callable[[Child], None] | None = None,
+        on_start: Callable[[Child], None] | None = None, output: IO[bytes] | None = None,
     ) -> None:
+        """`output`: where the processes' stdout and stderr go (default: this process's)."""
         self.shard_count = shard_count or processes
         self.children = [Child(i, ids) for i, ids in
                          enumerate(split_shards(self.shard_count, processes))]
@@ -110,6 +112,7 @@ class Supervisor:
         self.stop_grace = stop_grace
         self.cwd = cwd
         self.on_start = on_start
+        self.output = output
         self.exit_code = 0
         self._stopping = asyncio.Event()
         self._changed = asyncio.Event()
@@ -167,7 +170,7 @@ class Supervisor:
                    SHARD_IDS=",".join(map(str, child.shard_ids)))
         child.proc = await asyncio.create_subprocess_exec(
             *self.command, env=env, cwd=self.cwd, preexec_fn=_die_with_parent,
-            stdin=asyncio.subprocess.DEVNULL)
+            stdin=asyncio.subprocess.DEVNULL, stdout=self.output, stderr=self.output)
         child.started_at = time.monotonic()
         child.starts += 1
         log.info("%s started (pid %d)", child.label, child.proc.pid)
