@@ -236,10 +236,10 @@ async def main() -> None:
             if isinstance(bot, Cluster):
                 armed_all = await bot.wait_all("armed", timeout=args.lead + 120)
                 ready_all = await bot.wait_all("ready", timeout=120)
-                armed = max(armed_all, key=lambda e: e["t"])
-                ready = max(ready_all, key=lambda e: e["t"])
-                armed["armed"] = sum(e["armed"] for e in armed_all)
                 per = ", ".join(f"{e['armed']:,}" for e in armed_all)
+                armed = dict(max(armed_all, key=lambda e: e["t"]),
+                             armed=sum(e["armed"] for e in armed_all))
+                ready = max(ready_all, key=lambda e: e["t"])
                 print(f"cluster: {args.processes} processes × "
                       f"{args.shards // args.processes} shards; jobs armed per process: {per}")
             else:
