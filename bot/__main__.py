@@ -133,9 +133,12 @@ def main(argv: list[str] | None = None) -> None:
 
         raise SystemExit(cluster_cli(argv[1:]))
     settings = load_settings()
+    # Processes of one cluster share a log: each line says which shards wrote it.
+    shard_ids = getattr(settings, "shard_ids", None)
+    who = f"[shards {shard_ids.replace(' ', '')}] " if shard_ids else ""
     logging.basicConfig(
         level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=f"%(asctime)s {who}%(levelname)s %(name)s: %(message)s",
     )
     try:
         asyncio.run(run(settings))
