@@ -150,6 +150,15 @@ class Cluster:
             await asyncio.sleep(0.1)
         return found
 
+    def cpu_seconds(self) -> dict[int, float]:
+        """User + system CPU time each process has used so far (process index → s)."""
+        used = {}
+        for child in self.supervisor.children:
+            with open(f"/proc/{child.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            used[child.index] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return used
+
     async def stop(self) -> None:
         self.supervisor.stop()
         await self.task
@@ -266,6 +275,8 @@ async def main() -> None:
             await asyncio.sleep(2)       # let stragglers (duplicates) arrive
             stop.set()
             await prober
+            cpu = bot.cpu_seconds() if isinstance(bot, Cluster) else {}
+            own_cpu = time.process_time()
         finally:
             await bot.stop()
             await emu.stop()
@@ -325,7 +336,10 @@ async def main() -> None:
                 child = bot.supervisor.children[index]
                 print(f"  process {index} (shards {','.join(map(str, child.shard_ids))}): "
                       f"{len(times):,} posts, last {max(times):.1f} s after the slot, "
-                      f"{len(times) / max(times):.1f} posts/s")
+                      f"{len(times) / max(times):.1f} posts/s; CPU {cpu[index]:.0f} s in all "
+                      f"since it started")
+            print(f"  emulator and load generator (this process): CPU {own_cpu:.0f} s; "
+                  f"load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
             last = max(r.time for r in nudge_posts) - fire_at
             print()
             print("| figure | aim | measured | |")
