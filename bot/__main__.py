@@ -95,8 +95,9 @@ async def finish_in_flight(bot, grace: float) -> None:
 async def run(settings, make_bot=None) -> None:
     """Run the bot until SIGTERM or SIGINT, then stop it gracefully. `make_bot(settings)`
     builds it (default: Onward with the real clock)."""
-    from bot.client import Onward
+    from bot.client import Onward, refuse_unsupported
 
+    refuse_unsupported(settings)        # before logging in: a refusal costs no Discord call
     bot = (make_bot or Onward)(settings)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import hashlib
 import json
@@ -14,8 +15,8 @@ from discord.ext import commands
 
 from bot import compat
 from bot.clock import Clock
-from bot.db.backends import AnyDatabase, open_database
-from bot.db.connection import Database
+from bot.db.backends import AnyDatabase, dialect_of, open_database
+from bot.db.connection import Database, DatabaseUnavailable
 from bot.db.migrate import migrate
 from bot.scheduling.engine import TimerEngine
 from bot.scheduling.outbox import Outbox
@@ -59,6 +60,21 @@ def point_at(settings: Settings) -> None:
     compat.point_at(settings.discord_api_base, settings.discord_gateway_url)
 
 
+SQLITE_ONE_PROCESS = (
+    "SQLite serves one process only, and SHARD_IDS={ids} leaves shards of SHARD_COUNT={count} "
+    "to other processes. Use PostgreSQL (DATABASE_URL=postgresql://...) to run several, or "
+    "unset SHARD_IDS to serve every shard from this one."
+)
+
+
+def refuse_unsupported(settings: Settings) -> None:
+    """Raises DatabaseUnavailable (the operator's sentence) when SQLite would be shared by
+    several processes."""
+    if dialect_of(settings.database_url) == "sqlite" and not settings.serves_every_shard():
+        raise DatabaseUnavailable(SQLITE_ONE_PROCESS.format(
+            ids=settings.shard_ids, count=settings.shard_count))
+
+
 def intents() -> discord.Intents:
     # Slash commands, buttons and modals arrive as interactions whatever the intents;
     # guilds gives channels and roles for permission checks. Nothing else is needed.
@@ -67,7 +83,10 @@ def intents() -> discord.Intents:
     return wanted
 
 
-class Onward(commands.Bot):
+class Onward(commands.AutoShardedBot):
+    """The bot, serving the shards SHARD_IDS of SHARD_COUNT (unset: every shard, as many as
+    Discord recommends); several processes, each with its own shards, share one database."""
+
     def __init__(
         self,
         settings: Settings,
@@ -75,9 +94,15 @@ class Onward(commands.Bot):
         clock: Clock | None = None,
         cogs: tuple[str, ...] = COGS,
         guild_ready_timeout: float = 2.0,
+        identify_spacing: float = 5.0,
     ) -> None:
         # guild_ready_timeout: how long READY waits for more servers; a local emulator
-        # sends them all at once, so tests and the sandbox can shorten it.
+        # sends them all at once, so tests and the sandbox can shorten it. identify_spacing:
+        # seconds between this process's shards identifying (Discord allows one per 5 s).
+        shard_ids = settings.shards()
+        sharding: dict = {"shard_count": settings.shard_count}
+        if shard_ids is not None:
+            sharding["shard_ids"] = list(shard_ids)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(),
@@ -88,8 +113,11 @@ class Onward(commands.Bot):
             chunk_guilds_at_startup=False,
             member_cache_flags=discord.MemberCacheFlags.none(),
             guild_ready_timeout=guild_ready_timeout,
+            **sharding,
         )
         self.settings = settings
+        self.served_shards = shard_ids
+        self.identify_spacing = identify_spacing
         self.clock = clock or Clock()
         self.cog_modules = cogs
         self.db: AnyDatabase | None = None
@@ -121,7 +149,18 @@ class Onward(commands.Bot):
         assert self._outbox is not None, "the outbox is built in setup_hook"
         return self._outbox
 
+    def serves(self, guild_id: int) -> bool:
+        """Whether this process serves the server (its shard is one of SHARD_IDS)."""
+        if self.served_shards is None or self.settings.shard_count is None:
+            return True
+        return (guild_id >> 22) % self.settings.shard_count in self.served_shards
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        if not initial and self.identify_spacing > 0:
+            await asyncio.sleep(self.identify_spacing)
+
     async def setup_hook(self) -> None:
+        refuse_unsupported(self.settings)
         self.db = await open_database(
             self.settings.database_url, pool_size=self.settings.database_pool_size,
             retry_for=self.settings.database_retry_seconds,
@@ -130,11 +169,16 @@ class Onward(commands.Bot):
         log.info("database ready at schema version %s", version)
         self.scheduler.start()
         self._engine = TimerEngine(self.database, self.clock, self.scheduler,
-                                   ready=self.wait_until_ready)
+                                   ready=self.wait_until_ready,
+                                   sole=self.settings.serves_every_shard())
         self._outbox = Outbox(self, self._engine, self.database, self.clock)
         for name in self.cog_modules:
             await self.load_extension(name)
-        await self.sync_commands_if_changed()
+        if self.served_shards is None or 0 in self.served_shards:
+            await self.sync_commands_if_changed()       # one process syncs: shard 0's
+        else:
+            log.info("serving shards %s: the process serving shard 0 syncs slash commands",
+                     ",".join(map(str, self.served_shards)))
         # Handlers are registered by now: start running what is due.
         await self._outbox.start()
         await self._engine.start()

@@ -9,6 +9,12 @@ Handlers:
   once and settles each itself (the outbox does, to merge a member's DMs).
 - `add_sweep(next_due, sweep)`: work kept in other rows (the outbox's retries) that wakes the
   engine too: `next_due()` says when, `sweep()` does it.
+
+Several processes may share the rows (each serving some of Discord's shards): a timer is
+claimed by exactly one of them (`claimer`, a name per process) until its lease passes by the
+bot's clock; a process that died leaves claims any other takes up once their lease has passed.
+A process learns of timers another one added only by looking: when it is not the only one
+(`sole=False`) it looks at least every `poll_seconds` real seconds.
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -24,7 +33,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, from_db, to_db
 from bot.db.connection import Database, Transaction
-from bot.db.repositories.timers import Timer, TimerRepository
+from bot.db.repositories.timers import ClaimLost, Timer, TimerRepository
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +41,15 @@ JOB_ID = "onward:timers"
 RETRY_AFTER_ERROR = timedelta(minutes=1)   # the run itself failed: don't spin
 LONGEST_RETRY = timedelta(minutes=30)
 SHUTDOWN_WAIT_SECONDS = 10
+# Rows picked per claim (a member's other due timers come along); a run claims again until
+# nothing is left, so processes sharing the rows each take a part of a big batch.
+CLAIM_BATCH = 20
+MOST_BATCHES_PER_RUN = 200
+# Real seconds between looks for timers other processes added (with several processes only).
+POLL_SECONDS = 15.0
+# With several processes, a due row may be another's to take (a member it is deciding for):
+# a run that claimed nothing looks again after this (real seconds) rather than at once.
+IDLE_RECHECK = timedelta(seconds=1)
 
 TimerHandler = Callable[[Timer], Awaitable[None]]
 GroupHandler = Callable[[list[Timer]], Awaitable[None]]
@@ -41,13 +59,25 @@ def handler_retry(attempts: int) -> timedelta:
     return min(timedelta(minutes=1) * (2 ** attempts), LONGEST_RETRY)
 
 
+def process_name() -> str:
+    """A name no other process shares (host, pid, and a random part for a restart or a second
+    bot in one process)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
 class TimerEngine:
     def __init__(self, db: Database, clock: Clock, scheduler: AsyncIOScheduler, *,
-                 ready: Callable[[], Awaitable[object]] | None = None) -> None:
+                 ready: Callable[[], Awaitable[object]] | None = None,
+                 claimer: str | None = None, sole: bool = True,
+                 poll_seconds: float = POLL_SECONDS) -> None:
         self.db = db
         self.clock = clock
         self.scheduler = scheduler
-        self.timers = TimerRepository(db)
+        self.claimer = claimer or process_name()
+        # sole: no other process shares the rows (claims left at start are stale).
+        self.sole = sole
+        self.poll_seconds = poll_seconds
+        self.timers = TimerRepository(db, claimer=self.claimer)
         self._ready = ready
         self._single: dict[str, TimerHandler] = {}
         self._groups: dict[str, GroupHandler] = {}
@@ -93,11 +123,13 @@ class TimerEngine:
     # Life -------------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Timers a stopped process had taken are pending again; then arm (what fell due while
+        """The only process: timers a stopped process had taken are pending again (with
+        several, they are taken up when their lease passes). Then arm (what fell due while
         the bot was down runs now)."""
-        released = await self.timers.release_claims()
-        if released:
-            log.info("%d timers taken before a stop are pending again", released)
+        if self.sole:
+            released = await self.timers.release_claims()
+            if released:
+                log.info("%d timers taken before a stop are pending again", released)
         self._started = True
         await self.arm()
 
@@ -149,10 +181,17 @@ class TimerEngine:
         if self._closing or not self._started or not self.scheduler.running:
             return
         due = await self.next_due_at()
-        if due is None:
+        poll_at = None if self.sole else datetime.now(UTC) + timedelta(seconds=max(
+            self.poll_seconds, not_before.total_seconds()))
+        if due is not None:
+            run_at = datetime.now(UTC) + max(due - self.clock.now(), not_before, timedelta(0))
+            if poll_at is not None:
+                run_at = min(run_at, poll_at)   # rows other processes add are seen by looking
+        elif poll_at is not None:
+            run_at = poll_at
+        else:
             self._remove_job()
             return
-        run_at = datetime.now(UTC) + max(due - self.clock.now(), not_before, timedelta(0))
         armed = self.scheduler.get_job(JOB_ID)
         if (not not_before and armed is not None and armed.next_run_time is not None
                 and armed.next_run_time <= run_at):
@@ -187,7 +226,9 @@ class TimerEngine:
             if self._ready is not None:
                 await self._ready()
             try:
-                await self._run_due()
+                claimed = await self._run_due()
+                if not claimed and not self.sole:
+                    retry = IDLE_RECHECK
             except Exception:
                 log.exception("running due timers failed; trying again shortly")
                 retry = RETRY_AFTER_ERROR
@@ -201,10 +242,22 @@ class TimerEngine:
                     retry = RETRY_AFTER_ERROR
         await self.arm(not_before=retry)
 
-    async def _run_due(self) -> None:
+    async def _run_due(self) -> int:
+        """Claim and run what is due, a batch at a time; returns how many timers it claimed."""
         if self._unreleased:
             await self._retry(list(self._unreleased.values()))
-        due = await self.timers.claim_due(to_db(self.clock.now()))
+        claimed = 0
+        for _ in range(MOST_BATCHES_PER_RUN):
+            if self._closing:
+                break
+            due = await self.timers.claim_due(to_db(self.clock.now()), CLAIM_BATCH)
+            if not due:
+                break
+            claimed += len(due)
+            await self._handle(due)
+        return claimed
+
+    async def _handle(self, due: list[Timer]) -> None:
         groups: dict[GroupHandler, list[Timer]] = {}
         for timer in due:
             group = self._groups.get(timer.kind)
@@ -227,6 +280,8 @@ class TimerEngine:
         for group, timers in groups.items():
             try:
                 await group(timers)
+            except ClaimLost as lost:
+                log.info("%s; left to it", lost)
             except Exception:
                 log.exception("timers %s failed; trying again later", [t.id for t in timers])
                 await self._retry(timers)

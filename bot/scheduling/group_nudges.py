@@ -5,6 +5,9 @@ re-reads the rows and posts the slot at most once, then the job is armed for the
 slot. At start every (server, kind) fires once straight away; that is the catch-up, and it is
 the same code path as a job firing on time.
 
+With several processes, each schedules, catches up and retries only the servers on its shards
+(`bot.serves`); the per-slot deliveries row stays the guard against a second post.
+
 The bot's clock may be shifted from real time (the sandbox moves it forward), while APScheduler
 waits in real time, so a slot at bot time T runs at real time now + (T - bot now).
 """
@@ -26,7 +29,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.db.connection import StorageUnavailable
 from bot.errors import FailureLog
-from bot.scheduling.pacing import NUDGE_CONCURRENCY, NUDGE_POSTS_PER_SECOND, Pacer
+from bot.scheduling.pacing import NUDGE_CONCURRENCY, Pacer, nudge_rate
 from bot.scheduling.posting import describe, post_to_channel
 from bot.services.nudges import KINDS, NudgePost, NudgeService, Outcome, PostFailed, Slot
 
@@ -83,7 +86,7 @@ class GroupNudgeScheduler:
         # When many servers share a slot: a few deliveries at a time, posts spaced out under
         # Discord's global rate limit (see pacing.py).
         self._delivering = asyncio.Semaphore(NUDGE_CONCURRENCY)
-        self._pacer = Pacer(NUDGE_POSTS_PER_SECOND)
+        self._pacer = Pacer(nudge_rate(bot.settings.rate_share()))
         # (server, kind) whose slot could not be claimed because the database refused the
         # write, with why: looked at again by every sweep until it is claimed or skipped.
         self._recheck: dict[tuple[int, str], str] = {}
@@ -98,10 +101,12 @@ class GroupNudgeScheduler:
         check, upcoming = await self.nudges.plan_start()
         with adding_many_jobs(self.bot.scheduler):
             for (guild_id, kind), slot in upcoming.items():
-                self._arm_slot(guild_id, kind, slot)
+                if self.bot.serves(guild_id):
+                    self._arm_slot(guild_id, kind, slot)
             now = datetime.now(UTC)
             for guild_id, kind in check:
-                self._add_job(guild_id, kind, now)
+                if self.bot.serves(guild_id):
+                    self._add_job(guild_id, kind, now)
             # Posts claimed before a restart and not yet posted are picked up by the sweep.
             self.bot.scheduler.add_job(
                 self._sweep_soon, trigger=IntervalTrigger(seconds=SWEEP_SECONDS), id=SWEEP_JOB,
@@ -126,8 +131,9 @@ class GroupNudgeScheduler:
             self._sweeping.cancel()
 
     async def arm(self, guild_id: int, kind: str) -> Slot | None:
-        """(Re)arm the job for the next slot from the rows, or drop it when none is due."""
-        if self._stopping:
+        """(Re)arm the job for the next slot from the rows, or drop it when none is due (or the
+        server is another process's)."""
+        if self._stopping or not self.bot.serves(guild_id):
             return None
         slot = await self.nudges.next_run(guild_id, kind)
         if slot is None:
@@ -207,7 +213,7 @@ class GroupNudgeScheduler:
         for guild_id, kind in list(self._recheck):
             outcomes[(guild_id, kind)] = await self.fire(guild_id, kind)
         try:
-            due = await self.nudges.due_retries()
+            due = await self.nudges.due_retries(serves=self.bot.serves)
         except StorageUnavailable:
             return outcomes
         # Side by side (the semaphore and the pacer keep them in bounds), so thousands of
@@ -250,7 +256,8 @@ class GroupNudgeScheduler:
         re-arm from the bot's clock (use it after moving the clock)."""
         outcomes = {}
         for guild_id, kind in await self.nudges.scheduled():
-            outcomes[(guild_id, kind)] = await self.fire(guild_id, kind)
+            if self.bot.serves(guild_id):
+                outcomes[(guild_id, kind)] = await self.fire(guild_id, kind)
         retried = await self.sweep()
         outcomes.update({k: v for k, v in retried.items() if isinstance(k, tuple)})
         return outcomes

@@ -70,7 +70,7 @@ class Outbox:
         self.bot = bot
         self.engine = engine
         self.clock = clock
-        self.service = OutboxService(db, clock, escape=inert)
+        self.service = OutboxService(db, clock, escape=inert, claimer=engine.claimer)
         self.personal = self.service.personal
         self._in_flight: set[int] = set()
         self._unrecorded: dict[int, tuple[int | None, datetime]] = {}
@@ -79,8 +79,10 @@ class Outbox:
         engine.add_sweep(self._next_retry, self._retry_due)
 
     async def start(self) -> None:
-        """Before the engine starts: DMs claimed before a stop are tried again, same nonce."""
-        await self.service.after_restart()
+        """Before the engine starts: DMs claimed before a stop are tried again, same nonce (by
+        the only process; with several, once their lease has passed)."""
+        if self.engine.sole:
+            await self.service.after_restart()
 
     async def enqueue(self, user_id: int, kind: str, **options) -> int:
         """Ask for a DM (see OutboxService.enqueue for the options); the rules decide when it

@@ -6,6 +6,10 @@ same minute every post is sent at once, most are refused, and they all retry tog
 fan-out ends later than it has to, and the 429s count towards the invalid-request limit
 (10,000 in 10 minutes) past which Discord blocks the bot's address for an hour. Spacing the
 posts out just below the limit avoids both.
+
+The limit is the bot's, not a process's: processes sharing the bot each pace at their share
+(Settings.rate_share: 1 / the number of processes, or DISCORD_GLOBAL_RATE_SHARE), or all go
+through one proxy at DISCORD_API_BASE that keeps the whole bot under it (then set the share to 1).
 """
 
 from __future__ import annotations
@@ -17,6 +21,11 @@ NUDGE_POSTS_PER_SECOND = 47.0
 # Deliveries checked and claimed at the same time. Each holds the database's write lock for a
 # moment; a few at a time keep members' own commands from queueing behind thousands of them.
 NUDGE_CONCURRENCY = 16
+
+
+def nudge_rate(share: float = 1.0) -> float:
+    """Posts per second for a process using `share` (0-1] of the bot's global limit."""
+    return NUDGE_POSTS_PER_SECOND * share
 
 
 class Pacer:

@@ -503,12 +503,14 @@ class NudgeService:
 
     # Retries ----------------------------------------------------------------------------------
 
-    async def due_retries(self) -> list[int]:
+    async def due_retries(self, serves: Callable[[int], bool] | None = None) -> list[int]:
         """Claimed posts to send again now: their retry time has come, or no send of theirs is
-        under way (the bot stopped mid-send, or a send ended in something unexpected)."""
+        under way (the bot stopped mid-send, or a send ended in something unexpected). Only
+        servers `serves(guild_id)` accepts (a process's shards), when given."""
         now = to_db(self.clock.now())
         return [d.id for d in await self.deliveries.unfinished()
                 if d.id not in self._sending
+                and (serves is None or serves(d.guild_id))
                 and (d.next_attempt_at is None or d.next_attempt_at <= now)]
 
     async def retry(self, delivery_id: int, post: Poster, find: Finder) -> Outcome:

@@ -35,7 +35,7 @@ from bot.db.repositories.notices import ENCOURAGEMENT_NOTICE, NoticeRepository
 from bot.db.repositories.outbox import OutboxRepository, OutboxRow
 from bot.db.repositories.rejections import RejectionRepository
 from bot.db.repositories.shares import ShareRepository
-from bot.db.repositories.timers import Timer, TimerRepository
+from bot.db.repositories.timers import ClaimLost, Timer, TimerRepository
 from bot.services import text
 from bot.services.dates import zone
 from bot.services.personal import (
@@ -104,13 +104,15 @@ def retry_delay(attempts: int) -> timedelta:
 class OutboxService:
     def __init__(self, db: Database, clock: Clock, *,
                  escape: Callable[[str], str] = text.literal,
-                 personal: PersonalDMService | None = None) -> None:
+                 personal: PersonalDMService | None = None,
+                 claimer: str | None = None) -> None:
+        # claimer: this process's name on the rows it claims (several processes share them).
         self.db = db
         self.clock = clock
         self.escape = escape
         self.personal = personal or PersonalDMService(db, clock)
-        self.timers = TimerRepository(db)
-        self.outbox = OutboxRepository(db)
+        self.timers = TimerRepository(db, claimer=claimer)
+        self.outbox = OutboxRepository(db, claimer=claimer)
         self.settings = MemberSettingsRepository(db)
         self.notices = NoticeRepository(db)
         self.encouragements = EncouragementRepository(db)
@@ -357,21 +359,24 @@ class OutboxService:
 
     async def _claim(self, tx: Transaction, user_id: int, lane: str, payload: Payload,
                      timer_ids: list[int], now: datetime) -> Claim:
-        """Write the DM before it is sent: its row, its timers done, the lane's pacing."""
+        """Write the DM before it is sent: its row, its timers done, the lane's pacing.
+        Raises ClaimLost (undoing the transaction) when another process took a timer over."""
         nonce = new_nonce()
         outbox_id = await self.outbox.claim(
             tx, user_id=user_id, lane=lane, nonce=nonce, payload=payload.to_json(),
             next_try_at=to_db(now + LEASE), give_up_at=to_db(now + LANE_GAP[lane]),
             now=to_db(now))
-        await self.timers.mark_done(tx, timer_ids, to_db(now), outbox_id)
+        if await self.timers.mark_done(tx, timer_ids, to_db(now), outbox_id) != len(timer_ids):
+            raise ClaimLost(f"timers {timer_ids} were taken over by another process")
         await self.settings.mark_dm(tx, user_id, lane, to_db(now))
         return Claim(outbox_id, user_id, lane, nonce, payload)
 
     # Retries ----------------------------------------------------------------------------------
 
     async def due_retries(self) -> list[Claim]:
-        """Claimed DMs to try again now (same nonce)."""
-        rows = await self.outbox.due_retries(to_db(self.clock.now()))
+        """Claimed DMs to try again now (same nonce), taken by this process for LEASE."""
+        now = self.clock.now()
+        rows = await self.outbox.due_retries(to_db(now), to_db(now + LEASE))
         return [Claim.from_row(r) for r in rows]
 
     async def next_retry_at(self) -> datetime | None:
@@ -390,7 +395,8 @@ class OutboxService:
         now = to_db(self.clock.now())
         notes = await self._note_timers(claim.id)
         async with self.db.transaction() as tx:
-            await self.outbox.mark_sent(tx, claim.id, message_id, now)
+            if not await self.outbox.mark_sent(tx, claim.id, message_id, now):
+                return          # another process took it over and settles it
             for timer in notes:
                 await self.encouragements.mark_delivered(tx, timer.subject_id or 0, now)
 
@@ -415,7 +421,8 @@ class OutboxService:
         now = to_db(self.clock.now())
         notes = await self._note_timers(claim.id) if claim.lane == "notes" else []
         async with self.db.transaction() as tx:
-            await self.outbox.mark_notice(tx, claim.id, reason)
+            if not await self.outbox.mark_notice(tx, claim.id, reason):
+                return          # another process took it over and settles it
             if notes:
                 # One notice per note, so deleting a sender's data finds theirs.
                 for timer in notes:
