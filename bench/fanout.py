@@ -358,6 +358,16 @@ async def main() -> None:
         for failure in failures[:5]:
             print(f"  probe failure: {failure}")
         log = (Path(folder) / "onward.log").read_text(errors="replace").splitlines()
+        errors = [line for line in log if " ERROR " in line]
+        if errors:
+            print(f"bot log: {len(errors)} errors; the first ones:")
+            for line in errors[:8]:
+                print(f"  {line[:300]}")
+        if missing_channels:
+            missed = [s.id for s in servers if per_channel.get(s.support_id, 0) == 0]
+            print(f"missed servers: {missed[:10]}")
+            for line in [ln for ln in log if any(str(g) in ln for g in missed[:10])][:10]:
+                print(f"  {line[:300]}")
         warnings = Counter(line.split(" ", 4)[-1][:70] for line in log
                            if " WARNING " in line or " ERROR " in line)
         if warnings:
