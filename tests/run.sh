@@ -47,11 +47,12 @@ trap stop_server EXIT
 
 start_pg=$SECONDS
 echo "== PostgreSQL (127.0.0.1:$port)"
-# The test files that run on PostgreSQL so far: the backend's own tests, the services, the
-# database copy and the cluster (ONWARD_POSTGRESQL_TESTS chooses others; the end-to-end files
-# are the next to follow).
-default_pg_tests="tests/db/test_postgresql.py tests/db/test_copy.py tests/services
-    tests/e2e/test_cluster.py --ignore=tests/services/test_privacy.py"
+# The test files that run on PostgreSQL so far: the backend's own tests, the claims, the
+# services, the database copy, the shards and the cluster (ONWARD_POSTGRESQL_TESTS chooses
+# others; the other end-to-end files are the next to follow).
+default_pg_tests="tests/db/test_postgresql.py tests/db/test_claims.py tests/db/test_copy.py
+    tests/services tests/e2e/test_shards.py tests/e2e/test_cluster.py
+    --ignore=tests/services/test_privacy.py"
 # shellcheck disable=SC2086 # the list is words on purpose
 ONWARD_TEST_DATABASE_URL="postgresql://onward@127.0.0.1:$port/postgres" \
     "$PY" -m pytest -p no:cacheprovider ${ONWARD_POSTGRESQL_TESTS:-$default_pg_tests} "$@"

@@ -178,7 +178,10 @@ class OutboxService:
             by_member[timer.user_id].append(timer)
         claims: list[Claim] = []
         for user_id, theirs in by_member.items():
-            claims += await self._plan_member(user_id, theirs, now)
+            try:
+                claims += await self._plan_member(user_id, theirs, now)
+            except ClaimLost as lost:
+                log.info("%s; left to it", lost)       # nothing of theirs was written here
         return claims
 
     async def _plan_member(self, user_id: int, timers: list[Timer], now: datetime) -> list[Claim]:
