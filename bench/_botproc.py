@@ -10,6 +10,11 @@ and nothing else: the floor any discord.py bot pays.
 
 The process reports milestones as JSON lines on stdout ({"event": ..., "t": wall time}) and
 takes one-word commands on stdin: `gc` (collect, then report RSS), `stats`, `quit`.
+
+Under the cluster supervisor (`bench.fanout --processes N`): `--database-url` names the shared
+PostgreSQL database, SHARD_COUNT and SHARD_IDS come from the environment, `--events PATH`
+appends the milestones (with the process id) to a file instead, and `--no-stdin` runs until
+SIGTERM.
 """
 
 from __future__ import annotations
@@ -21,8 +26,11 @@ STARTED = time.time()    # before anything else is imported
 import argparse
 import asyncio
 import gc
+import inspect
 import json
 import logging
+import os
+import signal
 import sys
 import threading
 from datetime import timedelta
@@ -32,12 +40,22 @@ import yarl
 from discord import app_commands
 
 _out_lock = threading.Lock()
+_events_path: str | None = None
 
 
 def emit(event: str, **fields) -> None:
-    line = json.dumps({"event": event, "t": time.time(), **rss_kb(), **fields})
+    record = {"event": event, "t": time.time(), **rss_kb(), **fields}
+    if _events_path is not None:
+        # One O_APPEND write per line: the lines of several processes never interleave.
+        record["pid"] = os.getpid()
+        fd = os.open(_events_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        try:
+            os.write(fd, json.dumps(record).encode() + b"\n")
+        finally:
+            os.close(fd)
+        return
     with _out_lock:
-        sys.stdout.write(line + "\n")
+        sys.stdout.write(json.dumps(record) + "\n")
         sys.stdout.flush()
 
 
@@ -84,7 +102,11 @@ class BareBot(discord.Client):
 
 async def watch_armed(bot, expect_armed: int, expect_dm_job: bool) -> None:
     """Report when every (server, kind) job has run its start-up check and been armed for its
-    next slot, and (when asked) the personal-DM job is armed too."""
+    next slot, and (when asked) the personal-DM job is armed too. `expect_armed` -1: one job
+    for each server of this process's shards (known once it is ready)."""
+    if expect_armed < 0:
+        await bot.wait_until_ready()
+        expect_armed = len(bot.guilds)
     while True:
         support = bot.get_cog("Support")
         armed = len(support.scheduler.armed) if support is not None else 0
@@ -104,7 +126,7 @@ def make_onward(args):
     settings = Settings(
         _env_file=None,
         discord_token=args.token,
-        database_url=f"sqlite:///{args.db}",
+        database_url=args.database_url or f"sqlite:///{args.db}",
         discord_api_base=args.api,
         discord_gateway_url=args.gateway,
     )
@@ -123,7 +145,10 @@ def make_onward(args):
         async def on_ready(self) -> None:
             emit("ready", guilds=len(self.guilds))
 
-    return BenchOnward(settings, clock=clock, cogs=cogs)
+    options = {}
+    if "identify_spacing" in inspect.signature(Onward.__init__).parameters:
+        options["identify_spacing"] = 0.0   # the emulator takes every shard's identify at once
+    return BenchOnward(settings, clock=clock, cogs=cogs, **options)
 
 
 def stats(bot) -> dict:
@@ -152,12 +177,18 @@ async def main() -> None:
     parser.add_argument("--gateway", required=True)
     parser.add_argument("--token", required=True)
     parser.add_argument("--db")
+    parser.add_argument("--database-url", help="instead of --db (e.g. postgresql://...)")
+    parser.add_argument("--events", help="append the milestones to this file, not stdout")
+    parser.add_argument("--no-stdin", action="store_true",
+                        help="take no commands; run until SIGTERM (under the supervisor)")
     parser.add_argument("--ack", action="store_true", help="load the benchmark-only /ack cog")
     parser.add_argument("--clock-offset", type=float, default=0.0, help="seconds")
     parser.add_argument("--expect-armed", type=int, default=0)
     parser.add_argument("--expect-dm-job", action="store_true")
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args()
+    global _events_path
+    _events_path = args.events
     logging.basicConfig(level=args.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -171,7 +202,11 @@ async def main() -> None:
 
     loop = asyncio.get_running_loop()
     commands: asyncio.Queue[str] = asyncio.Queue()
-    threading.Thread(target=read_commands, args=(loop, commands), daemon=True).start()
+    if args.no_stdin:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, commands.put_nowait, "quit")
+    else:
+        threading.Thread(target=read_commands, args=(loop, commands), daemon=True).start()
     runner = asyncio.create_task(bot.start(args.token))
     try:
         while True:

@@ -162,16 +162,29 @@ class Server:
     members: list[int] = field(default_factory=list)
 
 
+DISCORD_EPOCH_MS = 1420070400000
+
+
+def spread_guild_ids(servers: int, shard_count: int) -> list[int]:
+    """Server ids (snowflakes from the recent past) that fall on the shards in turn: server s
+    on shard s % shard_count, as Discord's (id >> 22) % shard_count places them."""
+    base = int(time.time() * 1000) - DISCORD_EPOCH_MS - 60 * 60 * 1000 - servers
+    base -= base % shard_count
+    return [(base + s) << 22 for s in range(servers)]
+
+
 async def start_emulator(
-    servers: int = 1, members: int = 3, *, channels: bool = True
+    servers: int = 1, members: int = 3, *, channels: bool = True, shard_count: int = 1
 ) -> tuple[DiscordEmulator, list[Server]]:
     """An emulator with `servers` servers of `members` members each (plus owner and bot), each
-    with #general and #support. Arranged before any bot connects."""
-    emu = DiscordEmulator()
+    with #general and #support. Arranged before any bot connects. `shard_count` > 1: what the
+    emulator recommends, and the servers spread evenly over the shards."""
+    emu = DiscordEmulator(shard_count=shard_count)
     await emu.start()
     made = []
+    ids = spread_guild_ids(servers, shard_count) if shard_count > 1 else [None] * servers
     for s in range(servers):
-        guild = emu.add_guild(f"server-{s}")
+        guild = emu.add_guild(f"server-{s}", guild_id=ids[s])
         general = emu.add_channel(guild.id, "general") if channels else 0
         support = emu.add_channel(guild.id, "support") if channels else 0
         server = Server(guild.id, general, support)

@@ -1,5 +1,7 @@
 """`python -m bot` runs Onward; `python -m bot sandbox` tries it against the local emulator;
-`python -m bot catalogs update|compile` maintains the translations."""
+`python -m bot cluster --processes N` runs N of it, sharded; `python -m bot db copy FROM TO`
+moves its database between SQLite and PostgreSQL; `python -m bot catalogs update|compile`
+maintains the translations."""
 
 from __future__ import annotations
 
@@ -97,11 +99,13 @@ async def finish_in_flight(bot, grace: float) -> None:
     logging.getLogger("bot").warning("shutting down with work still running after %.0f s", grace)
 
 
-async def run(settings) -> None:
+async def run(settings, make_bot=None) -> None:
+    """Run the bot until SIGTERM or SIGINT, then stop it gracefully. `make_bot(settings)`
+    builds it (default: Onward with the real clock)."""
     from bot.client import Onward, refuse_unsupported
 
     refuse_unsupported(settings)        # before logging in: a refusal costs no Discord call
-    bot = Onward(settings)
+    bot = (make_bot or Onward)(settings)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -132,10 +136,21 @@ def main(argv: list[str] | None = None) -> None:
         from bot.catalogs import main as catalogs_main
 
         raise SystemExit(catalogs_main(argv[1:]))
+    if argv and argv[0] == "db":
+        from bot.db.copy import cli as db_cli
+
+        raise SystemExit(db_cli(argv[1:]))
+    if argv and argv[0] == "cluster":
+        from bot.cluster import cli as cluster_cli
+
+        raise SystemExit(cluster_cli(argv[1:]))
     settings = load_settings()
+    # Processes of one cluster share a log: each line says which shards wrote it.
+    shard_ids = getattr(settings, "shard_ids", None)
+    who = f"[shards {shard_ids.replace(' ', '')}] " if shard_ids else ""
     logging.basicConfig(
         level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=f"%(asctime)s {who}%(levelname)s %(name)s: %(message)s",
     )
     try:
         asyncio.run(run(settings))
