@@ -31,7 +31,7 @@ from bot import i18n
 from bot.db.connection import StorageUnavailable
 from bot.errors import FailureLog
 from bot.i18n import _
-from bot.scheduling.pacing import NUDGE_CONCURRENCY, Pacer, nudge_rate
+from bot.scheduling.pacing import Pacer, nudge_concurrency, nudge_rate
 from bot.scheduling.posting import describe, post_to_channel
 from bot.services.nudges import KINDS, NudgePost, NudgeService, Outcome, PostFailed, Slot
 
@@ -92,7 +92,7 @@ class GroupNudgeScheduler:
         self._stopping = False
         # When many servers share a slot: a few deliveries at a time, posts spaced out under
         # Discord's global rate limit (see pacing.py).
-        self._delivering = asyncio.Semaphore(NUDGE_CONCURRENCY)
+        self._delivering = asyncio.Semaphore(nudge_concurrency(bot.database.dialect))
         self._pacer = Pacer(nudge_rate(bot.settings.rate_share()))
         # (server, kind) whose slot could not be claimed because the database refused the
         # write, with why: looked at again by every sweep until it is claimed or skipped.
@@ -182,8 +182,11 @@ class GroupNudgeScheduler:
                          "trying again shortly", refused, kind, guild_id, refused.reason)
             await self.arm(guild_id, kind)
             return Outcome("retrying", detail=self._recheck[(guild_id, kind)])
-        except Exception:
+        except Exception as error:
             log.exception("delivering the %s nudge in guild %s failed", kind, guild_id)
+            # Perhaps never claimed: the sweep looks again while the slot is in grace (one that
+            # was claimed it finds recorded, and leaves to the delivery retries).
+            self._recheck[(guild_id, kind)] = describe(error)
             await self.arm(guild_id, kind)
             raise
         self._recheck.pop((guild_id, kind), None)
@@ -223,7 +226,10 @@ class GroupNudgeScheduler:
         if self._stopping:
             return outcomes
         for guild_id, kind in list(self._recheck):
-            outcomes[(guild_id, kind)] = await self.fire(guild_id, kind)
+            try:
+                outcomes[(guild_id, kind)] = await self.fire(guild_id, kind)
+            except Exception as error:  # noqa: BLE001 - logged by fire; the others go on
+                outcomes[(guild_id, kind)] = Outcome("retrying", detail=describe(error))
         try:
             due = await self.nudges.due_retries(serves=self.bot.serves)
         except StorageUnavailable:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+import pytest
+
 import bot.tree
 from bot.scheduling.group_nudges import SWEEP_JOB
 from tests.e2e.test_group_nudges import deliveries, set_up, slot_soon, support_posts
@@ -102,6 +104,34 @@ async def test_a_slot_whose_claim_is_refused_past_grace_is_skipped_with_the_reas
     status = await (await admin.slash("support status")).reply()
     assert "Skipped" in status.content and FULL in status.content
     assert support_posts(world) == []
+
+
+async def test_a_slot_whose_delivery_fails_unexpectedly_is_posted_by_the_next_sweep(world):
+    """Not a refusal the code knows (a dropped connection mid-claim, say): the slot is not left
+    to the next start's catch-up; the sweep tries it again while it is in grace."""
+    admin = await set_up(world)
+    sweep_by_hand(world)
+    slot = await slot_soon(world, admin, lead=600)
+    nudges = cog(world).scheduler.nudges
+    deliver_due, failed = nudges.deliver_due, []
+
+    async def fails_once(*args, **kwargs):
+        if not failed:
+            failed.append(True)
+            raise RuntimeError("connection lost mid-claim")
+        return await deliver_due(*args, **kwargs)
+
+    nudges.deliver_due = fails_once
+    world.clock.advance(slot - world.clock.now() + timedelta(seconds=30))
+    with pytest.raises(RuntimeError):
+        await cog(world).scheduler.fire(world.guild_id, "encouragement")
+    assert support_posts(world) == []
+    world.clock.advance(timedelta(minutes=1))
+    swept = await cog(world).scheduler.sweep()
+    assert swept[(world.guild_id, "encouragement")].status == "posted"
+    assert len(support_posts(world)) == 1
+    await cog(world).scheduler.sweep()
+    assert len(support_posts(world)) == 1
 
 
 # Discord outages ---------------------------------------------------------------------------
