@@ -194,3 +194,26 @@ async def test_a_script_that_fails_part_way_leaves_no_transaction_open(db):
     async with db.transaction() as tx:
         await tx.execute("INSERT INTO meta (key, value) VALUES ('b', '2')")
     assert await _stored(db) == ["b"]
+
+
+async def test_quick_reads_see_every_commit_and_nothing_uncommitted(db):
+    inserted, go = asyncio.Event(), asyncio.Event()
+
+    async def write() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO meta (key, value) VALUES ('pending', '1')")
+            inserted.set()
+            await go.wait()
+
+    writer = asyncio.create_task(write())
+    await inserted.wait()
+    assert await db.scalar("SELECT value FROM meta WHERE key = 'pending'") is None
+    go.set()
+    await writer
+    assert await db.scalar("SELECT value FROM meta WHERE key = 'pending'") == "1"
+    await db.run(lambda tx: tx.execute("UPDATE meta SET value = '2' WHERE key = 'pending'"))
+    row = await db.fetchone("SELECT key, value FROM meta WHERE key = 'pending'")
+    assert isinstance(row, sqlite3.Row) and row["value"] == "2"
+    # Not a plain read: the connection that writes runs it, and it takes effect there.
+    assert await db.fetchone("PRAGMA foreign_keys") is not None
+    assert await db.run(lambda tx: tx.fetchone("PRAGMA foreign_keys")[0]) == 1
