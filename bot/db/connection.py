@@ -259,7 +259,7 @@ def _executescript(conn: sqlite3.Connection, script: str) -> None:
 
 def _open_reader(path: str) -> sqlite3.Connection:
     """A second connection for quick reads on the event loop; it can never write."""
-    reader = sqlite3.connect(path, isolation_level=None, timeout=5, check_same_thread=False)
+    reader = sqlite3.connect(path, isolation_level=None, timeout=0, check_same_thread=False)
     reader.row_factory = sqlite3.Row
     reader.execute("PRAGMA query_only = ON")
     return reader
@@ -318,6 +318,10 @@ class Database:
             await db._check_usable(path)
             if path != ":memory:":     # another connection to :memory: is another database
                 db._reader = _open_reader(path)
+        except sqlite3.Error as exc:
+            await worker.stop()
+            _release(owner_lock)
+            raise DatabaseUnavailable(f"Cannot open the database at {path}: {exc}.") from exc
         except BaseException:
             await worker.stop()
             _release(owner_lock)
@@ -372,17 +376,29 @@ class Database:
         return await self._worker.call(_fetchall, sql, tuple(params))
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        args = tuple(params)
         if self._reader is not None and _reads_only(sql):
-            return self._read().execute(sql, tuple(params)).fetchone()
-        return await self._worker.call(_fetchone, sql, tuple(params))
+            try:
+                return self._read().execute(sql, args).fetchone()
+            except sqlite3.OperationalError as exc:
+                if not is_storage_failure(exc):
+                    raise
+        return await self._worker.call(_fetchone, sql, args)
 
     async def scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        args = tuple(params)
         if self._reader is not None and _reads_only(sql):
-            row = self._read().execute(sql, tuple(params)).fetchone()
-            return None if row is None else row[0]
-        return await self._worker.call(_scalar, sql, tuple(params))
+            try:
+                row = self._read().execute(sql, args).fetchone()
+                return None if row is None else row[0]
+            except sqlite3.OperationalError as exc:
+                if not is_storage_failure(exc):
+                    raise
+        return await self._worker.call(_scalar, sql, args)
 
     def _read(self) -> sqlite3.Connection:
+        # A read that meets a lock (rare in WAL) goes to the database thread, which may wait
+        # for it; the event loop must not.
         if self._worker.closed:
             raise DatabaseClosed("The database is closed.")
         assert self._reader is not None

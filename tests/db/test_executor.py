@@ -12,6 +12,9 @@ import pytest
 
 from bot.db.connection import Database, DatabaseClosed, SyncTransaction
 from bot.db.migrate import migrate
+from tests.backend import sqlite_only
+
+pytestmark = sqlite_only
 
 
 async def _stored(db) -> list[str]:
@@ -217,3 +220,22 @@ async def test_quick_reads_see_every_commit_and_nothing_uncommitted(db):
     # Not a plain read: the connection that writes runs it, and it takes effect there.
     assert await db.fetchone("PRAGMA foreign_keys") is not None
     assert await db.run(lambda tx: tx.fetchone("PRAGMA foreign_keys")[0]) == 1
+
+
+async def test_a_quick_read_that_meets_a_lock_is_asked_of_the_database_thread(db):
+    class Locked:
+        def execute(self, sql, params=()):
+            raise sqlite3.OperationalError("database is locked")
+
+        def close(self) -> None:
+            pass
+
+    await db.run(lambda tx: tx.execute("INSERT INTO meta (key, value) VALUES ('a', '1')"))
+    real, db._reader = db._reader, Locked()
+    try:
+        assert await db.scalar("SELECT value FROM meta WHERE key = 'a'") == "1"
+        assert (await db.fetchone("SELECT value FROM meta WHERE key = 'a'"))["value"] == "1"
+    finally:
+        db._reader = real
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        await db.scalar("SELECT 1 FROM no_such_table")
