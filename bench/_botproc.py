@@ -3,10 +3,14 @@ emulator (in the parent) never take the bot's event loop or its core.
 
     python -m bench._botproc onward --api URL --gateway URL --token T --db PATH [--ack] ...
     python -m bench._botproc bare   --api URL --gateway URL --token T
+    python -m bench._botproc durable --api URL --gateway URL --token T --db PATH
 
 `onward` is the real bot (every cog in bot.client.COGS); `--ack` also loads bench._ack, a cog
 with one command that only acknowledges. `bare` is a tiny discord.py bot with that one command
-and nothing else: the floor any discord.py bot pays.
+and nothing else: the floor any discord.py bot pays. `durable` is a bare discord.py bot whose
+`/rejection log` stores the entry the way a typical bot of this kind does (one aiosqlite INSERT
+and COMMIT, WAL, synchronous=FULL; or one asyncpg INSERT in autocommit with --database-url)
+before it replies. `--database-url postgresql://...` runs Onward on PostgreSQL as well.
 
 The process reports milestones as JSON lines on stdout ({"event": ..., "t": wall time}) and
 takes one-word commands on stdin: `gc` (collect, then report RSS), `stats`, `quit`.
@@ -98,6 +102,85 @@ class BareBot(discord.Client):
         emit("ready", guilds=len(self.guilds))
 
 
+# The durable peer ------------------------------------------------------------------------------
+
+PEER_SQLITE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS rejections (
+    id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, guild_id INTEGER,
+    company TEXT NOT NULL, stage TEXT, created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS rejections_by_user ON rejections (user_id, id);
+"""
+PEER_POSTGRESQL_SCHEMA = """
+CREATE TABLE IF NOT EXISTS rejections (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, user_id BIGINT NOT NULL,
+    guild_id BIGINT, company TEXT NOT NULL, stage TEXT, created_at TIMESTAMPTZ NOT NULL);
+CREATE INDEX IF NOT EXISTS rejections_by_user ON rejections (user_id, id);
+"""
+
+
+class DurablePeer(discord.Client):
+    """A bare discord.py bot with the same intents as Onward and one command that stores what
+    it is told before it replies, written the way bots of this field usually are."""
+
+    def __init__(self, db_path: str | None, database_url: str | None) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(intents=intents)
+        self.tree = app_commands.CommandTree(self)
+        self.db_path, self.database_url = db_path, database_url
+        self.db = None      # aiosqlite.Connection
+        self.pool = None    # asyncpg.Pool
+        group = app_commands.Group(name="rejection", description="Your rejections.")
+
+        @group.command(name="log", description="Log an interview rejection.")
+        async def log(interaction: discord.Interaction, company: str,
+                      stage: str | None = None) -> None:
+            now = discord.utils.utcnow()
+            if self.pool is not None:
+                entry_id = await self.pool.fetchval(
+                    "INSERT INTO rejections (user_id, guild_id, company, stage, created_at) "
+                    "VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    interaction.user.id, interaction.guild_id, company, stage, now)
+            else:
+                cursor = await self.db.execute(
+                    "INSERT INTO rejections (user_id, guild_id, company, stage, created_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (interaction.user.id, interaction.guild_id, company, stage, now.isoformat()))
+                await self.db.commit()
+                entry_id = cursor.lastrowid
+            await interaction.response.send_message(
+                f"Saved rejection {entry_id}: {company}.", ephemeral=True)
+
+        self.tree.add_command(group)
+
+    async def setup_hook(self) -> None:
+        if self.database_url:
+            import asyncpg
+
+            self.pool = await asyncpg.create_pool(self.database_url, min_size=2, max_size=10)
+            await self.pool.execute(PEER_POSTGRESQL_SCHEMA)
+        else:
+            import aiosqlite
+
+            self.db = await aiosqlite.connect(self.db_path)
+            await self.db.execute("PRAGMA journal_mode = WAL")
+            await self.db.execute("PRAGMA synchronous = FULL")
+            await self.db.executescript(PEER_SQLITE_SCHEMA)
+            await self.db.commit()
+        await self.tree.sync()
+        emit("setup")
+
+    async def on_ready(self) -> None:
+        emit("ready", guilds=len(self.guilds))
+
+    async def close(self) -> None:
+        await super().close()
+        if self.db is not None:
+            await self.db.close()
+        if self.pool is not None:
+            await self.pool.close()
+
+
 # Onward ---------------------------------------------------------------------------------------
 
 async def watch_armed(bot, expect_armed: int, expect_dm_job: bool) -> None:
@@ -172,7 +255,7 @@ def read_commands(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> None
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("kind", choices=("onward", "bare"))
+    parser.add_argument("kind", choices=("onward", "bare", "durable"))
     parser.add_argument("--api", required=True)
     parser.add_argument("--gateway", required=True)
     parser.add_argument("--token", required=True)
@@ -195,6 +278,9 @@ async def main() -> None:
     emit("start", started=STARTED)
     if args.kind == "bare":
         bot = BareBot()
+        emit("imported")
+    elif args.kind == "durable":
+        bot = DurablePeer(args.db, args.database_url)
         emit("imported")
     else:
         bot = make_onward(args)

@@ -209,7 +209,8 @@ class BotProcess:
 
     @classmethod
     async def spawn(
-        cls, kind: str, emu: DiscordEmulator, *, db: Path | None = None, ack: bool = False,
+        cls, kind: str, emu: DiscordEmulator, *, db: Path | None = None,
+        database_url: str | None = None, ack: bool = False,
         clock_offset: float = 0.0, expect_armed: int = 0, expect_dm_job: bool = False,
         log_path: Path | None = None, cpu: int | None = None, label: str | None = None,
         profile: Path | None = None,
@@ -219,6 +220,8 @@ class BotProcess:
                 "--gateway", emu.gateway_url, "--token", emu.token]
         if db is not None:
             argv += ["--db", str(db)]
+        if database_url is not None:
+            argv += ["--database-url", database_url]
         if ack:
             argv.append("--ack")
         if clock_offset:

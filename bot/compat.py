@@ -1,4 +1,4 @@
-"""Every use of a private attribute or internal name of discord.py, aiosqlite or APScheduler,
+"""Every use of a private attribute or internal name of discord.py or APScheduler,
 and nothing else. Each is pinned by tests/test_compat.py to the installed versions, so an
 upgrade that moves one fails there, loudly, instead of somewhere in production."""
 
@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, cast
 
-import aiosqlite
 import discord
 import yarl
 
@@ -22,7 +20,6 @@ log = logging.getLogger(__name__)
 
 # The versions these were checked against (tests/test_compat.py compares).
 DISCORD_PY = "2.7"
-AIOSQLITE = "0.22"
 
 
 # discord.py: where it connects --------------------------------------------------------------
@@ -117,16 +114,3 @@ def is_library_work(task: asyncio.Task) -> bool:
     if task.get_name().startswith(_WORK_TASK_PREFIXES):
         return True
     return getattr(task.get_coro(), "__qualname__", "") == _JOB_RUNNER
-
-
-# aiosqlite -----------------------------------------------------------------------------------
-
-async def run_in_db_thread(conn: aiosqlite.Connection, fn: Callable[..., Any], *args: Any) -> Any:
-    """Run `fn(*args)` in the connection's own thread, queued behind its other calls.
-    aiosqlite has no public way to do this; `_execute` is what each of its own methods uses."""
-    return await conn._execute(fn, *args)
-
-
-def raw_connection(conn: aiosqlite.Connection) -> sqlite3.Connection:
-    """The sqlite3 connection inside; only ever touch it in the connection's thread."""
-    return conn._conn

@@ -1,4 +1,4 @@
-"""bot/compat.py leans on private parts of discord.py, aiosqlite and APScheduler. These tests pin
+"""bot/compat.py leans on private parts of discord.py and APScheduler. These tests pin
 them to the installed versions: after an upgrade, whatever moved fails here by name. Check the
 new version's source for each failure, adjust bot/compat.py, then the pins."""
 
@@ -7,10 +7,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import sqlite3
-import threading
 
-import aiosqlite
 import apscheduler
 import discord
 import yarl
@@ -23,8 +20,6 @@ from bot import compat, i18n
 def test_versions_are_the_ones_compat_was_checked_against():
     assert discord.__version__.startswith(compat.DISCORD_PY + "."), (
         f"discord.py {discord.__version__}: re-check every function in bot/compat.py")
-    assert aiosqlite.__version__.startswith(compat.AIOSQLITE + "."), (
-        f"aiosqlite {aiosqlite.__version__}: re-check run_in_db_thread and raw_connection")
     assert apscheduler.__version__.startswith("3."), "APScheduler's job runner name moved"
 
 
@@ -109,21 +104,6 @@ async def test_library_work_is_told_from_long_lived_loops():
         for task in (named, job, loop):
             task.cancel()
         await asyncio.gather(named, job, loop, return_exceptions=True)
-
-
-async def test_aiosqlite_runs_functions_in_its_thread_and_holds_a_sqlite3_connection(tmp_path):
-    conn = await aiosqlite.connect(tmp_path / "x.db")
-    try:
-        raw = compat.raw_connection(conn)
-        assert isinstance(raw, sqlite3.Connection)
-
-        def where(value):
-            return threading.get_ident(), raw.execute("SELECT ?", (value,)).fetchone()[0]
-
-        ident, value = await compat.run_in_db_thread(conn, where, 41)
-        assert value == 41 and ident != threading.get_ident()
-    finally:
-        await conn.close()
 
 
 async def test_an_interactions_handlers_run_in_the_context_set_where_it_is_parsed():

@@ -1,4 +1,9 @@
-"""One aiosqlite connection for the whole bot: WAL, foreign keys, explicit transactions."""
+"""One SQLite connection for the whole bot, owned by one thread of its own: WAL, foreign keys,
+explicit transactions.
+
+Every call on the connection is a work item on that thread's queue, run in the order it was
+queued; its result comes back to the event loop with `call_soon_threadsafe`. Once queued, an
+item runs even if its caller stops waiting, so a write that was promised is never half done."""
 
 from __future__ import annotations
 
@@ -6,15 +11,13 @@ import asyncio
 import contextvars
 import fcntl
 import os
+import queue
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
-
-import aiosqlite
-
-from bot.compat import raw_connection, run_in_db_thread
 
 T = TypeVar("T")
 
@@ -88,14 +91,206 @@ def _release(fd: int | None) -> None:
         os.close(fd)  # closing the descriptor drops the lock
 
 
+class DatabaseClosed(ValueError):
+    """Work asked of a database after `close()`."""
+
+
+# What the worker thread takes off its queue: fn(connection, *args), and where its outcome
+# goes (an event loop and a future on it), or None when nobody waits for it. None ends it.
+_Item = tuple[Callable[..., Any], tuple, asyncio.AbstractEventLoop | None,
+              asyncio.Future | None]
+
+
+class _Worker:
+    """The one thread that owns the sqlite3 connection. Items run one at a time, in the order
+    queued; each outcome is handed to the event loop in one `call_soon_threadsafe`. After
+    `stop()` the items already queued still run, then the connection closes."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.closed = False
+        self._items: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
+        self._stopped: asyncio.Future[None] | None = None
+
+    async def start(self) -> None:
+        """Open the connection in the thread; raises sqlite3.Error if it cannot be opened."""
+        loop = asyncio.get_running_loop()
+        opened: asyncio.Future[None] = loop.create_future()
+        self.thread = threading.Thread(target=self._serve, args=(loop, opened),
+                                  name="onward-sqlite", daemon=True)
+        self.thread.start()
+        try:
+            await opened
+        except BaseException:
+            self.closed = True
+            raise
+
+    def call(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        """Queue fn(connection, *args); the future settles with its result or exception.
+        Raises DatabaseClosed, without queueing, once the database is closed."""
+        if self.closed:
+            raise DatabaseClosed("The database is closed.")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._items.put((fn, args, loop, future))
+        return future
+
+    def post(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Queue fn(connection, *args) with nobody waiting for it. Raises DatabaseClosed."""
+        if self.closed:
+            raise DatabaseClosed("The database is closed.")
+        self._items.put((fn, args, None, None))
+
+    def undo(self) -> None:
+        """Queue a rollback of the transaction left open, if any (none once closed: closing
+        rolls back)."""
+        if not self.closed:
+            self._items.put((_rollback_if_open, (), None, None))
+
+    async def stop(self) -> None:
+        """Let everything queued so far run, then close the connection and end the thread."""
+        if self._stopped is None:
+            self._stopped = asyncio.get_running_loop().create_future()
+            self._items.put((_close, (), asyncio.get_running_loop(), self._stopped))
+            self._items.put(None)
+            self.closed = True
+        await asyncio.shield(self._stopped)
+
+    def _serve(self, loop: asyncio.AbstractEventLoop, opened: asyncio.Future[None]) -> None:
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=5)
+            conn.row_factory = sqlite3.Row
+        except BaseException as exc:
+            _hand_back(loop, _fail, opened, exc)
+            return
+        _hand_back(loop, _succeed, opened, None)
+        while (item := self._items.get()) is not None:
+            fn, args, to, future = item
+            try:
+                result = fn(conn, *args)
+            except BaseException as exc:  # noqa: BLE001 - the caller gets it, the thread goes on
+                if to is not None:
+                    _hand_back(to, _fail, future, exc)
+            else:
+                if to is not None:
+                    _hand_back(to, _succeed, future, result)
+        conn.close()   # a no-op when _close already did it
+
+
+def _hand_back(loop: asyncio.AbstractEventLoop, settle: Callable[..., None],
+               *args: Any) -> None:
+    try:
+        loop.call_soon_threadsafe(settle, *args)
+    except RuntimeError:    # the event loop is closed: nobody is left to tell
+        pass
+
+
+def _succeed(future: asyncio.Future, value: Any) -> None:
+    if not future.done():   # a caller that stopped waiting: the work stands all the same
+        future.set_result(value)
+
+
+def _fail(future: asyncio.Future, error: BaseException) -> None:
+    if not future.done():
+        future.set_exception(error)
+
+
+# Work items: each runs in the worker thread with its connection first.
+
+def _close(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:   # a transaction never finished: it is not kept
+        conn.execute("ROLLBACK")
+    conn.close()
+
+
+def _prepare(conn: sqlite3.Connection) -> tuple[Any, Any]:
+    conn.execute("PRAGMA busy_timeout = 5000")
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    conn.execute("PRAGMA foreign_keys = ON")
+    # FULL: a commit is on disk before the member is told, even across a power cut
+    # (NORMAL would only survive a process crash); about 0.2 ms a commit here.
+    conn.execute("PRAGMA synchronous = FULL")
+    check = conn.execute("PRAGMA quick_check").fetchone()[0]
+    return mode, check
+
+
+def _fetchall(conn: sqlite3.Connection, sql: str, params: tuple) -> list[sqlite3.Row]:
+    return conn.execute(sql, params).fetchall()
+
+
+def _fetchone(conn: sqlite3.Connection, sql: str, params: tuple) -> sqlite3.Row | None:
+    return conn.execute(sql, params).fetchone()
+
+
+def _scalar(conn: sqlite3.Connection, sql: str, params: tuple) -> Any:
+    row = conn.execute(sql, params).fetchone()
+    return None if row is None else row[0]
+
+
+def _execute(conn: sqlite3.Connection, sql: str, params: tuple) -> Executed:
+    cur = conn.execute(sql, params)
+    return Executed(cur.rowcount, cur.lastrowid)
+
+
+def _executemany(conn: sqlite3.Connection, sql: str, rows: list[tuple]) -> None:
+    conn.executemany(sql, rows)
+
+
+def _rollback_if_open(conn: sqlite3.Connection) -> None:
+    # SQLite may already have rolled back by itself (e.g. disk full).
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
+def _commit(conn: sqlite3.Connection) -> None:
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        _rollback_if_open(conn)
+        raise
+
+
+def _executescript(conn: sqlite3.Connection, script: str) -> None:
+    try:
+        conn.executescript(script)
+    except BaseException:
+        _rollback_if_open(conn)   # a script that failed after its own BEGIN keeps nothing
+        raise
+
+
+def _open_reader(path: str) -> sqlite3.Connection:
+    """A second connection for quick reads on the event loop; it can never write."""
+    reader = sqlite3.connect(path, isolation_level=None, timeout=0, check_same_thread=False)
+    reader.row_factory = sqlite3.Row
+    reader.execute("PRAGMA query_only = ON")
+    return reader
+
+
+def _reads_only(sql: str) -> bool:
+    # A PRAGMA may set something on the writing connection: that one runs it.
+    return sql.lstrip()[:6].upper() == "SELECT"
+
+
+class Executed:
+    """What a statement run by `Transaction.execute` did."""
+
+    __slots__ = ("rowcount", "lastrowid")
+
+    def __init__(self, rowcount: int, lastrowid: int | None) -> None:
+        self.rowcount = rowcount
+        self.lastrowid = lastrowid
+
+
 class Database:
     """Wraps the connection. Writes go through `transaction()`, which serialises them,
     so a confirmation sent after the block is always about a committed row."""
 
     dialect = "sqlite"
 
-    def __init__(self, conn: aiosqlite.Connection, owner_lock: int | None = None) -> None:
-        self._conn = conn
+    def __init__(self, worker: _Worker, owner_lock: int | None = None,
+                 reader: sqlite3.Connection | None = None) -> None:
+        self._worker = worker
+        self._reader = reader
         self._write_lock = asyncio.Lock()
         self._owner_lock = owner_lock
         self._queued: list[_Queued] = []
@@ -104,21 +299,32 @@ class Database:
 
     @classmethod
     async def open(cls, path: str) -> Database:
+        """Open (creating if needed) the database at `path` and check it can be used. Raises
+        DatabaseUnavailable with what to do when it cannot."""
         owner_lock = None
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             owner_lock = _claim(path)
+        worker = _Worker(path)
         try:
-            conn = await aiosqlite.connect(path, isolation_level=None, timeout=5)
+            await worker.start()
         except sqlite3.Error as exc:
             _release(owner_lock)
             raise DatabaseUnavailable(f"Cannot open the database at {path}: {exc}.") from exc
-        conn.row_factory = aiosqlite.Row
-        db = cls(conn, owner_lock)
+        except BaseException:
+            _release(owner_lock)
+            raise
+        db = cls(worker, owner_lock)
         try:
             await db._check_usable(path)
+            if path != ":memory:":     # another connection to :memory: is another database
+                db._reader = _open_reader(path)
+        except sqlite3.Error as exc:
+            await worker.stop()
+            _release(owner_lock)
+            raise DatabaseUnavailable(f"Cannot open the database at {path}: {exc}.") from exc
         except BaseException:
-            await conn.close()
+            await worker.stop()
             _release(owner_lock)
             raise
         return db
@@ -126,13 +332,7 @@ class Database:
     async def _check_usable(self, path: str) -> None:
         # A damaged or foreign file must stop the start, never be replaced by an empty one.
         try:
-            await self._conn.execute("PRAGMA busy_timeout = 5000")
-            mode = await self.scalar("PRAGMA journal_mode = WAL")
-            await self._conn.execute("PRAGMA foreign_keys = ON")
-            # FULL: a commit is on disk before the member is told, even across a power cut
-            # (NORMAL would only survive a process crash); about 0.2 ms a commit here.
-            await self._conn.execute("PRAGMA synchronous = FULL")
-            check = await self.scalar("PRAGMA quick_check")
+            mode, check = await self._worker.call(_prepare)
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise DatabaseUnavailable(
@@ -154,26 +354,56 @@ class Database:
             raise DatabaseUnavailable(f"The database at {path} could not switch to WAL mode.")
 
     async def close(self) -> None:
+        """Finish the work already queued (a transaction under way ends first), then close.
+        Anything asked afterwards raises DatabaseClosed. Closing twice is harmless."""
+        # Writes handed to run() before now are promised: commit them first.
+        while self._committer is not None and not self._committer.done():
+            await asyncio.wait({self._committer})
         async with self._write_lock:
-            await self._conn.close()
+            await self._worker.stop()
+            if self._reader is not None:
+                self._reader.close()
             _release(self._owner_lock)
             self._owner_lock = None
 
     # Reads -----------------------------------------------------------------
-    # Each call is one round trip to aiosqlite's thread (execute and fetch together); a
-    # cursor would take three (execute, fetch, close), each waiting for the event loop.
-    # fetchone is for statements that return at most a row or two.
+    # They see what is committed. fetchall is one trip to the database thread (execute and
+    # fetch together), so the event loop goes on while a long list is read. fetchone and
+    # scalar are for statements that find at most a row or two by an index: those run at once
+    # on a read-only connection of their own (WAL lets it read while the thread writes),
+    # which is faster than the two thread switches and the event loop turn of a trip.
 
-    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        return list(await self._conn.execute_fetchall(sql, tuple(params)))
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        return await self._worker.call(_fetchall, sql, tuple(params))
 
-    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        rows = list(await self._conn.execute_fetchall(sql, tuple(params)))
-        return rows[0] if rows else None
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        args = tuple(params)
+        if self._reader is not None and _reads_only(sql):
+            try:
+                return self._read().execute(sql, args).fetchone()
+            except sqlite3.OperationalError as exc:
+                if not is_storage_failure(exc):
+                    raise
+        return await self._worker.call(_fetchone, sql, args)
 
     async def scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
-        row = await self.fetchone(sql, params)
-        return None if row is None else row[0]
+        args = tuple(params)
+        if self._reader is not None and _reads_only(sql):
+            try:
+                row = self._read().execute(sql, args).fetchone()
+                return None if row is None else row[0]
+            except sqlite3.OperationalError as exc:
+                if not is_storage_failure(exc):
+                    raise
+        return await self._worker.call(_scalar, sql, args)
+
+    def _read(self) -> sqlite3.Connection:
+        # A read that meets a lock (rare in WAL) goes to the database thread, which may wait
+        # for it; the event loop must not.
+        if self._worker.closed:
+            raise DatabaseClosed("The database is closed.")
+        assert self._reader is not None
+        return self._reader
 
     # Writes ----------------------------------------------------------------
     # A write the storage refuses raises StorageUnavailable (after rolling back), from
@@ -195,26 +425,25 @@ class Database:
     async def transaction(self) -> AsyncIterator[Transaction]:
         async with self._write_lock:
             try:
-                if self._refusal is not None:
-                    raise sqlite3.OperationalError(self._refusal)
-                await self._conn.execute("BEGIN IMMEDIATE")
+                await self._worker.call(self._begin)
             except sqlite3.OperationalError as exc:
                 _raise_if_refused(exc)
                 raise
+            except BaseException:
+                # Cancelled with BEGIN queued: it still runs, so undo it right behind.
+                self._worker.undo()
+                raise
             try:
-                yield Transaction(self._conn)
+                yield Transaction(self._worker)
             except BaseException as exc:
-                # SQLite may already have rolled back by itself (e.g. disk full).
-                if self._conn.in_transaction:
-                    await self._conn.execute("ROLLBACK")
+                # Queued behind the statements already sent, ahead of anyone else's.
+                self._worker.undo()
                 _raise_if_refused(exc)
                 raise
             else:
                 try:
-                    await self._conn.execute("COMMIT")
+                    await self._worker.call(_commit)
                 except sqlite3.OperationalError as exc:
-                    if self._conn.in_transaction:
-                        await self._conn.execute("ROLLBACK")
                     _raise_if_refused(exc)
                     raise
 
@@ -254,10 +483,12 @@ class Database:
             while self._queued:
                 async with self._write_lock:
                     batch, self._queued = self._queued, []
-                    await run_in_db_thread(self._conn, self._commit_batch, loop, batch)
+                    done = loop.create_future()
+                    self._worker.post(self._commit_batch, loop, batch, done)
+                    await done
                 batch = []
         except Exception as exc:
-            # The thread never took the batch (the connection is closed): nothing was written.
+            # The thread never took the batch (the database is closed): nothing was written.
             stranded, self._queued = batch + self._queued, []
             _settle(stranded, [(False, exc)] * len(stranded))
         except BaseException:
@@ -268,17 +499,19 @@ class Database:
             self._queued = []
             raise
 
-    def _commit_batch(self, loop: asyncio.AbstractEventLoop, batch: list[_Queued]) -> None:
+    def _commit_batch(self, conn: sqlite3.Connection, loop: asyncio.AbstractEventLoop,
+                      batch: list[_Queued], done: asyncio.Future[None]) -> None:
         """In the database thread. Each caller's outcome is settled from here, in one hop back
-        to the event loop, and only after COMMIT, so no reply can run ahead of its row."""
+        to the event loop together with `done`, and only after COMMIT, so no reply can run
+        ahead of its row."""
         try:
-            results = self._apply([work for work, _ in batch])
+            results = self._apply(conn, [work for work, _ in batch])
         except Exception as exc:  # BEGIN or COMMIT failed: none of the batch was kept
             results = [(False, exc)] * len(batch)
-        loop.call_soon_threadsafe(_settle, batch, results)
+        _hand_back(loop, _settle, batch + [(_no_work, done)], results + [(True, None)])
 
-    def _apply(self, works: list[Callable[[SyncTransaction], Any]]) -> list[tuple[bool, Any]]:
-        conn = raw_connection(self._conn)
+    def _apply(self, conn: sqlite3.Connection,
+               works: list[Callable[[SyncTransaction], Any]]) -> list[tuple[bool, Any]]:
         tx = SyncTransaction(conn)
         alone = len(works) == 1     # then the transaction itself is the unit to roll back
         results: list[tuple[bool, Any]] = []
@@ -304,23 +537,28 @@ class Database:
                     conn.execute("RELEASE work")
             conn.execute("COMMIT")
         except BaseException:
-            if conn.in_transaction:  # SQLite may already have rolled back (e.g. disk full)
-                conn.execute("ROLLBACK")
+            _rollback_if_open(conn)
             raise
         return results
 
     async def executescript(self, script: str) -> None:
+        """Run a script of several statements (it manages its own transaction). A script that
+        fails part way leaves no transaction open."""
         async with self._write_lock:
             try:
                 if self._refusal is not None:
                     raise sqlite3.OperationalError(self._refusal)
-                await self._conn.executescript(script)
+                await self._worker.call(_executescript, script)
             except sqlite3.OperationalError as exc:
                 _raise_if_refused(exc)
                 raise
 
 
 _Queued = tuple[Callable[["SyncTransaction"], Any], asyncio.Future]
+
+
+def _no_work(tx: SyncTransaction) -> None:
+    return None
 
 
 def _settle(batch: list[_Queued], results: list[tuple[bool, Any]]) -> None:
@@ -336,26 +574,25 @@ def _settle(batch: list[_Queued], results: list[tuple[bool, Any]]) -> None:
 class Transaction:
     """The statements of one transaction; reads inside it see its own writes."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, worker: _Worker) -> None:
+        self._worker = worker
 
-    async def execute(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Cursor:
-        return await self._conn.execute(sql, tuple(params))
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> Executed:
+        return await self._worker.call(_execute, sql, tuple(params))
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
-        await self._conn.executemany(sql, [tuple(r) for r in rows])
+        await self._worker.call(_executemany, sql, [tuple(r) for r in rows])
 
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
-        cur = await self._conn.execute(sql, tuple(params))
-        assert cur.lastrowid is not None, "an INSERT sets lastrowid"
-        return int(cur.lastrowid)
+        done = await self._worker.call(_execute, sql, tuple(params))
+        assert done.lastrowid is not None, "an INSERT sets lastrowid"
+        return int(done.lastrowid)
 
-    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        rows = list(await self._conn.execute_fetchall(sql, tuple(params)))
-        return rows[0] if rows else None
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        return await self._worker.call(_fetchone, sql, tuple(params))
 
-    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        return list(await self._conn.execute_fetchall(sql, tuple(params)))
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        return await self._worker.call(_fetchall, sql, tuple(params))
 
 
 class SyncTransaction:
