@@ -248,10 +248,13 @@ class ApplicationService:
             raise InvalidInput(_("The weekly goal must be between {lowest} and {highest}.")
                                .format(lowest=GOAL_MIN, highest=GOAL_MAX))
         prefs = await self.settings.get(user_id)
+        now = to_db(self.clock.now())
+        changes: dict[str, object] = {"weekly_goal": per_week, "updated_at": now}
+        if prefs.weekly_goal != per_week:
+            # /progress compares the weeks from this one on with the new goal.
+            changes["goal_set_at"] = now
         async with self.db.transaction() as tx:
-            await self.settings.save(
-                tx, prefs.with_changes(weekly_goal=per_week, updated_at=to_db(self.clock.now()))
-            )
+            await self.settings.save(tx, prefs.with_changes(**changes))
         return await self.week(user_id)
 
     async def week(self, user_id: int) -> WeekProgress:

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from datetime import date
 
+from babel.dates import format_skeleton
+
+from bot import i18n
 from bot.i18n import _
 from bot.services.progress import WeekPoint
 
@@ -34,8 +38,15 @@ def _label(order: list[str], label: str) -> str:
     return label
 
 
+def week_label(monday: date) -> str:
+    """A week under its bar, in the language of the moment: "Oct 19", "19. Okt."."""
+    locale = "en" if i18n.current() == i18n.DEFAULT else i18n.babel_locale()
+    return format_skeleton("MMMd", monday, locale=locale)
+
+
 def render_progress_chart(weeks: Sequence[WeekPoint], goal: int | None) -> bytes:
-    """A PNG of the given weeks (oldest first)."""
+    """A PNG of the given weeks (oldest first). The goal line and the "goal met" colour cover
+    only the weeks whose `goal_applies` is set."""
     # Imported on first use: matplotlib takes half a second and ~35 MB to load, which every
     # start would pay before anyone asks for a chart.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -51,7 +62,10 @@ def render_progress_chart(weeks: Sequence[WeekPoint], goal: int | None) -> bytes
 
     xs = list(range(len(weeks)))
     apps = [w.applications for w in weeks]
-    colours = [BAR_MET if goal and a >= goal else BAR for a in apps]
+    # Only weeks from the one the goal was set in are compared with it; earlier weeks are
+    # plain effort bars, never misses.
+    compared = [bool(goal) and w.goal_applies for w in weeks]
+    colours = [BAR_MET if c and a >= goal else BAR for a, c in zip(apps, compared, strict=True)]
     # Applications lead (a wide bar); the other efforts stand beside it as slim bars, so none
     # sits on top of another and each has its own legend entry. The legend lists them in the
     # order their labels are made here, whatever the language.
@@ -59,10 +73,13 @@ def render_progress_chart(weeks: Sequence[WeekPoint], goal: int | None) -> bytes
     ax.bar([x - 0.17 for x in xs], apps, width=0.42, color=colours,
            label=_label(order, _("Applications")), zorder=2)
     goal_met_label = _label(order, _("Goal met"))
-    if goal:
-        ax.axhline(goal, color=GOAL, linestyle="--", linewidth=1.8, zorder=3,
-                   # Translators: the goal line of the /progress chart, e.g. "Goal (5/week)".
-                   label=_label(order, _("Goal ({goal}/week)").format(goal=goal)))
+    if goal and any(compared):
+        first = compared.index(True)
+        # From the left edge of the first compared week to the chart's right edge.
+        ax.plot([first - 0.6 if first == 0 else first - 0.5, len(weeks) - 0.4], [goal, goal],
+                color=GOAL, linestyle="--", linewidth=1.8, zorder=3,
+                # Translators: the goal line of the /progress chart, e.g. "Goal (5/week)".
+                label=_label(order, _("Goal ({goal}/week)").format(goal=goal)))
 
     series = (
         ([w.reflections for w in weeks], REFLECTION, _label(order, _("Reflections"))),
@@ -78,7 +95,7 @@ def render_progress_chart(weeks: Sequence[WeekPoint], goal: int | None) -> bytes
     top = max([*apps, goal or 0, *(v for values, _c, _l in series for v in values), 1])
     ax.set_ylim(0, top * 1.18 + 0.5)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
-    ax.set_xticks(xs, [f"{w.monday:%b} {w.monday.day}" for w in weeks])
+    ax.set_xticks(xs, [week_label(w.monday) for w in weeks])
     ax.set_xlim(-0.6, len(weeks) - 0.4)
 
     ax.tick_params(colors=TEXT, labelsize=8.5, length=0)
@@ -91,7 +108,7 @@ def render_progress_chart(weeks: Sequence[WeekPoint], goal: int | None) -> bytes
     ax.set_title(_("Your effort per week (week starting)"), color=TEXT, fontsize=10.5,
                  loc="left", pad=10)
     handles, labels = ax.get_legend_handles_labels()
-    if goal and any(a >= goal for a in apps):
+    if BAR_MET in colours:
         handles.append(Patch(color=BAR_MET))
         labels.append(goal_met_label)
     pairs = sorted(zip(handles, labels, strict=True), key=lambda p: order.index(p[1]))

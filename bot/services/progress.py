@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from bot.clock import Clock, to_db
+from bot.clock import Clock, from_db, to_db
 from bot.db.connection import Database
 from bot.db.repositories.member_settings import MemberSettingsRepository
 from bot.db.repositories.progress import ProgressRepository, Totals
@@ -46,7 +46,7 @@ def compute_streak(per_week: Mapping[date, int], goal: int, this_week: date) -> 
 
     Definition (weeks are Monday–Sunday in the member's timezone, keyed by their Monday):
       * A week *meets the goal* when its applications are at least `goal` (today's goal is
-        applied to every week; the goal's history is not kept).
+        applied to every week, also those before it was set: effort made earlier counts).
       * Walk forward week by week from the member's first week with an application up to
         last week:
           - a met week adds 1 to the streak;
@@ -80,6 +80,21 @@ def compute_streak(per_week: Mapping[date, int], goal: int, this_week: date) -> 
                   this_week_met=this_week_met)
 
 
+def goal_since(goal_set_at: str | None, timezone: str | None) -> date | None:
+    """The Monday of the member's local week in which their goal was last set (None when
+    that isn't known: a goal set before it was kept)."""
+    if goal_set_at is None:
+        return None
+    return monday_of(local_today(from_db(goal_set_at), timezone))
+
+
+def goal_applies(monday: date, since: date | None) -> bool:
+    """Whether the week starting on monday is compared with the goal: only weeks from the one
+    the goal was set in, so earlier weeks are never drawn as misses of a goal they didn't
+    have. Unknown (None): every week, as before the goal's date was kept."""
+    return since is None or monday >= since
+
+
 @dataclass(frozen=True, slots=True)
 class WeekPoint:
     monday: date
@@ -87,6 +102,7 @@ class WeekPoint:
     reflections: int
     feedback_asked: int
     feedback_received: int
+    goal_applies: bool = True   # False: the goal was set later; a plain effort bar
 
     @property
     def active(self) -> bool:
@@ -270,12 +286,13 @@ class ProgressService:
             user_id, [week_window(m, timezone) for m in mondays]
         )
         totals = await self.repo.totals(user_id)
+        goal = prefs.weekly_goal if prefs.weekly_goal and prefs.weekly_goal > 0 else None
+        since = goal_since(prefs.goal_set_at, timezone) if goal else None
         weeks = [
             WeekPoint(m, per_week.get(m, 0), a.reflections, a.feedback_asked,
-                      a.feedback_received)
+                      a.feedback_received, goal_applies=bool(goal) and goal_applies(m, since))
             for m, a in zip(mondays, activity, strict=True)
         ]
-        goal = prefs.weekly_goal if prefs.weekly_goal and prefs.weekly_goal > 0 else None
         streak = compute_streak(per_week, goal, this_week) if goal else None
         return ProgressReport(today=today, timezone=timezone, goal=goal, streak=streak,
                               totals=totals, weeks=weeks)

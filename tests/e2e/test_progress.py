@@ -165,3 +165,44 @@ async def test_a_week_logged_through_the_commands_shows_up_in_progress_and_insig
     assert "1. system design came up in 2 of your 2 reflections" in names
     assert any(n.startswith("2. caching came up in 1 reflection and 1 feedback note")
                for n in names)
+
+
+async def test_a_goal_set_today_draws_no_misses_for_the_weeks_logged_before_it(world,
+                                                                             monkeypatch):
+    """Weeks of applications, then a goal: the chart compares only this week with it, and
+    its week labels follow the member's language."""
+    import sys
+
+    from bot.services import chart
+
+    drawn = []
+
+    def spy(weeks, goal):
+        drawn.append((list(weeks), goal, [chart.week_label(w.monday) for w in weeks]))
+        return chart.render_progress_chart(weeks, goal)
+
+    # The cog as the bot loaded it (discord.py registers it in sys.modules only).
+    monkeypatch.setattr(sys.modules["cogs.progress"], "render_progress_chart", spy)
+    this_monday = today(world) - timedelta(days=today(world).weekday())
+    async with world.db.transaction() as tx:
+        for weeks_ago, n in ((3, 1), (2, 2), (1, 1)):
+            day = (this_monday - timedelta(weeks=weeks_ago)).isoformat()
+            for i in range(n):
+                await tx.execute(
+                    "INSERT INTO applications (user_id, company, applied_on, created_at)"
+                    " VALUES (?, ?, ?, ?)", (world.alice, f"Earlier {weeks_ago}.{i}", day,
+                                             f"{day}T12:00:00+00:00"))
+    de = world.emu.actor(world.alice, world.guild_id, locale="de")
+    await (await de.slash("apply goal", per_week=5)).reply()
+    assert await world.db.scalar("SELECT goal_set_at FROM member_settings WHERE user_id = ?",
+                                 (world.alice,)) is not None
+    reply = await (await de.slash("progress")).reply()
+    ((_name, png),) = reply.attachments
+    assert png.startswith(PNG_SIGNATURE)
+
+    ((weeks, goal, labels),) = drawn
+    assert goal == 5
+    assert [w.monday for w in weeks] == [this_monday - timedelta(weeks=n) for n in (3, 2, 1, 0)]
+    # Every earlier week is below today's goal of 5, yet none is compared with it.
+    assert [w.goal_applies for w in weeks] == [False, False, False, True]
+    assert labels == ["25. Mai", "1. Juni", "8. Juni", "15. Juni"]

@@ -74,3 +74,29 @@ async def test_goal_outside_1_to_100_is_refused(db, clock, goal):
 async def test_goal_is_kept_in_member_settings(db, clock):
     await ApplicationService(db, clock).set_goal(ALICE, 12)
     assert (await MemberSettingsRepository(db).get(ALICE)).weekly_goal == 12
+
+
+async def test_setting_a_goal_remembers_when_and_an_unchanged_goal_keeps_that_date(db, clock):
+    from datetime import timedelta
+
+    from bot.clock import to_db
+    apps, repo = ApplicationService(db, clock), MemberSettingsRepository(db)
+    await apps.set_goal(ALICE, 5)
+    first = to_db(clock.now())
+    assert (await repo.get(ALICE)).goal_set_at == first
+    clock.advance(timedelta(days=8))
+    await apps.set_goal(ALICE, 5)
+    assert (await repo.get(ALICE)).goal_set_at == first
+    await apps.set_goal(ALICE, 3)
+    stored = await db.scalar("SELECT goal_set_at FROM member_settings WHERE user_id = ?",
+                             (ALICE,))
+    assert stored == to_db(clock.now()) != first
+
+
+async def test_clearing_the_goal_clears_when_it_was_set(db, clock):
+    repo = MemberSettingsRepository(db)
+    await ApplicationService(db, clock).set_goal(ALICE, 4)
+    async with db.transaction() as tx:
+        await repo.save(tx, (await repo.get(ALICE)).with_changes(weekly_goal=None))
+    prefs = await repo.get(ALICE)
+    assert prefs.weekly_goal is None and prefs.goal_set_at is None

@@ -73,3 +73,26 @@ def test_feedback_received_is_drawn_and_every_series_has_a_colour_of_its_own():
     # Without any feedback received, its colour is absent.
     found = colours_in(render_progress_chart(twelve_weeks([1, 6] * 6, [1, 0] * 6), goal=5))
     assert rgb(RECEIVED) not in found
+
+
+def test_weeks_before_the_goal_was_set_are_plain_bars_without_the_met_colour():
+    from dataclasses import replace
+    weeks = twelve_weeks([6, 7, 8, 1])
+    weeks = [replace(w, goal_applies=i == 3) for i, w in enumerate(weeks)]
+    found = colours_in(render_progress_chart(weeks, goal=5))
+    # The earlier weeks beat today's goal, but it didn't exist then: no "goal met" colour.
+    assert rgb(BAR) in found and rgb(GOAL) in found
+    assert rgb(BAR_MET) not in found
+    # Once the goal applies to those weeks, they are coloured as met.
+    found = colours_in(render_progress_chart(twelve_weeks([6, 7, 8, 1]), goal=5))
+    assert rgb(BAR_MET) in found
+
+
+def test_week_labels_follow_the_language_of_the_moment():
+    from bot import i18n
+    from bot.services.chart import week_label
+    assert week_label(date(2026, 10, 19)) == "Oct 19"
+    with i18n.using("de"):
+        assert week_label(date(2026, 10, 19)) == "19. Okt."
+    with i18n.using("fr"):
+        assert week_label(date(2026, 10, 19)) == "19 oct."

@@ -309,3 +309,44 @@ async def test_zero_lines_are_left_out_and_the_chart_starts_with_the_first_activ
     assert "1 application in total" in values["This week"]
     assert not any(v.startswith("0 ") or " 0 " in v for v in values.values())
     assert [w.monday for w in report.chart_weeks] == [date(2026, 11, 16), date(2026, 11, 23)]
+
+
+# The goal covers only the weeks since it was set ------------------------------------------
+
+def test_goal_since_is_the_monday_of_the_members_local_week():
+    from bot.services.progress import goal_since
+    assert goal_since(None, "UTC") is None
+    assert goal_since("2026-11-25T10:00:00+00:00", None) == MON
+    # Sunday evening in UTC is already Monday in Kiritimati (UTC+14).
+    assert goal_since("2026-11-22T20:00:00+00:00", "UTC") == date(2026, 11, 16)
+    assert goal_since("2026-11-22T20:00:00+00:00", "Pacific/Kiritimati") == MON
+
+
+def test_goal_applies_from_the_week_it_was_set_and_everywhere_when_unknown():
+    from bot.services.progress import goal_applies
+    assert not goal_applies(MON - timedelta(weeks=1), MON)
+    assert goal_applies(MON, MON) and goal_applies(MON + timedelta(weeks=1), MON)
+    assert goal_applies(MON - timedelta(weeks=10), None)
+
+
+async def test_a_goal_set_this_week_is_not_compared_with_earlier_weeks(db, clock):
+    from bot.services.applications import ApplicationService
+    for weeks_ago in (3, 2, 1):
+        await add_applications(db, ALICE, MON - timedelta(weeks=weeks_ago), n=weeks_ago)
+    await add_applications(db, ALICE, MON + timedelta(days=1), n=1)
+    await ApplicationService(db, clock).set_goal(ALICE, 4)
+    report = await ProgressService(db, clock).report(ALICE)
+    drawn = report.chart_weeks
+    assert [w.monday for w in drawn] == [MON - timedelta(weeks=n) for n in (3, 2, 1, 0)]
+    # Three weeks of effort before the goal existed: plain bars, never misses of it.
+    assert [w.goal_applies for w in drawn] == [False, False, False, True]
+    assert report.goal == 4
+
+
+async def test_a_goal_from_before_its_date_was_kept_covers_every_week(db, clock):
+    await set_prefs(db, ALICE, goal=2)
+    await add_applications(db, ALICE, MON - timedelta(weeks=2), n=1)
+    report = await ProgressService(db, clock).report(ALICE)
+    assert all(w.goal_applies for w in report.chart_weeks)
+    await add_applications(db, BOB, MON - timedelta(weeks=2), n=1)
+    assert not any(w.goal_applies for w in (await ProgressService(db, clock).report(BOB)).weeks)

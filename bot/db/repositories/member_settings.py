@@ -29,6 +29,7 @@ class MemberSettings:
     last_nudge_text: int | None = None      # … never the same wording twice in a row
     dm_consent_at: str | None = None        # first told a DM would come
     locale: str | None = None               # last Discord locale: the language of their DMs
+    goal_set_at: str | None = None          # when weekly_goal was last set; NULL: not known
 
     def last_dm_at(self, lane: str) -> str | None:
         """When the member last got a DM of this pacing lane."""
@@ -85,6 +86,10 @@ class MemberSettingsRepository:
         return _settings(user_id, tx.fetchone(_GET, (user_id,)))
 
     async def save(self, tx: Transaction, settings: MemberSettings) -> None:
+        """Write every preference (a row is made if needed). Without a weekly goal, when it
+        was set is cleared too."""
+        if settings.weekly_goal is None:
+            settings = replace(settings, goal_set_at=None)
         columns = ", ".join(_FIELDS)
         marks = ", ".join("?" for _ in _FIELDS)
         # last_personal_dm_at is written only by mark_personal_dm: a save built from a row read
