@@ -64,8 +64,10 @@ def render_progress_chart(weeks: Sequence[WeekPoint], goal: int | None) -> bytes
     apps = [w.applications for w in weeks]
     # Only weeks from the one the goal was set in are compared with it; earlier weeks are
     # plain effort bars, never misses.
-    compared = [bool(goal) and w.goal_applies for w in weeks]
-    colours = [BAR_MET if c and a >= goal else BAR for a, c in zip(apps, compared, strict=True)]
+    target = goal or 0
+    compared = [target > 0 and w.goal_applies for w in weeks]
+    colours = [BAR_MET if c and a >= target else BAR
+               for a, c in zip(apps, compared, strict=True)]
     # Applications lead (a wide bar); the other efforts stand beside it as slim bars, so none
     # sits on top of another and each has its own legend entry. The legend lists them in the
     # order their labels are made here, whatever the language.
