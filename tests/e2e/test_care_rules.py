@@ -136,6 +136,12 @@ async def test_every_echo_path_is_inert_and_pings_no_one(world):
     # which waits privately: nothing is posted in any channel), a reflection prompt waiting as
     # a notice, the feedback draft and its follow-up DM a week later.
     emu.set_dms_closed(mallory, True)
+    # The prompt that could not be DMed is shown privately after whichever of Mal's next
+    # interactions comes once it is recorded; waited for by what it is, not by which one.
+    notice_shown = emu.wait_for_message(
+        include_ephemeral=True, timeout=10,
+        predicate=lambda m: "couldn't reach you by DM" in (m.content or "")
+        and "Reflect now" in [b["label"] for b in m.buttons])
     logged = await mal.slash("rejection log", company=text, role=text, note=text, share="named")
     reply = await logged.reply()
     await logged.wait_followup(1)                 # the preview
@@ -146,8 +152,7 @@ async def test_every_echo_path_is_inert_and_pings_no_one(world):
     await settle(world)
     shown = await mal.slash("rejection list")
     await shown.reply()
-    notice = await shown.wait_followup(1)
-    assert "Reflect now" in [b["label"] for b in notice.buttons]
+    await notice_shown
     [post] = [m for m in emu.channel_messages(world.support_id) if m.buttons][-1:]
     await answer(bob, await bob.click(post, label="Send encouragement"), text)
     emu.set_dms_closed(mallory, False)
