@@ -65,7 +65,7 @@ _PROBLEMS: dict[str, tuple[str, str, str]] = {
         N_("The message contains control characters I can't store; please retype it."),
     ),
     "feedback": (
-        N_("Please give a feedback; it can't be empty."),
+        N_("Please write the feedback; it can't be empty."),
         N_("The feedback is {length} characters long; please keep it under {limit}."),
         N_("The feedback contains control characters I can't store; please retype it."),
     ),
